@@ -1,0 +1,27 @@
+namespace Sleeper.Core.Properties;
+
+/// <summary>The instance properties of an embedded or distributed instance.</summary>
+public static class InstanceProperty
+{
+    public static readonly PropertyDefinition Id = PropertyDefinition.Text(
+        "sleeper.id", null, "The instance's id, set when it is created.");
+
+    public static readonly PropertyDefinition SnapshotEveryTransactions = PropertyDefinition.NonNegativeInt(
+        "sleeper.statestore.snapshot.every.transactions", 500,
+        "Write a state store snapshot every this many transactions (0: never).");
+
+    public static readonly PropertyDefinition SnapshotLoadWhenBehindBy = PropertyDefinition.PositiveInt(
+        "sleeper.statestore.snapshot.load.behind.transactions", 100,
+        "Load the newest snapshot instead of replaying once this many transactions behind.");
+
+    public static readonly PropertyDefinition PartitionSplittingFilesMaximum = PropertyDefinition.PositiveInt(
+        "sleeper.partition.splitting.files.maximum", 50,
+        "Partition splitting reads at most this many sketch files per partition.");
+
+    public static readonly PropertyDefinition QueryThreads = PropertyDefinition.PositiveInt(
+        "sleeper.query.threads", Math.Max(2, Environment.ProcessorCount),
+        "How many leaf partitions a query reads at once.");
+
+    public static readonly IReadOnlyList<PropertyDefinition> All =
+        [Id, SnapshotEveryTransactions, SnapshotLoadWhenBehindBy, PartitionSplittingFilesMaximum, QueryThreads];
+}

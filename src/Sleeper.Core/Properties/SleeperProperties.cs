@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Text;
+
+namespace Sleeper.Core.Properties;
+
+/// <summary>
+/// A set of properties checked against their definitions: setting an unknown property or a value that does
+/// not parse throws a <see cref="PropertyException"/> naming it. Stored in Java's properties-file form.
+/// </summary>
+public sealed class SleeperProperties
+{
+    private readonly Dictionary<string, PropertyDefinition> _definitions;
+    private readonly SortedDictionary<string, string> _values = new(StringComparer.Ordinal);
+
+    public SleeperProperties(IEnumerable<PropertyDefinition> definitions)
+    {
+        _definitions = definitions.ToDictionary(d => d.Name, StringComparer.Ordinal);
+    }
+
+    public static SleeperProperties ForTable() => new(TableProperty.All);
+
+    public static SleeperProperties ForInstance() => new(InstanceProperty.All);
+
+    public IEnumerable<PropertyDefinition> Definitions => _definitions.Values;
+
+    /// <summary>Values set explicitly (not defaults).</summary>
+    public IReadOnlyDictionary<string, string> SetValues => _values;
+
+    public void Set(string name, string value)
+    {
+        var definition = Definition(name);
+        value = value.Trim();
+        definition.Validate(value);
+        _values[name] = value;
+    }
+
+    public void Unset(string name)
+    {
+        Definition(name);
+        _values.Remove(name);
+    }
+
+    public string? Get(PropertyDefinition definition) => _values.TryGetValue(definition.Name, out var v) ? v : definition.DefaultValue;
+
+    public string? Get(string name) => Get(Definition(name));
+
+    public int GetInt(PropertyDefinition d) => int.Parse(Get(d)!, CultureInfo.InvariantCulture);
+
+    public long GetLong(PropertyDefinition d) => long.Parse(Get(d)!, CultureInfo.InvariantCulture);
+
+    public bool GetBool(PropertyDefinition d) => bool.Parse(Get(d)!);
+
+    public PropertyDefinition Definition(string name) => _definitions.TryGetValue(name, out var d) ? d
+        : throw new PropertyException($"Unknown property '{name}'.{Suggest(name)}");
+
+    /// <summary>Parses "K=V" as given on a command line.</summary>
+    public void SetFromAssignment(string assignment)
+    {
+        var eq = assignment.IndexOf('=');
+        if (eq <= 0)
+        {
+            throw new PropertyException($"'{assignment}' is not of the form property.name=value.");
+        }
+        Set(assignment[..eq].Trim(), assignment[(eq + 1)..]);
+    }
+
+    /// <summary>Loads Java properties text: key=value or key: value lines, # and ! comments.</summary>
+    public void Load(string text, string source)
+    {
+        var lineNumber = 0;
+        foreach (var raw in text.Split('\n'))
+        {
+            lineNumber++;
+            var line = raw.Trim();
+            if (line.Length == 0 || line[0] is '#' or '!')
+            {
+                continue;
+            }
+            var sep = line.IndexOfAny(['=', ':']);
+            if (sep <= 0)
+            {
+                throw new PropertyException($"{source} line {lineNumber}: '{line}' is not of the form property.name=value.");
+            }
+            try
+            {
+                Set(line[..sep].Trim(), line[(sep + 1)..]);
+            }
+            catch (PropertyException e)
+            {
+                throw new PropertyException($"{source} line {lineNumber}: {e.Message}");
+            }
+        }
+    }
+
+    public string Save()
+    {
+        var sb = new StringBuilder();
+        foreach (var (k, v) in _values)
+        {
+            sb.Append(k).Append('=').Append(v).Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    public SleeperProperties Copy()
+    {
+        var copy = new SleeperProperties(_definitions.Values);
+        foreach (var (k, v) in _values)
+        {
+            copy._values[k] = v;
+        }
+        return copy;
+    }
+
+    private string Suggest(string name)
+    {
+        var close = _definitions.Keys
+            .Select(k => (k, d: Distance(k, name)))
+            .Where(x => x.d <= Math.Max(3, name.Length / 5))
+            .OrderBy(x => x.d).Select(x => x.k).FirstOrDefault();
+        return close is null ? "" : $" Did you mean '{close}'?";
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var d = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[j] = j;
+        }
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var prev = d[0];
+            d[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var tmp = d[j];
+                d[j] = Math.Min(Math.Min(d[j] + 1, d[j - 1] + 1), prev + (a[i - 1] == b[j - 1] ? 0 : 1));
+                prev = tmp;
+            }
+        }
+        return d[b.Length];
+    }
+}

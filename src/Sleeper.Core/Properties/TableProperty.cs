@@ -1,0 +1,91 @@
+namespace Sleeper.Core.Properties;
+
+/// <summary>The table properties, with Sleeper's names and defaults that suit one machine.</summary>
+public static class TableProperty
+{
+    public static readonly PropertyDefinition CompactionFilesBatchSize = PropertyDefinition.PositiveInt(
+        "sleeper.table.compaction.files.batch.size", 12,
+        "How many files one compaction job takes at most.");
+
+    public static readonly PropertyDefinition CompactionStrategyClass = PropertyDefinition.OneOf(
+        "sleeper.table.compaction.strategy.class", "SizeRatioCompactionStrategy",
+        "How compaction jobs are chosen: SizeRatioCompactionStrategy or BasicCompactionStrategy (Sleeper's fully qualified names work too).",
+        "SizeRatioCompactionStrategy", "BasicCompactionStrategy",
+        "sleeper.compaction.strategy.impl.SizeRatioCompactionStrategy", "sleeper.compaction.strategy.impl.BasicCompactionStrategy",
+        "sleeper.compaction.core.strategy.impl.SizeRatioCompactionStrategy", "sleeper.compaction.core.strategy.impl.BasicCompactionStrategy");
+
+    public static readonly PropertyDefinition SizeRatioRatio = PropertyDefinition.PositiveInt(
+        "sleeper.table.compaction.strategy.sizeratio.ratio", 3,
+        "Size-ratio strategy: a batch is compacted when ratio × the largest file is at most the sum of the others.");
+
+    public static readonly PropertyDefinition SizeRatioMaxConcurrentJobsPerPartition = PropertyDefinition.PositiveInt(
+        "sleeper.table.compaction.strategy.sizeratio.max.concurrent.jobs.per.partition", 100000,
+        "Size-ratio strategy: at most this many jobs at once in one partition.");
+
+    public static readonly PropertyDefinition PartitionSplittingThreshold = PropertyDefinition.PositiveLong(
+        "sleeper.table.partition.splitting.threshold", 1_000_000_000,
+        "A leaf partition holding more rows than this is split.");
+
+    public static readonly PropertyDefinition GcDelayMinutes = PropertyDefinition.NonNegativeInt(
+        "sleeper.table.gc.delay.minutes", 15,
+        "A file with no references is deleted this many minutes after its last update.");
+
+    public static readonly PropertyDefinition RowGroupRowsMax = PropertyDefinition.PositiveInt(
+        "sleeper.table.parquet.rowgroup.rows.max", 100_000,
+        "The most rows in one Parquet row group.");
+
+    public static readonly PropertyDefinition PageSize = PropertyDefinition.PositiveInt(
+        "sleeper.table.parquet.page.size", 128 * 1024,
+        "The target size in bytes of a Parquet data page.");
+
+    public static readonly PropertyDefinition CompressionCodec = PropertyDefinition.OneOf(
+        "sleeper.table.parquet.compression.codec", "zstd",
+        "The Parquet compression codec.",
+        "uncompressed", "snappy", "gzip", "lz4", "zstd", "brotli");
+
+    public static readonly PropertyDefinition CompressionLevel = PropertyDefinition.NonNegativeInt(
+        "sleeper.table.parquet.compression.level", 3,
+        "The compression level, for codecs that have one (zstd 1-22, gzip 1-9, brotli 0-11).");
+
+    public static readonly PropertyDefinition DictionaryEncodingRowKeys = PropertyDefinition.Boolean(
+        "sleeper.table.parquet.dictionary.encoding.rowkey.fields", false, "Dictionary-encode row key columns.");
+
+    public static readonly PropertyDefinition DictionaryEncodingSortKeys = PropertyDefinition.Boolean(
+        "sleeper.table.parquet.dictionary.encoding.sortkey.fields", false, "Dictionary-encode sort key columns.");
+
+    public static readonly PropertyDefinition DictionaryEncodingValues = PropertyDefinition.Boolean(
+        "sleeper.table.parquet.dictionary.encoding.value.fields", false, "Dictionary-encode value columns.");
+
+    public static readonly PropertyDefinition IngestFileWritingStrategy = PropertyDefinition.OneOf(
+        "sleeper.table.ingest.file.writing.strategy", "one_reference_per_leaf",
+        "one_reference_per_leaf: one sorted file referenced from every leaf it covers; one_file_per_leaf: a file per leaf partition.",
+        "one_reference_per_leaf", "one_file_per_leaf");
+
+    public static readonly PropertyDefinition IngestBatchRows = PropertyDefinition.PositiveInt(
+        "sleeper.table.ingest.batch.rows", 1_000_000,
+        "Ingest sorts and writes rows in batches of at most this many.");
+
+    public static readonly PropertyDefinition SplitsBase64Encoded = PropertyDefinition.Boolean(
+        "sleeper.table.splits.base64.encoded", false,
+        "Whether string split points are written in base64 (byte-array split points always are).");
+
+    public static readonly PropertyDefinition Aggregations = PropertyDefinition.Text(
+        "sleeper.table.aggregations", null, "Aggregation of rows with equal keys, e.g. sum(count),max(last).");
+
+    public static readonly PropertyDefinition Filters = PropertyDefinition.Text(
+        "sleeper.table.filters", null, "Filters applied during compaction, e.g. ageOff(timestamp,86400000).");
+
+    public static readonly PropertyDefinition IteratorClassName = PropertyDefinition.Text(
+        "sleeper.table.iterator.class.name", null, "A custom iterator class applied during compaction and queries.");
+
+    public static readonly PropertyDefinition IteratorConfig = PropertyDefinition.Text(
+        "sleeper.table.iterator.config", null, "The configuration string of the custom iterator.");
+
+    public static readonly IReadOnlyList<PropertyDefinition> All =
+    [
+        CompactionFilesBatchSize, CompactionStrategyClass, SizeRatioRatio, SizeRatioMaxConcurrentJobsPerPartition,
+        PartitionSplittingThreshold, GcDelayMinutes, RowGroupRowsMax, PageSize, CompressionCodec, CompressionLevel,
+        DictionaryEncodingRowKeys, DictionaryEncodingSortKeys, DictionaryEncodingValues, IngestFileWritingStrategy,
+        IngestBatchRows, SplitsBase64Encoded, Aggregations, Filters, IteratorClassName, IteratorConfig,
+    ];
+}

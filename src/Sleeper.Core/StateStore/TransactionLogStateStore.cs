@@ -1,0 +1,262 @@
+using Sleeper.Core.Files;
+using Sleeper.Core.Partitions;
+using Sleeper.Core.Schema;
+using Sleeper.Core.StateStore.Transactions;
+
+namespace Sleeper.Core.StateStore;
+
+/// <summary>Tuning of a <see cref="TransactionLogStateStore"/>.</summary>
+public sealed record TransactionLogStateStoreOptions
+{
+    /// <summary>Load the newest snapshot instead of replaying when it is at least this many transactions ahead.</summary>
+    public long LoadSnapshotWhenBehindBy { get; init; } = 100;
+
+    /// <summary>Write a snapshot after a commit whose number is a multiple of this; 0 turns it off.</summary>
+    public long SnapshotEveryTransactions { get; init; } = 500;
+
+    public int MaxCommitAttempts { get; init; } = 50;
+
+    public TimeSpan FirstRetryDelay { get; init; } = TimeSpan.FromMilliseconds(2);
+
+    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+}
+
+/// <summary>
+/// A table's state store: the fold of its transaction log. It holds the state at some transaction number,
+/// brings it up to date by reading only newer transactions (or the newest snapshot when far behind), and
+/// commits by appending the next number only if no one else did; on conflict it re-reads, re-validates and
+/// retries with jittered back-off. Storage lives behind <see cref="ITransactionLogStore"/> and
+/// <see cref="ITransactionLogSnapshotStore"/>.
+/// </summary>
+public sealed class TransactionLogStateStore
+{
+    private readonly ITransactionLogStore _log;
+    private readonly ITransactionLogSnapshotStore _snapshots;
+    private readonly StateStoreSerDe _serDe;
+    private readonly TimeProvider _time;
+    private readonly Random _random;
+    private readonly TransactionLogStateStoreOptions _options;
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private StateStoreState _state = new();
+    private long _lastTransactionNumber;
+
+    public TransactionLogStateStore(
+        TableSchema schema,
+        ITransactionLogStore log,
+        ITransactionLogSnapshotStore snapshots,
+        TimeProvider? time = null,
+        Random? random = null,
+        TransactionLogStateStoreOptions? options = null)
+    {
+        Schema = schema;
+        _log = log;
+        _snapshots = snapshots;
+        _serDe = new StateStoreSerDe(schema);
+        _time = time ?? TimeProvider.System;
+        _random = random ?? Random.Shared;
+        _options = options ?? new TransactionLogStateStoreOptions();
+    }
+
+    public TableSchema Schema { get; }
+
+    /// <summary>The number of the last transaction folded into the state held here.</summary>
+    public long LastTransactionNumber => _lastTransactionNumber;
+
+    /// <summary>How many conflicting appends this instance has retried (for tests and metrics).</summary>
+    public int ConflictCount { get; private set; }
+
+    /// <summary>An up-to-date copy of the whole state.</summary>
+    public async Task<StateStoreState> GetStateAsync(CancellationToken cancellationToken = default)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            await UpdateLockedAsync(cancellationToken);
+            return _state.Copy();
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<Partition>> GetAllPartitionsAsync(CancellationToken cancellationToken = default) =>
+        (await GetStateAsync(cancellationToken)).Partitions.Values.ToList();
+
+    public async Task<PartitionTree> GetPartitionTreeAsync(CancellationToken cancellationToken = default) =>
+        (await GetStateAsync(cancellationToken)).PartitionTree();
+
+    public async Task<IReadOnlyList<Partition>> GetLeafPartitionsAsync(CancellationToken cancellationToken = default) =>
+        (await GetStateAsync(cancellationToken)).Partitions.Values.Where(p => p.IsLeaf).ToList();
+
+    public async Task<IReadOnlyList<FileReference>> GetFileReferencesAsync(CancellationToken cancellationToken = default) =>
+        (await GetStateAsync(cancellationToken)).AllReferences().ToList();
+
+    public async Task<IReadOnlyList<AllReferencesToAFile>> GetAllFilesAsync(CancellationToken cancellationToken = default) =>
+        (await GetStateAsync(cancellationToken)).Files.Values.Select(f => f.ToRecord()).ToList();
+
+    /// <summary>Files with no references, last updated before the given time: the ones garbage collection may delete.</summary>
+    public async Task<IReadOnlyList<string>> GetReadyForGcFilenamesBeforeAsync(DateTimeOffset maxUpdateTime, CancellationToken cancellationToken = default) =>
+        (await GetStateAsync(cancellationToken)).Files.Values
+            .Where(f => f.References.Count == 0 && f.LastStateStoreUpdateTime < maxUpdateTime)
+            .Select(f => f.Filename).ToList();
+
+    /// <summary>Sets the partition tree of a new (or emptied) table.</summary>
+    public Task InitialiseAsync(IReadOnlyList<Partition> partitions, CancellationToken cancellationToken = default) =>
+        CommitAsync(new InitialisePartitionsTransaction(partitions), cancellationToken);
+
+    /// <summary>
+    /// Validates the transaction against the newest state and appends it as the next number. Throws
+    /// <see cref="StateStoreValidationException"/> (nothing appended) if it is invalid.
+    /// </summary>
+    public async Task CommitAsync(IStateStoreTransaction transaction, CancellationToken cancellationToken = default)
+    {
+        var typeName = StateStoreSerDe.TypeName(transaction);
+        var body = _serDe.Serialize(transaction);
+        var delay = _options.FirstRetryDelay;
+        for (var attempt = 1; ; attempt++)
+        {
+            long committed;
+            await _lock.WaitAsync(cancellationToken);
+            try
+            {
+                await UpdateLockedAsync(cancellationToken);
+                transaction.Validate(_state);
+                var entry = new TransactionLogEntry(_lastTransactionNumber + 1, _time.GetUtcNow(), typeName, body);
+                try
+                {
+                    await _log.AddTransactionAsync(entry, cancellationToken);
+                }
+                catch (DuplicateTransactionNumberException) when (attempt < _options.MaxCommitAttempts)
+                {
+                    ConflictCount++;
+                    goto retry;
+                }
+                catch (DuplicateTransactionNumberException)
+                {
+                    throw new SleeperException($"Could not commit a {typeName} transaction after {attempt} attempts: other committers kept appending first.");
+                }
+                transaction.Apply(_state, entry.UpdateTime);
+                _lastTransactionNumber = entry.TransactionNumber;
+                committed = entry.TransactionNumber;
+            }
+            finally
+            {
+                _lock.Release();
+            }
+            if (_options.SnapshotEveryTransactions > 0 && committed % _options.SnapshotEveryTransactions == 0)
+            {
+                await CreateSnapshotAsync(cancellationToken);
+            }
+            return;
+
+        retry:
+            var jittered = TimeSpan.FromTicks((long)(delay.Ticks * (0.5 + _random.NextDouble())));
+            await Task.Delay(jittered, _time, cancellationToken);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxRetryDelay.Ticks));
+        }
+    }
+
+    /// <summary>Writes a snapshot of the state at the newest transaction, unless one exists at that number.</summary>
+    public async Task<long> CreateSnapshotAsync(CancellationToken cancellationToken = default)
+    {
+        string body;
+        long number;
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            await UpdateLockedAsync(cancellationToken);
+            number = _lastTransactionNumber;
+            body = _serDe.SerializeState(_state);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+        var latest = await _snapshots.GetLatestSnapshotInfoAsync(cancellationToken);
+        if (number > 0 && (latest is null || latest.TransactionNumber < number))
+        {
+            await _snapshots.SaveSnapshotAsync(new TransactionLogSnapshot(number, _time.GetUtcNow(), body), cancellationToken);
+        }
+        return number;
+    }
+
+    /// <summary>
+    /// Deletes transactions and snapshots behind the newest snapshot that is at least <paramref name="minSnapshotAge"/>
+    /// old, so a reader that was far behind can always catch up from that snapshot. Returns the number deleted up to.
+    /// </summary>
+    public async Task<long> DeleteOldTransactionsAsync(TimeSpan minSnapshotAge, CancellationToken cancellationToken = default)
+    {
+        var cutoff = _time.GetUtcNow() - minSnapshotAge;
+        var snapshots = await _snapshots.ListSnapshotsAsync(cancellationToken);
+        var keep = snapshots.Where(s => s.CreatedTime <= cutoff).MaxBy(s => s.TransactionNumber);
+        if (keep is null)
+        {
+            return 0;
+        }
+        await _log.DeleteTransactionsAtOrBeforeAsync(keep.TransactionNumber, cancellationToken);
+        foreach (var old in snapshots.Where(s => s.TransactionNumber < keep.TransactionNumber))
+        {
+            await _snapshots.DeleteSnapshotAsync(old.TransactionNumber, cancellationToken);
+        }
+        return keep.TransactionNumber;
+    }
+
+    /// <summary>Brings the held state up to the newest transaction.</summary>
+    public async Task UpdateAsync(CancellationToken cancellationToken = default)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            await UpdateLockedAsync(cancellationToken);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private async Task UpdateLockedAsync(CancellationToken cancellationToken)
+    {
+        var latest = await _snapshots.GetLatestSnapshotInfoAsync(cancellationToken);
+        if (latest is not null && latest.TransactionNumber - _lastTransactionNumber >= _options.LoadSnapshotWhenBehindBy)
+        {
+            await LoadSnapshotLockedAsync(latest.TransactionNumber, cancellationToken);
+        }
+        if (!await ApplyTransactionsAfterLockedAsync(cancellationToken))
+        {
+            // The transactions we needed were deleted behind a snapshot: start again from the newest one.
+            latest = await _snapshots.GetLatestSnapshotInfoAsync(cancellationToken)
+                ?? throw new SleeperException($"The transaction log has a gap after transaction {_lastTransactionNumber} and there is no snapshot to load.");
+            await LoadSnapshotLockedAsync(latest.TransactionNumber, cancellationToken);
+            if (!await ApplyTransactionsAfterLockedAsync(cancellationToken))
+            {
+                throw new SleeperException($"The transaction log has a gap after snapshot {latest.TransactionNumber}.");
+            }
+        }
+    }
+
+    private async Task LoadSnapshotLockedAsync(long number, CancellationToken cancellationToken)
+    {
+        var snapshot = await _snapshots.LoadSnapshotAsync(number, cancellationToken)
+            ?? throw new SleeperException($"Snapshot {number} is listed but cannot be loaded.");
+        _state = _serDe.DeserializeState(snapshot.Body);
+        _lastTransactionNumber = snapshot.TransactionNumber;
+    }
+
+    /// <returns>false if the log does not continue from the held number (a gap).</returns>
+    private async Task<bool> ApplyTransactionsAfterLockedAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var entry in _log.ReadTransactionsAfterAsync(_lastTransactionNumber, cancellationToken))
+        {
+            if (entry.TransactionNumber != _lastTransactionNumber + 1)
+            {
+                return false;
+            }
+            var transaction = _serDe.Deserialize(entry.TransactionType, entry.Body);
+            transaction.Apply(_state, entry.UpdateTime);
+            _lastTransactionNumber = entry.TransactionNumber;
+        }
+        return true;
+    }
+}
