@@ -1,0 +1,52 @@
+using System.CommandLine;
+using Sleeper.Instance;
+
+namespace Sleeper.Cli;
+
+/// <summary>The options every command shares, and how a command finds its instance.</summary>
+public sealed class CliContext
+{
+    public Option<string?> InstanceOption { get; } = new("--instance")
+    {
+        Description = "The instance: a folder (embedded). Default: $SLEEPER_INSTANCE, else ./sleeper-instance",
+        Recursive = true,
+    };
+
+    public Option<bool> VerboseOption { get; } = new("--verbose")
+    {
+        Description = "Show details of errors, including stack traces",
+        Recursive = true,
+    };
+
+    public TextWriter Out { get; init; } = Console.Out;
+    public TextWriter Error { get; init; } = Console.Error;
+
+    /// <summary>Progress bars and chatter only when standard error is a terminal, so piped output stays clean.</summary>
+    public bool Interactive { get; init; } = !Console.IsErrorRedirected;
+
+    /// <summary>Tables by default on a terminal; JSON lines when piped.</summary>
+    public bool OutputIsTerminal { get; init; } = !Console.IsOutputRedirected;
+
+    public string InstanceLocation(ParseResult result) =>
+        result.GetValue(InstanceOption) is { Length: > 0 } given ? given
+        : Environment.GetEnvironmentVariable("SLEEPER_INSTANCE") is { Length: > 0 } env ? env
+        : "sleeper-instance";
+
+    public EmbeddedInstance OpenInstance(ParseResult result)
+    {
+        var location = InstanceLocation(result);
+        if (location.Contains("://", StringComparison.Ordinal))
+        {
+            throw new Core.SleeperException($"'{location}' names a distributed instance; this build runs embedded instances (folders) only so far.");
+        }
+        return EmbeddedInstance.Open(location);
+    }
+
+    public void Chatter(string message)
+    {
+        if (Interactive)
+        {
+            Error.WriteLine(message);
+        }
+    }
+}

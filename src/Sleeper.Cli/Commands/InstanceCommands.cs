@@ -1,0 +1,70 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Sleeper.Cli.Output;
+using Sleeper.Instance;
+
+namespace Sleeper.Cli.Commands;
+
+/// <summary>sleeper instance create | properties.</summary>
+public static class InstanceCommands
+{
+    public static Command Build(CliContext context)
+    {
+        var command = new Command("instance", "Create an instance, or show and change its properties");
+
+        var create = new Command("create", "Make an embedded instance folder (an error if one exists there)");
+        create.SetAction(result =>
+        {
+            var instance = EmbeddedInstance.Create(context.InstanceLocation(result));
+            context.Out.WriteLine($"Created instance {instance.Properties.Get(Core.Properties.InstanceProperty.Id)} at {instance.Root}");
+            return 0;
+        });
+        command.Subcommands.Add(create);
+
+        var set = new Option<string[]>("--set") { Description = "Set a property: K=V (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var format = new Option<string?>("--format") { Description = "table or json" };
+        var properties = new Command("properties", "Show instance properties, or change them with --set K=V") { set, format };
+        properties.SetAction(result =>
+        {
+            var instance = context.OpenInstance(result);
+            var assignments = result.GetValue(set) ?? [];
+            if (assignments.Length > 0)
+            {
+                foreach (var a in assignments)
+                {
+                    instance.Properties.SetFromAssignment(a);
+                }
+                instance.SaveProperties();
+            }
+            PropertyOutput.Write(context, instance.Properties, result.GetValue(format));
+            return 0;
+        });
+        command.Subcommands.Add(properties);
+        return command;
+    }
+}
+
+/// <summary>Shows a property set: every known property with its value and whether it is the default.</summary>
+public static class PropertyOutput
+{
+    public static void Write(CliContext context, Core.Properties.SleeperProperties properties, string? format)
+    {
+        var f = Render.Format(format, context.OutputIsTerminal ? "table" : "json", "table", "json");
+        var rows = properties.Definitions.OrderBy(d => d.Name, StringComparer.Ordinal)
+            .Select(d => (d.Name, Value: properties.Get(d), IsSet: properties.SetValues.ContainsKey(d.Name), d.Description)).ToList();
+        if (f == "json")
+        {
+            var obj = new JsonObject();
+            foreach (var r in rows)
+            {
+                obj[r.Name] = r.Value;
+            }
+            Render.Json(context, obj);
+        }
+        else
+        {
+            Render.Table(context, ["property", "value", "", "description"],
+                rows.Select(r => (IReadOnlyList<string>)[r.Name, r.Value ?? "", r.IsSet ? "set" : "default", r.Description]));
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using System.Text;
+using Apache.Arrow;
+using Sleeper.Core.Keys;
+using Sleeper.Core.Schema;
+
+namespace Sleeper.Core.Partitions;
+
+/// <summary>
+/// Finds the leaf partition of each row of a columnar batch by walking the partition tree, comparing the
+/// row-key columns directly (strings as UTF-8 bytes) with each node's split values.
+/// </summary>
+public sealed class PartitionLocator
+{
+    private readonly Node _root;
+
+    public PartitionLocator(PartitionTree tree, TableSchema schema)
+    {
+        Leaves = tree.Leaves.ToList();
+        var leafIndex = Leaves.Select((l, i) => (l.Id, i)).ToDictionary(x => x.Id, x => x.i);
+        _root = Build(tree, tree.Root, schema, leafIndex);
+    }
+
+    /// <summary>The leaves, in the order whose indexes <see cref="Locate"/> returns.</summary>
+    public IReadOnlyList<Partition> Leaves { get; }
+
+    /// <summary>For each row of the batch (row-key columns first, in schema order), the index of its leaf.</summary>
+    public int[] Locate(RecordBatch batch)
+    {
+        var result = new int[batch.Length];
+        if (_root.Children is null)
+        {
+            return result;
+        }
+        for (var row = 0; row < result.Length; row++)
+        {
+            var node = _root;
+            while (node.Children is not null)
+            {
+                var column = batch.Column(node.Dimension);
+                var child = 0;
+                while (child < node.Boundaries!.Length && CompareRow(column, row, node.Boundaries[child]) >= 0)
+                {
+                    child++;
+                }
+                node = node.Children[child];
+            }
+            result[row] = node.LeafIndex;
+        }
+        return result;
+    }
+
+    private static int CompareRow(IArrowArray column, int row, object boundary) => column switch
+    {
+        Int32Array a => a.GetValue(row)!.Value.CompareTo((int)boundary),
+        Int64Array a => a.GetValue(row)!.Value.CompareTo((long)boundary),
+        StringArray a => a.GetBytes(row).SequenceCompareTo((byte[])boundary),
+        BinaryArray a => a.GetBytes(row).SequenceCompareTo((byte[])boundary),
+        _ => throw new SleeperException($"Cannot partition on a column of type {column.Data.DataType.Name}."),
+    };
+
+    private static Node Build(PartitionTree tree, Partition p, TableSchema schema, Dictionary<string, int> leafIndex)
+    {
+        if (p.IsLeaf)
+        {
+            return new Node { LeafIndex = leafIndex[p.Id] };
+        }
+        var d = p.Dimension;
+        var type = schema.RowKeyTypes[d];
+        var children = p.ChildIds.Select(tree.Get).ToList();
+        children.Sort((a, b) => KeyValues.Compare(type, a.Region[d].Min, b.Region[d].Min));
+        return new Node
+        {
+            Dimension = d,
+            Boundaries = children.Skip(1).Select(c => Encode(c.Region[d].Min)).ToArray(),
+            Children = children.Select(c => Build(tree, c, schema, leafIndex)).ToArray(),
+        };
+    }
+
+    private static object Encode(object value) => value is string s ? Encoding.UTF8.GetBytes(s) : value;
+
+    private sealed class Node
+    {
+        public int Dimension { get; init; }
+        public object[]? Boundaries { get; init; }
+        public Node[]? Children { get; init; }
+        public int LeafIndex { get; init; } = -1;
+    }
+}

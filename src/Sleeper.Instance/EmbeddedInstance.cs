@@ -1,0 +1,213 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Sleeper.Core;
+using Sleeper.Core.Properties;
+using Sleeper.Core.Schema;
+using Sleeper.Core.StateStore;
+using Sleeper.Core.Tables;
+using Sleeper.StateStore;
+
+namespace Sleeper.Instance;
+
+/// <summary>
+/// An embedded Sleeper instance: a folder holding instance.properties, a table index under tables/ (one
+/// file per table name, created exclusively so two creators cannot both win) and a folder per table id.
+/// </summary>
+public sealed class EmbeddedInstance
+{
+    public const string PropertiesFileName = "instance.properties";
+
+    private EmbeddedInstance(string root, SleeperProperties properties, TimeProvider time)
+    {
+        Root = root;
+        Properties = properties;
+        Time = time;
+    }
+
+    public string Root { get; }
+    public SleeperProperties Properties { get; }
+    public TimeProvider Time { get; }
+
+    private string TablesDirectory => Path.Combine(Root, "tables");
+
+    public static bool Exists(string root) => File.Exists(Path.Combine(root, PropertiesFileName));
+
+    /// <summary>Makes a new instance folder; an error if one is already there.</summary>
+    public static EmbeddedInstance Create(string root, TimeProvider? time = null)
+    {
+        root = Path.GetFullPath(root);
+        if (Exists(root))
+        {
+            throw new SleeperException($"There is already a Sleeper instance at {root}.");
+        }
+        if (File.Exists(root))
+        {
+            throw new SleeperException($"{root} is a file, not a folder; choose another place for the instance.");
+        }
+        Directory.CreateDirectory(Path.Combine(root, "tables"));
+        var properties = SleeperProperties.ForInstance();
+        properties.Set(InstanceProperty.Id.Name, Guid.NewGuid().ToString("N")[..12]);
+        var instance = new EmbeddedInstance(root, properties, time ?? TimeProvider.System);
+        AtomicFile.Write(Path.Combine(root, PropertiesFileName), properties.Save(), overwrite: false,
+            onExists: () => new SleeperException($"There is already a Sleeper instance at {root}."));
+        return instance;
+    }
+
+    /// <summary>Opens an existing instance folder.</summary>
+    public static EmbeddedInstance Open(string root, TimeProvider? time = null)
+    {
+        root = Path.GetFullPath(root);
+        var file = Path.Combine(root, PropertiesFileName);
+        if (!File.Exists(file))
+        {
+            throw new SleeperException($"There is no Sleeper instance at {root}. Create one with 'sleeper instance create --instance {root}', or point --instance or SLEEPER_INSTANCE at one.");
+        }
+        var properties = SleeperProperties.ForInstance();
+        properties.Load(File.ReadAllText(file), file);
+        Directory.CreateDirectory(Path.Combine(root, "tables"));
+        return new EmbeddedInstance(root, properties, time ?? TimeProvider.System);
+    }
+
+    public void SaveProperties() =>
+        AtomicFile.Write(Path.Combine(Root, PropertiesFileName), Properties.Save(), overwrite: true);
+
+    public IReadOnlyList<TableStatus> ListTables() =>
+        Directory.EnumerateFiles(TablesDirectory, "*.json")
+            .Select(ReadIndexEntry)
+            .OfType<TableStatus>()
+            .OrderBy(t => t.TableName, StringComparer.Ordinal)
+            .ToList();
+
+    public TableStatus GetTableStatus(string name)
+    {
+        TableNames.Validate(name);
+        return ReadIndexEntry(IndexFile(name)) ?? throw new TableNotFoundException(name);
+    }
+
+    /// <summary>
+    /// Creates a table: writes its schema and properties, initialises its partitions, then publishes the
+    /// name in the index. Until that last step nothing is visible; if the name is taken meanwhile, the new
+    /// folder is removed again.
+    /// </summary>
+    public async Task<SleeperTable> CreateTableAsync(
+        string name, TableSchema schema, SleeperProperties tableProperties,
+        IReadOnlyList<Sleeper.Core.Partitions.Partition> partitions, CancellationToken cancellationToken = default)
+    {
+        TableNames.Validate(name);
+        if (File.Exists(IndexFile(name)))
+        {
+            throw new TableAlreadyExistsException(name);
+        }
+        new Sleeper.Core.Partitions.PartitionTree(partitions).Validate(schema);
+        var id = Guid.NewGuid().ToString("N")[..16];
+        var status = new TableStatus(id, name, true);
+        var dir = Path.Combine(Root, id);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            AtomicFile.Write(Path.Combine(dir, "schema.json"), SchemaSerDe.ToJson(schema), overwrite: false);
+            AtomicFile.Write(Path.Combine(dir, "table.properties"), tableProperties.Save(), overwrite: false);
+            var table = new SleeperTable(status, schema, tableProperties, OpenStateStore(dir, schema), Root);
+            await table.StateStore.InitialiseAsync(partitions, cancellationToken);
+            AtomicFile.Write(IndexFile(name), IndexJson(status), overwrite: false, onExists: () => new TableAlreadyExistsException(name));
+            return table;
+        }
+        catch
+        {
+            TryDeleteDirectory(dir);
+            throw;
+        }
+    }
+
+    /// <summary>Opens a table by name; with <paramref name="requireOnline"/>, an offline table is an error.</summary>
+    public SleeperTable OpenTable(string name, bool requireOnline = false)
+    {
+        var status = GetTableStatus(name);
+        if (requireOnline && !status.Online)
+        {
+            throw new SleeperException($"Table '{name}' is offline; bring it back with 'sleeper table online {name}'.");
+        }
+        var dir = Path.Combine(Root, status.TableId);
+        var schema = SchemaSerDe.FromJson(File.ReadAllText(Path.Combine(dir, "schema.json")));
+        var properties = SleeperProperties.ForTable();
+        var propertiesFile = Path.Combine(dir, "table.properties");
+        properties.Load(File.ReadAllText(propertiesFile), propertiesFile);
+        return new SleeperTable(status, schema, properties, OpenStateStore(dir, schema), Root);
+    }
+
+    public void SaveTableProperties(SleeperTable table) =>
+        AtomicFile.Write(Path.Combine(table.Directory, "table.properties"), table.Properties.Save(), overwrite: true);
+
+    /// <summary>Removes the table from the index first (so it disappears at once), then its folder.</summary>
+    public void DeleteTable(string name)
+    {
+        var status = GetTableStatus(name);
+        File.Delete(IndexFile(name));
+        TryDeleteDirectory(Path.Combine(Root, status.TableId));
+    }
+
+    public void RenameTable(string name, string newName)
+    {
+        TableNames.Validate(newName);
+        var status = GetTableStatus(name);
+        if (name == newName)
+        {
+            return;
+        }
+        AtomicFile.Write(IndexFile(newName), IndexJson(status with { TableName = newName }), overwrite: false,
+            onExists: () => new TableAlreadyExistsException(newName));
+        File.Delete(IndexFile(name));
+    }
+
+    public void SetOnline(string name, bool online)
+    {
+        var status = GetTableStatus(name);
+        AtomicFile.Write(IndexFile(name), IndexJson(status with { Online = online }), overwrite: true);
+    }
+
+    private TransactionLogStateStore OpenStateStore(string tableDir, TableSchema schema) =>
+        EmbeddedStateStores.Open(Path.Combine(tableDir, "statestore"), schema, Time, new TransactionLogStateStoreOptions
+        {
+            SnapshotEveryTransactions = Properties.GetInt(InstanceProperty.SnapshotEveryTransactions),
+            LoadSnapshotWhenBehindBy = Properties.GetInt(InstanceProperty.SnapshotLoadWhenBehindBy),
+        });
+
+    private string IndexFile(string name) => Path.Combine(TablesDirectory, name + ".json");
+
+    private static string IndexJson(TableStatus status) => new JsonObject
+    {
+        ["id"] = status.TableId,
+        ["name"] = status.TableName,
+        ["online"] = status.Online,
+    }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+
+    private static TableStatus? ReadIndexEntry(string file)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(file);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        var node = JsonNode.Parse(text)!;
+        return new TableStatus(node["id"]!.GetValue<string>(), node["name"]!.GetValue<string>(), node["online"]!.GetValue<bool>());
+    }
+
+    private static void TryDeleteDirectory(string dir)
+    {
+        try
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // Left behind, unreferenced: it holds no visible table.
+        }
+    }
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what the tests need, runs every test, and ends with a line "N passed, N failed[, N skipped]".
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$root"
+mkdir -p .cache
+log=".cache/test-output.txt"
+
+echo "Restoring NuGet packages..." >&2
+dotnet restore Sleeper.slnx --nologo -v q >&2 || { echo "0 passed, 1 failed"; exit 1; }
+
+echo "Building..." >&2
+dotnet build Sleeper.slnx -c Debug --no-restore --nologo -v q -clp:NoSummary >&2 || { echo "0 passed, 1 failed"; exit 1; }
+
+echo "Running tests..." >&2
+dotnet test Sleeper.slnx --no-build --nologo -v q "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# Sum the per-assembly summaries ("Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12, ...").
+read -r passed failed skipped < <(grep -E '(Passed|Failed)! +- +Failed: +[0-9]+' "$log" | awk '
+  { for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1));
+      if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+  END { printf "%d %d %d\n", p, f, s }')
+assemblies=$(grep -cE '(Passed|Failed)! +- +Failed:' "$log")
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1  # the run itself failed (a crash, a build problem): count it
+fi
+if [ "$assemblies" -eq 0 ]; then
+  failed=$((failed + 1))
+fi
+line="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
+echo "$line"
+[ "$failed" -eq 0 ]
