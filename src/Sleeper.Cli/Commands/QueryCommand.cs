@@ -1,0 +1,66 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Sleeper.Cli.Output;
+using Sleeper.Core.Batches;
+using Sleeper.Core.Keys;
+using Sleeper.Query;
+
+namespace Sleeper.Cli.Commands;
+
+/// <summary>sleeper query NAME (--key K | --range MIN,MAX | --region JSON)... [--fields F,…].</summary>
+public static class QueryCommand
+{
+    public static Command Build(CliContext context)
+    {
+        var name = new Argument<string>("NAME") { Description = "The table" };
+        var key = new Option<string[]>("--key") { Description = "Exact value of the row key(s), comma-separated for several row-key fields (repeatable)" };
+        var range = new Option<string[]>("--range") { Description = "MIN,MAX on the first row key: min inclusive, max exclusive, either may be empty (repeatable)" };
+        var region = new Option<string[]>("--region") { Description = "Sleeper's region JSON: {\"key\":[min, minInclusive, max, maxInclusive]} (repeatable)" };
+        var fields = new Option<string?>("--fields") { Description = "The fields to return, comma-separated (default: all)" };
+        var auths = new Option<string?>("--auths") { Description = "Authorisations for visibility filtering (comma-separated)" };
+        var format = new Option<string?>("--format") { Description = "jsonl, csv or table (default: table on a terminal, jsonl when piped)" };
+        var command = new Command("query", "Query a table by exact key, key range or region; rows come out in key order") { name, key, range, region, fields, auths, format };
+        command.SetAction(async (result, cancel) =>
+        {
+            var instance = context.OpenInstance(result);
+            var table = instance.OpenTable(result.GetValue(name)!, requireOnline: true);
+            var schema = table.Schema;
+            var regions = new List<Region>();
+            regions.AddRange((result.GetValue(key) ?? []).Select(k => QueryRegions.FromKey(schema, k)));
+            regions.AddRange((result.GetValue(range) ?? []).Select(r => QueryRegions.FromRange(schema, r)));
+            regions.AddRange((result.GetValue(region) ?? []).Select(r => QueryRegions.FromRegionJson(schema, r)));
+            if (regions.Count == 0)
+            {
+                throw new UsageException("Give at least one --key, --range or --region.");
+            }
+            var fieldNames = result.GetValue(fields)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            foreach (var f in fieldNames ?? [])
+            {
+                if (schema.IndexOf(f) < 0)
+                {
+                    throw new UsageException($"--fields: '{f}' is not a field of table {table.Name} (fields: {string.Join(", ", schema.AllFields.Select(x => x.Name))}).");
+                }
+            }
+            var fmt = Render.Format(result.GetValue(format), context.OutputIsTerminal ? "table" : "jsonl", "jsonl", "csv", "table");
+            var query = new QueryExecutor(table);
+            var outputFields = query.OutputFields(fieldNames);
+            var watch = Stopwatch.StartNew();
+            using (var writer = new RowWriter(context, fmt, outputFields))
+            {
+                await foreach (var batch in query.RunAsync(regions, fieldNames, cancel))
+                {
+                    using (batch)
+                    {
+                        foreach (var row in BatchRows.ToRows(batch, outputFields))
+                        {
+                            writer.Write(row);
+                        }
+                    }
+                }
+                context.Chatter($"{writer.Count:N0} row(s) in {watch.Elapsed.TotalMilliseconds:F0} ms");
+            }
+            return 0;
+        });
+        return command;
+    }
+}

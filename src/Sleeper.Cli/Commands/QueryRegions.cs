@@ -1,0 +1,95 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Sleeper.Core;
+using Sleeper.Core.Keys;
+using Sleeper.Core.Schema;
+using Sleeper.Core.StateStore;
+
+namespace Sleeper.Cli.Commands;
+
+/// <summary>Turns --key, --range and --region arguments into query regions, with usage errors that say what was wrong.</summary>
+public static class QueryRegions
+{
+    public static Region FromKey(TableSchema schema, string text)
+    {
+        var fields = schema.RowKeyFields;
+        var parts = fields.Count == 1 ? [text] : text.Split(',');
+        if (parts.Length != fields.Count)
+        {
+            throw new UsageException($"--key {text}: give {fields.Count} comma-separated values, one per row key ({string.Join(", ", fields.Select(f => f.Name))}).");
+        }
+        var values = parts.Select((p, i) => Parse(fields[i], p, "--key")).ToArray();
+        return Region.ForKey(schema, new Key(values));
+    }
+
+    public static Region FromRange(TableSchema schema, string text)
+    {
+        var comma = text.IndexOf(',');
+        if (comma < 0)
+        {
+            throw new UsageException($"--range {text}: write it as MIN,MAX (min inclusive, max exclusive; either side may be empty).");
+        }
+        var field = schema.RowKeyFields[0];
+        var min = text[..comma];
+        var max = text[(comma + 1)..];
+        var range = KeyRange.Of(field,
+            min.Length == 0 ? null : Parse(field, min, "--range"),
+            max.Length == 0 ? null : Parse(field, max, "--range"));
+        return Region.ForFirstFieldRange(schema, range);
+    }
+
+    /// <summary>Sleeper's form: {"field":[min, minInclusive, max, maxInclusive], …}; fields left out are unbounded.</summary>
+    public static Region FromRegionJson(TableSchema schema, string text)
+    {
+        JsonObject obj;
+        try
+        {
+            obj = JsonNode.Parse(text) as JsonObject ?? throw new UsageException($"--region {text}: expected a JSON object keyed by row-key field.");
+        }
+        catch (JsonException e)
+        {
+            throw new UsageException($"--region {text}: not valid JSON ({e.Message}).");
+        }
+        foreach (var (name, _) in obj)
+        {
+            if (!schema.RowKeyFields.Any(f => f.Name == name))
+            {
+                throw new UsageException($"--region: '{name}' is not a row key field (row keys: {string.Join(", ", schema.RowKeyFields.Select(f => f.Name))}).");
+            }
+        }
+        var ranges = schema.RowKeyFields.Select(field =>
+        {
+            if (obj[field.Name] is not JsonArray a)
+            {
+                return KeyRange.Unbounded(field);
+            }
+            if (a.Count != 4 || a[1] is not JsonValue || a[3] is not JsonValue)
+            {
+                throw new UsageException($"--region: the range of '{field.Name}' must be [min, minInclusive, max, maxInclusive].");
+            }
+            try
+            {
+                var min = StateStoreSerDe.ReadKeyValue(field, a[0]);
+                var max = StateStoreSerDe.ReadKeyValue(field, a[2]);
+                return new KeyRange(field, min ?? KeyValues.MinimumOf(field.PrimitiveType), a[1]!.GetValue<bool>(), max, a[3]!.GetValue<bool>());
+            }
+            catch (Exception e) when (e is SleeperException or InvalidOperationException or FormatException)
+            {
+                throw new UsageException($"--region: the range of '{field.Name}' is not valid: {e.Message}");
+            }
+        }).ToArray();
+        return new Region(ranges);
+    }
+
+    private static object Parse(Field field, string text, string option)
+    {
+        try
+        {
+            return KeyValues.Parse(field.PrimitiveType, text, $"{option}: row key '{field.Name}'");
+        }
+        catch (SleeperException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+}
