@@ -9,7 +9,10 @@ namespace Sleeper.Core.Batches;
 /// </summary>
 public static class KeySearch
 {
-    /// <summary>The first row whose value is not below <paramref name="value"/> (the length if none).</summary>
+    /// <summary>
+    /// The first row whose value is not below <paramref name="value"/> (the length if none). The value is an
+    /// int, long, string or byte[]; a byte[] probe of a string column is taken as UTF-8 already encoded.
+    /// </summary>
     public static int LowerBound(IArrowArray sortedColumn, object value) => Search(sortedColumn, value, upper: false);
 
     /// <summary>The first row whose value is above <paramref name="value"/> (the length if none).</summary>
@@ -33,7 +36,7 @@ public static class KeySearch
         (Int32Array ints, int i) => Search(ints.Values, i, upper),
         (Int64Array longs, long l) => Search(longs.Values, l, upper),
         (StringArray strings, string s) => Search(strings, Encoding.UTF8.GetBytes(s), upper),
-        (BinaryArray bytes, byte[] b) when column is not StringArray => Search(bytes, b, upper),
+        (BinaryArray bytes, byte[] b) => Search(bytes, b, upper),
         _ => throw new ArgumentException(
             $"Cannot search a column of Arrow type {column.Data.DataType.Name} for a value of .NET type {value.GetType().Name}.", nameof(value)),
     };
