@@ -70,19 +70,32 @@ public static class SortedBatchMerger
 
     /// <summary>
     /// The end of the run of rows of <paramref name="current"/>, from its current row and before
-    /// <paramref name="limit"/>, that sort before the head of <paramref name="next"/>. Rows are sorted, so a
-    /// binary search finds it; the current row itself always belongs to the run.
+    /// <paramref name="limit"/>, that sort before the head of <paramref name="next"/>; the current row itself
+    /// always belongs to the run. Rows are sorted, so a galloping search finds the end: quick for the short
+    /// runs of interleaved inputs and for the long runs of inputs that barely overlap.
     /// </summary>
     private static int RunEnd(Cursor current, Cursor next, int limit)
     {
         // On equal keys the lower input goes first, matching the queue's order.
         var takeEqual = current.Input < next.Input;
-        int low = current.Row + 1, high = limit;
+        bool InRun(int row)
+        {
+            var c = KeyColumn.CompareRows(current.Keys, row, next.Keys, next.Row);
+            return c < 0 || (c == 0 && takeEqual);
+        }
+
+        int low = current.Row + 1, step = 1;
+        while (low < limit && InRun(low + Math.Min(step, limit - low) - 1))
+        {
+            low += Math.Min(step, limit - low);
+            step *= 2;
+        }
+        // Every row before low is in the run; the end lies before low + step.
+        var high = Math.Min(limit, low + step - 1);
         while (low < high)
         {
             var middle = low + ((high - low) >> 1);
-            var c = KeyColumn.CompareRows(current.Keys, middle, next.Keys, next.Row);
-            if (c < 0 || (c == 0 && takeEqual))
+            if (InRun(middle))
             {
                 low = middle + 1;
             }
