@@ -1,0 +1,139 @@
+using System.Runtime.CompilerServices;
+using Apache.Arrow;
+using Sleeper.Core.Batches;
+using Sleeper.Core.Keys;
+using Sleeper.Core.Query;
+using Sleeper.Core.Schema;
+using Sleeper.Core.Tables;
+using Sleeper.Parquet;
+
+namespace Sleeper.Query;
+
+/// <summary>
+/// Runs queries against a table's current files. The planner picks the leaf partitions that meet the query's
+/// regions and the files referenced from each leaf and its ancestors; of each file only the row groups whose
+/// key statistics can match are read, only the rows inside both the leaf and a query region are kept, and
+/// all the pieces are merged in key order. A file referenced from several leaves yields each row once,
+/// because every leaf keeps only the rows inside its own region.
+/// </summary>
+public sealed class QueryExecutor(SleeperTable table)
+{
+    private const int OutputBatchRows = 16 * 1024;
+
+    /// <summary>Counts of what the last query read, to show that pruning works.</summary>
+    public QueryStatistics LastStatistics { get; private set; } = new();
+
+    public IReadOnlyList<Field> OutputFields(IReadOnlyList<string>? fields) =>
+        fields is null ? table.Schema.AllFields : fields.Select(table.Schema.GetField).ToList();
+
+    /// <summary>Rows in key then sort-key order, as batches of the requested fields (all fields if null), each row once.</summary>
+    public async IAsyncEnumerable<RecordBatch> RunAsync(
+        IReadOnlyList<Region> regions, IReadOnlyList<string>? fields = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var schema = table.Schema;
+        var state = await table.StateStore.GetStateAsync(cancellationToken);
+        var plan = QueryPlanner.Plan(state, regions);
+        // Key columns are always read: they decide the region filter and the merge order.
+        var readSchema = fields is null ? schema : new TableSchema(schema.RowKeyFields, schema.SortKeyFields,
+            schema.ValueFields.Where(f => fields.Contains(f.Name)));
+        var readColumns = readSchema.AllFields.Select(f => f.Name).ToList();
+        var statistics = new QueryStatistics { LeafPartitions = plan.Count };
+        LastStatistics = statistics;
+        var inputs = plan.SelectMany(leaf => leaf.Files.Select(file => ReadFile(file, leaf, readSchema, readColumns, statistics, cancellationToken))).ToList();
+        IEnumerable<RecordBatch> merged = inputs.Count == 1 ? inputs[0] : SortedBatchMerger.Merge(inputs, readSchema, OutputBatchRows);
+        var projection = fields?.Select(f => readSchema.IndexOf(f)).ToArray();
+        foreach (var batch in merged)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            statistics.RowsReturned += batch.Length;
+            yield return projection is null ? batch : Project(batch, projection, fields!);
+        }
+    }
+
+    private IEnumerable<RecordBatch> ReadFile(string filename, LeafPartitionQuery leaf, TableSchema readSchema, IReadOnlyList<string> columns,
+        QueryStatistics statistics, CancellationToken cancellationToken)
+    {
+        using var reader = SortedParquetReader.Open(table.ResolveDataFile(filename), table.Schema);
+        statistics.FilesRead++;
+        var rowGroups = new List<int>();
+        foreach (var group in reader.RowGroups)
+        {
+            if (MayMatch(group, leaf.Leaf.Region) && leaf.Regions.Any(r => MayMatch(group, r)))
+            {
+                rowGroups.Add(group.Index);
+            }
+        }
+        statistics.RowGroupsRead += rowGroups.Count;
+        statistics.RowGroupsSkipped += reader.RowGroups.Count - rowGroups.Count;
+        foreach (var batch in reader.ReadRowGroupsAsync(rowGroups, columns, cancellationToken).ToBlockingEnumerable(cancellationToken))
+        {
+            statistics.RowsScanned += batch.Length;
+            var selected = Select(batch, readSchema, leaf);
+            if (selected is null)
+            {
+                yield return batch;
+                continue;
+            }
+            using (batch)
+            {
+                if (selected.Length > 0)
+                {
+                    yield return BatchTake.Take(batch, selected);
+                }
+            }
+        }
+    }
+
+    /// <summary>Rows inside the leaf and any of the query regions; null when that is every row.</summary>
+    private static int[]? Select(RecordBatch batch, TableSchema schema, LeafPartitionQuery leaf)
+    {
+        if (leaf.Regions.Count == 1)
+        {
+            var rows = RegionFilter.Select(batch, schema, leaf.Leaf.Region, leaf.Regions[0]);
+            return rows.Length == batch.Length ? null : rows;
+        }
+        // Several regions may overlap: a row inside two of them still comes back once.
+        var union = new SortedSet<int>();
+        foreach (var region in leaf.Regions)
+        {
+            union.UnionWith(RegionFilter.Select(batch, schema, leaf.Leaf.Region, region));
+        }
+        return union.Count == batch.Length ? null : union.ToArray();
+    }
+
+    /// <summary>Whether a row group's min/max statistics on the row-key columns allow a row in the region.</summary>
+    private static bool MayMatch(RowGroupInfo group, Region region)
+    {
+        for (var d = 0; d < region.Ranges.Count; d++)
+        {
+            var stats = group.KeyStatistics[d];
+            if (stats.Min is not null && stats.Max is not null && !region[d].OverlapsClosed(stats.Min, stats.Max))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static RecordBatch Project(RecordBatch batch, int[] columns, IReadOnlyList<string> names)
+    {
+        using (batch)
+        {
+            var arrays = columns.Select(c => batch.Column(c)).ToList();
+            var schema = new Apache.Arrow.Schema(columns.Select(c => batch.Schema.GetFieldByIndex(c)), null);
+            // The projected batch shares buffers with the original; clone the array data so disposal is independent.
+            return new RecordBatch(schema, arrays.Select(a => ArrowArrayFactory.BuildArray(a.Data.Clone())), batch.Length);
+        }
+    }
+}
+
+/// <summary>What a query read and returned.</summary>
+public sealed class QueryStatistics
+{
+    public int LeafPartitions { get; set; }
+    public int FilesRead { get; set; }
+    public int RowGroupsRead { get; set; }
+    public int RowGroupsSkipped { get; set; }
+    public long RowsScanned { get; set; }
+    public long RowsReturned { get; set; }
+}
