@@ -122,7 +122,7 @@ public sealed class TransactionLogStateStore
             {
                 await UpdateLockedAsync(cancellationToken);
                 transaction.Validate(_state);
-                var entry = new TransactionLogEntry(_lastTransactionNumber + 1, _time.GetUtcNow(), typeName, body);
+                var entry = new TransactionLogEntry(_lastTransactionNumber + 1, NowToTheMillisecond(), typeName, body);
                 try
                 {
                     await _log.AddTransactionAsync(entry, cancellationToken);
@@ -156,6 +156,12 @@ public sealed class TransactionLogStateStore
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxRetryDelay.Ticks));
         }
     }
+
+    /// <summary>
+    /// Snapshots keep update times to the millisecond, as Sleeper does; the log must too, or a state loaded from a
+    /// snapshot would differ from the same state folded from the log.
+    /// </summary>
+    private DateTimeOffset NowToTheMillisecond() => DateTimeOffset.FromUnixTimeMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds());
 
     /// <summary>Writes a snapshot of the state at the newest transaction, unless one exists at that number.</summary>
     public async Task<long> CreateSnapshotAsync(CancellationToken cancellationToken = default)
@@ -223,16 +229,24 @@ public sealed class TransactionLogStateStore
         {
             await LoadSnapshotLockedAsync(latest.TransactionNumber, cancellationToken);
         }
+        var continuous = await ApplyTransactionsAfterLockedAsync(cancellationToken);
+        // A log that is continuous may still have ended early: if every transaction after the held number was
+        // deleted behind a snapshot, nothing is left to show a gap, and appending the next number would then
+        // rewrite a deleted one. Snapshots are saved before the transactions behind them are deleted, so asking
+        // for the newest one after reading the log sees any such deletion.
+        latest = await _snapshots.GetLatestSnapshotInfoAsync(cancellationToken);
+        if (continuous && (latest is null || latest.TransactionNumber <= _lastTransactionNumber))
+        {
+            return;
+        }
+        if (latest is null || latest.TransactionNumber <= _lastTransactionNumber)
+        {
+            throw new SleeperException($"The transaction log has a gap after transaction {_lastTransactionNumber} and there is no newer snapshot to load.");
+        }
+        await LoadSnapshotLockedAsync(latest.TransactionNumber, cancellationToken);
         if (!await ApplyTransactionsAfterLockedAsync(cancellationToken))
         {
-            // The transactions we needed were deleted behind a snapshot: start again from the newest one.
-            latest = await _snapshots.GetLatestSnapshotInfoAsync(cancellationToken)
-                ?? throw new SleeperException($"The transaction log has a gap after transaction {_lastTransactionNumber} and there is no snapshot to load.");
-            await LoadSnapshotLockedAsync(latest.TransactionNumber, cancellationToken);
-            if (!await ApplyTransactionsAfterLockedAsync(cancellationToken))
-            {
-                throw new SleeperException($"The transaction log has a gap after snapshot {latest.TransactionNumber}.");
-            }
+            throw new SleeperException($"The transaction log has a gap after snapshot {latest.TransactionNumber}.");
         }
     }
 

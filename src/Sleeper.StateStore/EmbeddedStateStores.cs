@@ -1,0 +1,26 @@
+using Sleeper.Core.Schema;
+using Sleeper.Core.StateStore;
+
+namespace Sleeper.StateStore;
+
+/// <summary>Opens the embedded state store of a table: its transaction log and snapshots in a local folder.</summary>
+public static class EmbeddedStateStores
+{
+    public const string TransactionsFolder = "transactions";
+    public const string SnapshotsFolder = "snapshots";
+
+    /// <summary>
+    /// A state store over <c>&lt;stateStoreDirectory&gt;/transactions</c> and <c>&lt;stateStoreDirectory&gt;/snapshots</c>,
+    /// creating them if needed. Any number of instances, in any number of processes on this machine, may share the folder.
+    /// </summary>
+    public static TransactionLogStateStore Open(
+        string stateStoreDirectory,
+        TableSchema schema,
+        TimeProvider? time = null,
+        TransactionLogStateStoreOptions? options = null,
+        Random? random = null) =>
+        new(schema,
+            new FileTransactionLogStore(Path.Combine(stateStoreDirectory, TransactionsFolder)),
+            new FileSnapshotStore(Path.Combine(stateStoreDirectory, SnapshotsFolder)),
+            time, random, options);
+}

@@ -1,0 +1,49 @@
+using System.Runtime.InteropServices;
+
+namespace Sleeper.StateStore.LocalFiles;
+
+/// <summary>The few system calls the runtime does not expose with the semantics local files need here.</summary>
+internal static partial class PosixCalls
+{
+    // The same value on Linux and macOS.
+    public const int EEXIST = 17;
+
+    private const int O_RDONLY = 0;
+
+    /// <summary>A hard link that fails with EEXIST if the new name exists: the one atomic put-if-absent of a whole file.</summary>
+    [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Link(string existingPath, string newPath);
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+
+    /// <summary>
+    /// Flushes a folder's entries, so a name just linked or renamed into it survives a power cut. The runtime
+    /// cannot open a folder as a file, hence the direct calls.
+    /// </summary>
+    public static void FsyncDirectory(string path)
+    {
+        var fd = Open(path, O_RDONLY);
+        if (fd < 0)
+        {
+            throw new IOException($"Cannot open folder '{path}' to flush it (errno {Marshal.GetLastPInvokeError()}).");
+        }
+        try
+        {
+            if (Fsync(fd) != 0)
+            {
+                throw new IOException($"Cannot flush folder '{path}' (errno {Marshal.GetLastPInvokeError()}).");
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+}
