@@ -45,7 +45,7 @@ public sealed class RowKeySketches
     {
         foreach (var sketch in _sketches)
         {
-            var index = batch.Schema.GetFieldIndex(sketch.Field.Name);
+            var index = batch.Schema.GetFieldIndex(sketch.Field.Name, StringComparer.Ordinal);
             if (index < 0)
             {
                 throw new SleeperException($"The batch has no column for row key field '{sketch.Field.Name}'.");
