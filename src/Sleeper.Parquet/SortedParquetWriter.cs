@@ -1,0 +1,165 @@
+using Apache.Arrow;
+using ParquetSharp;
+using Sleeper.Core;
+using Sleeper.Core.Batches;
+using Sleeper.Core.Sketches;
+using FileWriter = ParquetSharp.Arrow.FileWriter;
+
+namespace Sleeper.Parquet;
+
+/// <summary>
+/// Writes batches already sorted by key to one Parquet file and its sketches file. Nothing is visible under
+/// the final names until <see cref="CommitAsync"/>: the sketches file is renamed into place first, then the
+/// Parquet file, so a visible data file always has its sketches. Disposing without committing deletes the
+/// temporary files.
+/// </summary>
+public sealed class SortedParquetWriter : IDisposable, IAsyncDisposable
+{
+    private readonly ParquetWriteSettings _settings;
+    private readonly Schema _arrowSchema;
+    private readonly string _temporaryPath;
+    private FileWriter? _writer;
+    private bool _committed;
+
+    public SortedParquetWriter(string path, ParquetWriteSettings settings, Random? sketchRandom = null)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        SketchesPath = SketchesFile.PathFor(Path);
+        _settings = settings;
+        _arrowSchema = ArrowSchemas.ToArrow(settings.Schema);
+        Sketches = new RowKeySketches(settings.Schema, random: sketchRandom);
+        if (File.Exists(Path))
+        {
+            throw new SleeperException($"Parquet file '{Path}' already exists.");
+        }
+        _temporaryPath = TemporaryPath.Beside(Path);
+        try
+        {
+            using var writerProperties = settings.BuildWriterProperties();
+            using var arrowProperties = ParquetWriteSettings.BuildArrowWriterProperties();
+            _writer = new FileWriter(_temporaryPath, _arrowSchema, writerProperties, arrowProperties);
+        }
+        catch (ParquetException e)
+        {
+            TemporaryPath.DeleteQuietly(_temporaryPath);
+            throw new SleeperException($"Could not create Parquet file '{Path}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>The final path, where the file appears on commit.</summary>
+    public string Path { get; }
+
+    public string SketchesPath { get; }
+
+    public long RowsWritten { get; private set; }
+
+    /// <summary>The sketches of every row written so far.</summary>
+    public RowKeySketches Sketches { get; }
+
+    /// <summary>
+    /// Appends a batch whose columns follow the table schema. Row groups fill up to the row limit across
+    /// batches, and a batch larger than the limit is split over several row groups.
+    /// </summary>
+    public void Write(RecordBatch batch)
+    {
+        var writer = _writer ?? throw new InvalidOperationException($"Parquet file '{Path}' is already committed or aborted.");
+        if (batch.Length == 0)
+        {
+            return;
+        }
+        if (!ReferenceEquals(batch.Schema, _arrowSchema))
+        {
+            // Checked once per batch, never per row; rewrapping gives the writer exactly the schema it expects.
+            CheckColumns(batch);
+            batch = new RecordBatch(_arrowSchema, batch.Arrays, batch.Length);
+        }
+        CheckNoNullsWhereNotNullable(batch);
+        Sketches.UpdateFromBatch(batch);
+        try
+        {
+            writer.WriteBufferedRecordBatch(batch);
+        }
+        catch (ParquetException e)
+        {
+            throw new SleeperException($"Could not write to Parquet file '{Path}': {e.Message}", e);
+        }
+        RowsWritten += batch.Length;
+    }
+
+    /// <summary>Finishes the file, writes its sketches and makes both visible; returns the rows written.</summary>
+    public async Task<long> CommitAsync(CancellationToken cancellationToken = default)
+    {
+        var writer = _writer ?? throw new InvalidOperationException($"Parquet file '{Path}' is already committed or aborted.");
+        try
+        {
+            writer.Close();
+        }
+        catch (ParquetException e)
+        {
+            throw new SleeperException($"Could not finish Parquet file '{Path}': {e.Message}", e);
+        }
+        finally
+        {
+            writer.Dispose();
+            _writer = null;
+        }
+        await SketchesFile.WriteAsync(SketchesPath, Sketches, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            File.Move(_temporaryPath, Path, overwrite: false);
+        }
+        catch (IOException e)
+        {
+            TemporaryPath.DeleteQuietly(SketchesPath);
+            throw new SleeperException($"Could not move Parquet file into place at '{Path}': {e.Message}", e);
+        }
+        _committed = true;
+        return RowsWritten;
+    }
+
+    public void Dispose()
+    {
+        _writer?.Dispose();
+        _writer = null;
+        if (!_committed)
+        {
+            TemporaryPath.DeleteQuietly(_temporaryPath);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private void CheckColumns(RecordBatch batch)
+    {
+        var fields = _settings.Schema.AllFields;
+        if (batch.ColumnCount != fields.Count)
+        {
+            throw new SleeperException($"Parquet file '{Path}': a batch has {batch.ColumnCount} columns but the schema has {fields.Count} fields.");
+        }
+        for (var i = 0; i < fields.Count; i++)
+        {
+            var field = fields[i];
+            var actual = batch.Schema.GetFieldByIndex(i);
+            if (actual.Name != field.Name || !ArrowSchemas.Matches(field.Type, actual.DataType))
+            {
+                throw new SleeperException($"Parquet file '{Path}': column {i} of a batch is '{actual.Name}' ({actual.DataType.Name}) but the schema has field '{field.Name}' ({field.Type.Name}) there.");
+            }
+        }
+    }
+
+    private void CheckNoNullsWhereNotNullable(RecordBatch batch)
+    {
+        var fields = _settings.Schema.AllFields;
+        for (var i = 0; i < fields.Count; i++)
+        {
+            if (!fields[i].Nullable && batch.Column(i).NullCount > 0)
+            {
+                throw new SleeperException($"Parquet file '{Path}': field '{fields[i].Name}' is not nullable but a batch has nulls in it.");
+            }
+        }
+    }
+}
