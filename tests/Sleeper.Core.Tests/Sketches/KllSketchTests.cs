@@ -70,6 +70,15 @@ public class KllSketchTests
     }
 
     [Fact]
+    public void Sorted_and_reverse_sorted_streams_are_within_the_error_bound()
+    {
+        var sorted = TestData.UniformLongs(N, 15).Order().ToArray();
+        QuantileAssert.Accurate(Sketch(sorted, Comparer<long>.Default, 64), sorted, Tolerance(64));
+        var reversed = sorted.Reverse().ToArray();
+        QuantileAssert.Accurate(Sketch(reversed, Comparer<long>.Default, 64), reversed, Tolerance(64));
+    }
+
+    [Fact]
     public void All_equal_items_give_that_item_at_every_rank()
     {
         var sketch = Sketch(Enumerable.Repeat("same", N), Utf8Ordinal.Comparer, 128);
