@@ -4,6 +4,7 @@ using Sleeper.Core.Batches;
 using Sleeper.Core.Keys;
 using Sleeper.Core.Query;
 using Sleeper.Core.Schema;
+using Field = Sleeper.Core.Schema.Field;
 using Sleeper.Core.Tables;
 using Sleeper.Parquet;
 

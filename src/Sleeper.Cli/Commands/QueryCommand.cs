@@ -51,9 +51,9 @@ public static class QueryCommand
                 {
                     using (batch)
                     {
-                        foreach (var row in BatchRows.ToRows(batch, outputFields))
+                        for (var i = 0; i < batch.Length; i++)
                         {
-                            writer.Write(row);
+                            writer.Write(BatchRows.GetRow(batch, i));
                         }
                     }
                 }

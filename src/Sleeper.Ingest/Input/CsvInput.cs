@@ -4,6 +4,7 @@ using Sleeper.Core;
 using Sleeper.Core.Batches;
 using Sleeper.Core.Keys;
 using Sleeper.Core.Schema;
+using Field = Sleeper.Core.Schema.Field;
 
 namespace Sleeper.Ingest.Input;
 
@@ -85,7 +86,7 @@ public sealed class CsvInput(string name, Func<TextReader> open) : IIngestInput
     {
         if (cell.Length == 0)
         {
-            return field.Nullable ? null : field.Type is StringType ? "" : field.Type is ByteArrayType ? Array.Empty<byte>() : null;
+            return field.Nullable ? null : field.Type is StringType ? "" : field.Type is ByteArrayType ? System.Array.Empty<byte>() : null;
         }
         switch (field.Type)
         {

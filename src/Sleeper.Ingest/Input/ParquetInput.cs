@@ -11,7 +11,7 @@ public sealed class ParquetInput(string path) : IIngestInput
 
     public IEnumerable<RecordBatch> ReadBatches(TableSchema schema, int maxRows)
     {
-        using var reader = SortedParquetReader.Open(path, schema);
+        using var reader = SortedParquetReader.Open(Name, schema);
         var columns = schema.AllFields.Select(f => f.Name).ToList();
         foreach (var batch in reader.ReadAllAsync(columns).ToBlockingEnumerable())
         {

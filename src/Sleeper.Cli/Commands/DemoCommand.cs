@@ -1,0 +1,179 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Sleeper.Cli.Demo;
+using Sleeper.Cli.Output;
+using Sleeper.Core;
+using Sleeper.Core.Keys;
+using Sleeper.Core.Partitions;
+using Sleeper.Core.Properties;
+using Sleeper.Core.Tables;
+using Sleeper.Ingest;
+using Sleeper.Instance;
+using Sleeper.Query;
+using Spectre.Console;
+using Region = Sleeper.Core.Keys.Region;
+
+namespace Sleeper.Cli.Commands;
+
+/// <summary>sleeper demo [--rows N]: the whole life of a table, end to end, with timings.</summary>
+public static class DemoCommand
+{
+    private const int Batches = 5;
+    private const int Leaves = 16;
+
+    public static Command Build(CliContext context)
+    {
+        var rowsOption = new Option<long>("--rows") { Description = "How many rows to generate and ingest", DefaultValueFactory = _ => 1_000_000 };
+        var seedOption = new Option<int>("--seed") { Description = "Seed of the generated rows", DefaultValueFactory = _ => 42 };
+        var command = new Command("demo", "Create an instance and a table, ingest generated rows, query them, and report how fast each step ran") { rowsOption, seedOption };
+        command.SetAction(async (result, cancel) =>
+        {
+            var rows = result.GetValue(rowsOption);
+            if (rows < Batches)
+            {
+                throw new UsageException($"--rows {rows}: give at least {Batches}.");
+            }
+            var location = result.GetValue(context.InstanceOption)
+                ?? Path.Combine(Path.GetTempPath(), $"sleeper-demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}");
+            var steps = new List<(string Step, long Rows, TimeSpan Time, string Detail)>();
+            var watch = Stopwatch.StartNew();
+            var instance = EmbeddedInstance.Create(location);
+            var table = await instance.CreateTableAsync("demo", StandardRows.Schema, SleeperProperties.ForTable(),
+                PartitionsBuilder.FromSplitPoints(StandardRows.Schema, StandardRows.SplitPoints(Leaves)), cancel);
+            steps.Add(("create instance and table", 0, watch.Elapsed, $"{Leaves} leaf partitions from split points"));
+            context.Error.WriteLine($"Instance at {instance.Root}; table 'demo' with {Leaves} leaf partitions.");
+
+            var sampleKeys = new List<string>();
+            var ingestTime = await IngestAsync(context, table, rows, result.GetValue(seedOption), sampleKeys, cancel);
+            steps.Add(($"ingest ({Batches} batches)", rows, ingestTime, $"{Batches} AddFiles commits"));
+
+            var query = new QueryExecutor(table);
+            var (found, latencies) = await ExactKeyQueriesAsync(query, table, sampleKeys, cancel);
+            if (found != sampleKeys.Count)
+            {
+                throw new SleeperException($"The demo's exact-key queries found {found} of {sampleKeys.Count} keys it ingested.");
+            }
+            latencies.Sort();
+            steps.Add(($"exact-key queries ({sampleKeys.Count})", found, TimeSpan.FromMilliseconds(latencies.Sum()),
+                $"p50 {Percentile(latencies, 0.5):F1} ms, p99 {Percentile(latencies, 0.99):F1} ms"));
+
+            watch.Restart();
+            long rangeRows = 0;
+            var ranges = 0;
+            foreach (var (min, max) in new[] { ("a", "b"), ("k0", "k5"), ("q", "r"), ("zz", "") })
+            {
+                rangeRows += await CountAsync(query, [Region.ForFirstFieldRange(table.Schema, KeyRange.Of(table.Schema.RowKeyFields[0], min, max.Length == 0 ? null : max))], cancel);
+                ranges++;
+            }
+            steps.Add(($"range queries ({ranges})", rangeRows, watch.Elapsed, $"{query.LastStatistics.RowGroupsSkipped} row groups skipped in the last"));
+
+            watch.Restart();
+            var all = await CountAsync(query, [Region.Whole(table.Schema)], cancel);
+            steps.Add(("full scan in key order", all, watch.Elapsed, $"{query.LastStatistics.FilesRead} file reads"));
+            if (all != rows)
+            {
+                throw new SleeperException($"The demo ingested {rows} rows but a full scan returned {all}.");
+            }
+
+            var state = await table.StateStore.GetStateAsync(cancel);
+            var bytes = state.Files.Keys.Sum(f => new FileInfo(table.ResolveDataFile(f)).Length);
+            var summary = Render.ConsoleFor(context.Out, context.OutputIsTerminal);
+            var grid = new Table().Border(TableBorder.Rounded).Title("sleeper demo")
+                .AddColumn("step").AddColumn(new TableColumn("rows").RightAligned()).AddColumn(new TableColumn("seconds").RightAligned())
+                .AddColumn(new TableColumn("rows/s").RightAligned()).AddColumn("detail");
+            foreach (var (step, n, time, detail) in steps)
+            {
+                grid.AddRow(Markup.Escape(step), n.ToString("N0", CultureInfo.InvariantCulture), time.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture),
+                    n == 0 ? "" : (n / Math.Max(time.TotalSeconds, 1e-9)).ToString("N0", CultureInfo.InvariantCulture), Markup.Escape(detail));
+            }
+            summary.Write(grid);
+            context.Out.WriteLine($"Table 'demo': {all:N0} rows in {state.Files.Count} files ({bytes / 1048576.0:F1} MiB), " +
+                $"{state.Partitions.Count} partitions ({state.Partitions.Values.Count(p => p.IsLeaf)} leaves), {state.AllReferences().Count()} file references, " +
+                $"state store at transaction {table.StateStore.LastTransactionNumber}.");
+            context.Out.WriteLine($"Explore it: ./sleeper status demo --instance {instance.Root}");
+            context.Out.WriteLine($"            ./sleeper query demo --key {sampleKeys[0]} --instance {instance.Root}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static async Task<TimeSpan> IngestAsync(CliContext context, SleeperTable table, long rows, int seed, List<string> sampleKeys, CancellationToken cancel)
+    {
+        var generator = new StandardRows(seed);
+        var runner = new IngestRunner(table);
+        var perBatch = rows / Batches;
+        var watch = Stopwatch.StartNew();
+        async Task Run(Action<long> report)
+        {
+            long done = 0;
+            for (var b = 0; b < Batches; b++)
+            {
+                var batchRows = b == Batches - 1 ? rows - perBatch * (Batches - 1) : perBatch;
+                var chunks = Chunks(generator, batchRows, sampleKeys);
+                var before = done;
+                await runner.IngestBatchesAsync(chunks, new SyncProgress(n => report(before + n)), cancel);
+                done += batchRows;
+                report(done);
+            }
+        }
+        if (context.Interactive)
+        {
+            await Render.ConsoleFor(context.Error, terminal: true).Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .StartAsync(async progress =>
+                {
+                    var task = progress.AddTask("Ingesting rows", maxValue: rows);
+                    await Run(n => task.Value = n);
+                });
+        }
+        else
+        {
+            await Run(_ => { });
+        }
+        return watch.Elapsed;
+    }
+
+    private static IEnumerable<Apache.Arrow.RecordBatch> Chunks(StandardRows generator, long rows, List<string> sampleKeys)
+    {
+        const int chunk = 250_000;
+        for (long done = 0; done < rows; done += chunk)
+        {
+            yield return generator.Next((int)Math.Min(chunk, rows - done), sampleKeys.Count < 100 ? sampleKeys : null, 5_000);
+        }
+    }
+
+    private static async Task<(int Found, List<double> Latencies)> ExactKeyQueriesAsync(QueryExecutor query, SleeperTable table, List<string> keys, CancellationToken cancel)
+    {
+        var latencies = new List<double>();
+        var found = 0;
+        foreach (var key in keys)
+        {
+            var watch = Stopwatch.StartNew();
+            var n = await CountAsync(query, [Region.ForKey(table.Schema, Key.Of(key))], cancel);
+            latencies.Add(watch.Elapsed.TotalMilliseconds);
+            found += n > 0 ? 1 : 0;
+        }
+        return (found, latencies);
+    }
+
+    private static async Task<long> CountAsync(QueryExecutor query, IReadOnlyList<Region> regions, CancellationToken cancel)
+    {
+        long n = 0;
+        await foreach (var batch in query.RunAsync(regions, null, cancel))
+        {
+            n += batch.Length;
+            batch.Dispose();
+        }
+        return n;
+    }
+
+    private static double Percentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
+
+    /// <summary>Reports on the calling thread, so a progress bar sees every update in order.</summary>
+    private sealed class SyncProgress(Action<long> report) : IProgress<long>
+    {
+        public void Report(long value) => report(value);
+    }
+}
