@@ -40,18 +40,23 @@ public sealed class QueryExecutor(SleeperTable table)
         var readColumns = readSchema.AllFields.Select(f => f.Name).ToList();
         var statistics = new QueryStatistics { LeafPartitions = plan.Count };
         LastStatistics = statistics;
-        var inputs = plan.SelectMany(leaf => leaf.Files.Select(file => ReadFile(file, leaf, readSchema, readColumns, statistics, cancellationToken))).ToList();
+        // A file referenced from several leaves is read once, keeping the rows of every leaf that asks for it.
+        var inputs = plan
+            .SelectMany(leaf => leaf.Files.Select(file => (File: file, Leaf: leaf)))
+            .GroupBy(x => x.File, StringComparer.Ordinal)
+            .Select(g => ReadFile(g.Key, g.Select(x => x.Leaf).ToList(), readSchema, readColumns, statistics, cancellationToken))
+            .ToList();
         IEnumerable<RecordBatch> merged = inputs.Count == 1 ? inputs[0] : SortedBatchMerger.Merge(inputs, readSchema, OutputBatchRows);
         var projection = fields?.Select(f => readSchema.IndexOf(f)).ToArray();
         foreach (var batch in merged)
         {
             cancellationToken.ThrowIfCancellationRequested();
             statistics.RowsReturned += batch.Length;
-            yield return projection is null ? batch : Project(batch, projection, fields!);
+            yield return projection is null ? batch : Project(batch, projection);
         }
     }
 
-    private IEnumerable<RecordBatch> ReadFile(string filename, LeafPartitionQuery leaf, TableSchema readSchema, IReadOnlyList<string> columns,
+    private IEnumerable<RecordBatch> ReadFile(string filename, IReadOnlyList<LeafPartitionQuery> leaves, TableSchema readSchema, IReadOnlyList<string> columns,
         QueryStatistics statistics, CancellationToken cancellationToken)
     {
         using var reader = SortedParquetReader.Open(table.ResolveDataFile(filename), table.Schema);
@@ -59,7 +64,7 @@ public sealed class QueryExecutor(SleeperTable table)
         var rowGroups = new List<int>();
         foreach (var group in reader.RowGroups)
         {
-            if (MayMatch(group, leaf.Leaf.Region) && leaf.Regions.Any(r => MayMatch(group, r)))
+            if (leaves.Any(leaf => MayMatch(group, leaf.Leaf.Region) && leaf.Regions.Any(r => MayMatch(group, r))))
             {
                 rowGroups.Add(group.Index);
             }
@@ -69,7 +74,7 @@ public sealed class QueryExecutor(SleeperTable table)
         foreach (var batch in reader.ReadRowGroupsAsync(rowGroups, columns, cancellationToken).ToBlockingEnumerable(cancellationToken))
         {
             statistics.RowsScanned += batch.Length;
-            var selected = Select(batch, readSchema, leaf);
+            var selected = Select(batch, readSchema, leaves);
             if (selected is null)
             {
                 yield return batch;
@@ -85,21 +90,44 @@ public sealed class QueryExecutor(SleeperTable table)
         }
     }
 
-    /// <summary>Rows inside the leaf and any of the query regions; null when that is every row.</summary>
-    private static int[]? Select(RecordBatch batch, TableSchema schema, LeafPartitionQuery leaf)
+    /// <summary>Rows inside some leaf and one of its query regions, in order and each once; null when that is every row.</summary>
+    private static int[]? Select(RecordBatch batch, TableSchema schema, IReadOnlyList<LeafPartitionQuery> leaves)
     {
-        if (leaf.Regions.Count == 1)
+        if (leaves.Count == 1 && leaves[0].Regions.Count == 1)
         {
-            var rows = RegionFilter.Select(batch, schema, leaf.Leaf.Region, leaf.Regions[0]);
+            var rows = RegionFilter.Select(batch, schema, leaves[0].Leaf.Region, leaves[0].Regions[0]);
             return rows.Length == batch.Length ? null : rows;
         }
-        // Several regions may overlap: a row inside two of them still comes back once.
-        var union = new SortedSet<int>();
-        foreach (var region in leaf.Regions)
+        // Leaves are disjoint but query regions may overlap: mark rows so that each is kept once.
+        var keep = new bool[batch.Length];
+        var count = 0;
+        foreach (var leaf in leaves)
         {
-            union.UnionWith(RegionFilter.Select(batch, schema, leaf.Leaf.Region, region));
+            foreach (var region in leaf.Regions)
+            {
+                foreach (var row in RegionFilter.Select(batch, schema, leaf.Leaf.Region, region))
+                {
+                    if (!keep[row])
+                    {
+                        keep[row] = true;
+                        count++;
+                    }
+                }
+            }
         }
-        return union.Count == batch.Length ? null : union.ToArray();
+        if (count == batch.Length)
+        {
+            return null;
+        }
+        var selected = new int[count];
+        for (int row = 0, i = 0; row < keep.Length; row++)
+        {
+            if (keep[row])
+            {
+                selected[i++] = row;
+            }
+        }
+        return selected;
     }
 
     /// <summary>Whether a row group's min/max statistics on the row-key columns allow a row in the region.</summary>
@@ -116,7 +144,7 @@ public sealed class QueryExecutor(SleeperTable table)
         return true;
     }
 
-    private static RecordBatch Project(RecordBatch batch, int[] columns, IReadOnlyList<string> names)
+    private static RecordBatch Project(RecordBatch batch, int[] columns)
     {
         using (batch)
         {
