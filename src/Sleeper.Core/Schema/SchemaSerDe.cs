@@ -112,10 +112,6 @@ public static class SchemaSerDe
                     ?? throw new SchemaException($"Field '{fieldName}' has unknown type '{name}'; expected IntType, LongType, StringType, ByteArrayType, ListType or MapType.");
             case JsonObject obj when obj.Count == 1:
                 var (typeName, body) = obj.First();
-                if (PrimitiveFromName(typeName, fieldName) is { } primitive)
-                {
-                    return primitive;
-                }
                 switch (typeName)
                 {
                     case "ListType":
@@ -125,7 +121,8 @@ public static class SchemaSerDe
                             ReadPrimitive(body?["keyType"], fieldName, "the map's keyType"),
                             ReadPrimitive(body?["valueType"], fieldName, "the map's valueType"));
                     default:
-                        throw new SchemaException($"Field '{fieldName}' has unknown type '{typeName}'; expected IntType, LongType, StringType, ByteArrayType, ListType or MapType.");
+                        return PrimitiveFromName(typeName, fieldName)
+                            ?? throw new SchemaException($"Field '{fieldName}' has unknown type '{typeName}'; expected IntType, LongType, StringType, ByteArrayType, ListType or MapType.");
                 }
             default:
                 throw new SchemaException($"Field '{fieldName}' has a type that is neither a type name nor a single-entry object: {node.ToJsonString()}");

@@ -1,0 +1,70 @@
+using Sleeper.Cli;
+
+namespace Sleeper.Cli.Tests;
+
+/// <summary>Runs the sleeper command line in-process against a temporary instance folder.</summary>
+public sealed class CliRunner : IDisposable
+{
+    public CliRunner()
+    {
+        Directory.CreateDirectory(Folder);
+    }
+
+    public string Folder { get; } = Path.Combine(Path.GetTempPath(), "sleeper-cli-test-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public string Instance => Path.Combine(Folder, "instance");
+
+    public static string RepositoryRoot
+    {
+        get
+        {
+            var dir = AppContext.BaseDirectory;
+            while (dir is not null && !File.Exists(Path.Combine(dir, "Sleeper.slnx")))
+            {
+                dir = Path.GetDirectoryName(dir);
+            }
+            return dir ?? throw new InvalidOperationException("Cannot find the repository root.");
+        }
+    }
+
+    public static string Example(string name) => Path.Combine(RepositoryRoot, "examples", name);
+
+    public string WriteFile(string name, string content)
+    {
+        var path = Path.Combine(Folder, name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    public async Task<Result> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var context = new CliContext { Out = output, Error = error, Interactive = false, OutputIsTerminal = false };
+        var status = await SleeperCli.RunAsync([.. args, "--instance", Instance], context);
+        return new Result(status, output.ToString(), error.ToString());
+    }
+
+    public async Task<Result> OkAsync(params string[] args)
+    {
+        var result = await RunAsync(args);
+        Assert.True(result.Status == 0, $"sleeper {string.Join(' ', args)} failed with {result.Status}: {result.Error}");
+        return result;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    public sealed record Result(int Status, string Output, string Error)
+    {
+        public string[] Lines => Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+}
