@@ -170,6 +170,7 @@ public sealed class EmbeddedInstance
         {
             SnapshotEveryTransactions = Properties.GetInt(InstanceProperty.SnapshotEveryTransactions),
             LoadSnapshotWhenBehindBy = Properties.GetInt(InstanceProperty.SnapshotLoadWhenBehindBy),
+            DeleteTransactionsBehindSnapshotsOlderThan = TimeSpan.FromMinutes(Properties.GetInt(InstanceProperty.DeleteBehindSnapshotMinAgeMinutes)),
         });
 
     private string IndexFile(string name) => Path.Combine(TablesDirectory, name + ".json");

@@ -110,4 +110,20 @@ public sealed class ReadmeTourTest : IDisposable
         Assert.Equal(1, rows[1]["tags"]!["x"]!.GetValue<long>());
         Assert.Null(rows[2]["tags"]);
     }
+
+    [Fact]
+    public async Task Query_results_written_as_parquet_can_be_ingested_into_another_table()
+    {
+        await _cli.OkAsync("instance", "create");
+        await _cli.OkAsync("table", "create", "source", "--schema", CliRunner.Example("schema.json"), "--split-points", CliRunner.Example("splits.txt"));
+        await _cli.OkAsync("ingest", "source", CliRunner.Example("rows.jsonl"));
+        var file = Path.Combine(_cli.Folder, "out", "results.parquet");
+        var written = await _cli.OkAsync("query", "source", "--range", "b,", "--format", "parquet", "--output", file);
+        Assert.Contains("Wrote 5 row(s)", written.Output);
+        await _cli.OkAsync("table", "create", "copy", "--schema", CliRunner.Example("schema.json"));
+        await _cli.OkAsync("ingest", "copy", file);
+        var original = (await _cli.OkAsync("query", "source", "--range", "b,")).Output;
+        Assert.Equal(original, (await _cli.OkAsync("query", "copy", "--range", ",")).Output);
+        Assert.Equal(2, (await _cli.RunAsync("query", "source", "--key", "a", "--output", file)).Status);
+    }
 }

@@ -17,9 +17,9 @@ public static class QueryCommand
         var range = new Option<string[]>("--range") { Description = "MIN,MAX on the first row key: min inclusive, max exclusive, either may be empty (repeatable)" };
         var region = new Option<string[]>("--region") { Description = "Sleeper's region JSON: {\"key\":[min, minInclusive, max, maxInclusive]} (repeatable)" };
         var fields = new Option<string?>("--fields") { Description = "The fields to return, comma-separated (default: all)" };
-        var auths = new Option<string?>("--auths") { Description = "Authorisations for visibility filtering (comma-separated)" };
-        var format = new Option<string?>("--format") { Description = "jsonl, csv or table (default: table on a terminal, jsonl when piped)" };
-        var command = new Command("query", "Query a table by exact key, key range or region; rows come out in key order") { name, key, range, region, fields, auths, format };
+        var format = new Option<string?>("--format") { Description = "jsonl, csv, table or parquet (default: table on a terminal, jsonl when piped)" };
+        var output = new Option<string?>("--output") { Description = "With --format parquet: the Parquet file to write the results to" };
+        var command = new Command("query", "Query a table by exact key, key range or region; rows come out in key order") { name, key, range, region, fields, format, output };
         command.SetAction(async (result, cancel) =>
         {
             var instance = context.OpenInstance(result);
@@ -41,10 +41,21 @@ public static class QueryCommand
                     throw new UsageException($"--fields: '{f}' is not a field of table {table.Name} (fields: {string.Join(", ", schema.AllFields.Select(x => x.Name))}).");
                 }
             }
-            var fmt = Render.Format(result.GetValue(format), context.OutputIsTerminal ? "table" : "jsonl", "jsonl", "csv", "table");
+            var fmt = Render.Format(result.GetValue(format), context.OutputIsTerminal ? "table" : "jsonl", "jsonl", "csv", "table", "parquet");
             var query = new QueryExecutor(table);
             var outputFields = query.OutputFields(fieldNames);
             var watch = Stopwatch.StartNew();
+            if (fmt == "parquet")
+            {
+                var path = result.GetValue(output) ?? throw new UsageException("--format parquet needs --output FILE.parquet.");
+                var rows = await QueryResultFile.WriteAsync(path, query.RunAsync(regions, fieldNames, cancel), cancel);
+                context.Out.WriteLine($"Wrote {rows:N0} row(s) to {path}");
+                return 0;
+            }
+            if (result.GetValue(output) is not null)
+            {
+                throw new UsageException("--output goes with --format parquet.");
+            }
             using (var writer = new RowWriter(context, fmt, outputFields))
             {
                 await foreach (var batch in query.RunAsync(regions, fieldNames, cancel))

@@ -14,6 +14,10 @@ public static class InstanceProperty
         "sleeper.statestore.snapshot.load.behind.transactions", 100,
         "Load the newest snapshot instead of replaying once this many transactions behind.");
 
+    public static readonly PropertyDefinition DeleteBehindSnapshotMinAgeMinutes = PropertyDefinition.NonNegativeInt(
+        "sleeper.statestore.transactionlog.delete.behind.snapshot.min.age.minutes", 2,
+        "Transactions behind a snapshot at least this many minutes old are deleted after each automatic snapshot.");
+
     public static readonly PropertyDefinition PartitionSplittingFilesMaximum = PropertyDefinition.PositiveInt(
         "sleeper.partition.splitting.files.maximum", 50,
         "Partition splitting reads at most this many sketch files per partition.");
@@ -23,5 +27,5 @@ public static class InstanceProperty
         "How many leaf partitions a query reads at once.");
 
     public static readonly IReadOnlyList<PropertyDefinition> All =
-        [Id, SnapshotEveryTransactions, SnapshotLoadWhenBehindBy, PartitionSplittingFilesMaximum, QueryThreads];
+        [Id, SnapshotEveryTransactions, SnapshotLoadWhenBehindBy, DeleteBehindSnapshotMinAgeMinutes, PartitionSplittingFilesMaximum, QueryThreads];
 }

@@ -14,6 +14,12 @@ public sealed record TransactionLogStateStoreOptions
     /// <summary>Write a snapshot after a commit whose number is a multiple of this; 0 turns it off.</summary>
     public long SnapshotEveryTransactions { get; init; } = 500;
 
+    /// <summary>
+    /// After an automatic snapshot, delete transactions behind the newest snapshot at least this old; null keeps
+    /// the whole log. The age gives readers that are behind time to catch up from the log before it goes.
+    /// </summary>
+    public TimeSpan? DeleteTransactionsBehindSnapshotsOlderThan { get; init; }
+
     public int MaxCommitAttempts { get; init; } = 50;
 
     public TimeSpan FirstRetryDelay { get; init; } = TimeSpan.FromMilliseconds(2);
@@ -147,6 +153,10 @@ public sealed class TransactionLogStateStore
             if (_options.SnapshotEveryTransactions > 0 && committed % _options.SnapshotEveryTransactions == 0)
             {
                 await CreateSnapshotAsync(cancellationToken);
+                if (_options.DeleteTransactionsBehindSnapshotsOlderThan is { } minAge)
+                {
+                    await DeleteOldTransactionsAsync(minAge, cancellationToken);
+                }
             }
             return;
 
