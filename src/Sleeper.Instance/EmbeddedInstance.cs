@@ -5,7 +5,9 @@ using Sleeper.Core.Properties;
 using Sleeper.Core.Schema;
 using Sleeper.Core.StateStore;
 using Sleeper.Core.Tables;
+using System.Text;
 using Sleeper.StateStore;
+using Sleeper.StateStore.LocalFiles;
 
 namespace Sleeper.Instance;
 
@@ -33,7 +35,7 @@ public sealed class EmbeddedInstance
     public static bool Exists(string root) => File.Exists(Path.Combine(root, PropertiesFileName));
 
     /// <summary>Makes a new instance folder; an error if one is already there.</summary>
-    public static EmbeddedInstance Create(string root, TimeProvider? time = null)
+    public static async Task<EmbeddedInstance> CreateAsync(string root, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         root = Path.GetFullPath(root);
         if (Exists(root))
@@ -48,8 +50,10 @@ public sealed class EmbeddedInstance
         var properties = SleeperProperties.ForInstance();
         properties.Set(InstanceProperty.Id.Name, Guid.NewGuid().ToString("N")[..12]);
         var instance = new EmbeddedInstance(root, properties, time ?? TimeProvider.System);
-        AtomicFile.Write(Path.Combine(root, PropertiesFileName), properties.Save(), overwrite: false,
-            onExists: () => new SleeperException($"There is already a Sleeper instance at {root}."));
+        if (!await AtomicFiles.TryCreateAsync(Path.Combine(root, PropertiesFileName), Bytes(properties.Save()), cancellationToken))
+        {
+            throw new SleeperException($"There is already a Sleeper instance at {root}.");
+        }
         return instance;
     }
 
@@ -68,11 +72,12 @@ public sealed class EmbeddedInstance
         return new EmbeddedInstance(root, properties, time ?? TimeProvider.System);
     }
 
-    public void SaveProperties() =>
-        AtomicFile.Write(Path.Combine(Root, PropertiesFileName), Properties.Save(), overwrite: true);
+    public Task SavePropertiesAsync(CancellationToken cancellationToken = default) =>
+        AtomicFiles.ReplaceAsync(Path.Combine(Root, PropertiesFileName), Bytes(Properties.Save()), cancellationToken);
 
     public IReadOnlyList<TableStatus> ListTables() =>
         Directory.EnumerateFiles(TablesDirectory, "*.json")
+            .Where(f => !AtomicFiles.IsTemporary(Path.GetFileName(f)))
             .Select(ReadIndexEntry)
             .OfType<TableStatus>()
             .OrderBy(t => t.TableName, StringComparer.Ordinal)
@@ -105,11 +110,14 @@ public sealed class EmbeddedInstance
         Directory.CreateDirectory(dir);
         try
         {
-            AtomicFile.Write(Path.Combine(dir, "schema.json"), SchemaSerDe.ToJson(schema), overwrite: false);
-            AtomicFile.Write(Path.Combine(dir, "table.properties"), tableProperties.Save(), overwrite: false);
+            await AtomicFiles.ReplaceAsync(Path.Combine(dir, "schema.json"), Bytes(SchemaSerDe.ToJson(schema)), cancellationToken);
+            await AtomicFiles.ReplaceAsync(Path.Combine(dir, "table.properties"), Bytes(tableProperties.Save()), cancellationToken);
             var table = new SleeperTable(status, schema, tableProperties, OpenStateStore(dir, schema), Root);
             await table.StateStore.InitialiseAsync(partitions, cancellationToken);
-            AtomicFile.Write(IndexFile(name), IndexJson(status), overwrite: false, onExists: () => new TableAlreadyExistsException(name));
+            if (!await AtomicFiles.TryCreateAsync(IndexFile(name), Bytes(IndexJson(status)), cancellationToken))
+            {
+                throw new TableAlreadyExistsException(name);
+            }
             return table;
         }
         catch
@@ -135,8 +143,8 @@ public sealed class EmbeddedInstance
         return new SleeperTable(status, schema, properties, OpenStateStore(dir, schema), Root);
     }
 
-    public void SaveTableProperties(SleeperTable table) =>
-        AtomicFile.Write(Path.Combine(table.Directory, "table.properties"), table.Properties.Save(), overwrite: true);
+    public Task SaveTablePropertiesAsync(SleeperTable table, CancellationToken cancellationToken = default) =>
+        AtomicFiles.ReplaceAsync(Path.Combine(table.Directory, "table.properties"), Bytes(table.Properties.Save()), cancellationToken);
 
     /// <summary>Removes the table from the index first (so it disappears at once), then its folder.</summary>
     public void DeleteTable(string name)
@@ -146,7 +154,7 @@ public sealed class EmbeddedInstance
         TryDeleteDirectory(Path.Combine(Root, status.TableId));
     }
 
-    public void RenameTable(string name, string newName)
+    public async Task RenameTableAsync(string name, string newName, CancellationToken cancellationToken = default)
     {
         TableNames.Validate(newName);
         var status = GetTableStatus(name);
@@ -154,16 +162,20 @@ public sealed class EmbeddedInstance
         {
             return;
         }
-        AtomicFile.Write(IndexFile(newName), IndexJson(status with { TableName = newName }), overwrite: false,
-            onExists: () => new TableAlreadyExistsException(newName));
+        if (!await AtomicFiles.TryCreateAsync(IndexFile(newName), Bytes(IndexJson(status with { TableName = newName })), cancellationToken))
+        {
+            throw new TableAlreadyExistsException(newName);
+        }
         File.Delete(IndexFile(name));
     }
 
-    public void SetOnline(string name, bool online)
+    public Task SetOnlineAsync(string name, bool online, CancellationToken cancellationToken = default)
     {
         var status = GetTableStatus(name);
-        AtomicFile.Write(IndexFile(name), IndexJson(status with { Online = online }), overwrite: true);
+        return AtomicFiles.ReplaceAsync(IndexFile(name), Bytes(IndexJson(status with { Online = online })), cancellationToken);
     }
+
+    private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
 
     private TransactionLogStateStore OpenStateStore(string tableDir, TableSchema schema) =>
         EmbeddedStateStores.Open(Path.Combine(tableDir, "statestore"), schema, Time, new TransactionLogStateStoreOptions

@@ -38,7 +38,7 @@ public static class DemoCommand
                 ?? Path.Combine(Path.GetTempPath(), $"sleeper-demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}");
             var steps = new List<(string Step, long Rows, TimeSpan Time, string Detail)>();
             var watch = Stopwatch.StartNew();
-            var instance = EmbeddedInstance.Create(location);
+            var instance = await EmbeddedInstance.CreateAsync(location, cancellationToken: cancel);
             var table = await instance.CreateTableAsync("demo", StandardRows.Schema, SleeperProperties.ForTable(),
                 PartitionsBuilder.FromSplitPoints(StandardRows.Schema, StandardRows.SplitPoints(Leaves)), cancel);
             steps.Add(("create instance and table", 0, watch.Elapsed, $"{Leaves} leaf partitions from split points"));

@@ -13,9 +13,9 @@ public static class InstanceCommands
         var command = new Command("instance", "Create an instance, or show and change its properties");
 
         var create = new Command("create", "Make an embedded instance folder (an error if one exists there)");
-        create.SetAction(result =>
+        create.SetAction(async (result, cancel) =>
         {
-            var instance = EmbeddedInstance.Create(context.InstanceLocation(result));
+            var instance = await EmbeddedInstance.CreateAsync(context.InstanceLocation(result), cancellationToken: cancel);
             context.Out.WriteLine($"Created instance {instance.Properties.Get(Core.Properties.InstanceProperty.Id)} at {instance.Root}");
             return 0;
         });
@@ -24,7 +24,7 @@ public static class InstanceCommands
         var set = new Option<string[]>("--set") { Description = "Set a property: K=V (repeatable)", AllowMultipleArgumentsPerToken = false };
         var format = new Option<string?>("--format") { Description = "table or json" };
         var properties = new Command("properties", "Show instance properties, or change them with --set K=V") { set, format };
-        properties.SetAction(result =>
+        properties.SetAction(async (result, cancel) =>
         {
             var instance = context.OpenInstance(result);
             var assignments = result.GetValue(set) ?? [];
@@ -34,7 +34,7 @@ public static class InstanceCommands
                 {
                     instance.Properties.SetFromAssignment(a);
                 }
-                instance.SaveProperties();
+                await instance.SavePropertiesAsync(cancel);
             }
             PropertyOutput.Write(context, instance.Properties, result.GetValue(format));
             return 0;

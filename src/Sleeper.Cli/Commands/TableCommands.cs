@@ -111,10 +111,10 @@ public static class TableCommands
         var name = NameArgument();
         var newName = new Argument<string>("NEW_NAME") { Description = "The new name" };
         var command = new Command("rename", "Rename a table") { name, newName };
-        command.SetAction(result =>
+        command.SetAction(async (result, cancel) =>
         {
             var instance = context.OpenInstance(result);
-            instance.RenameTable(result.GetValue(name)!, result.GetValue(newName)!);
+            await instance.RenameTableAsync(result.GetValue(name)!, result.GetValue(newName)!, cancel);
             context.Out.WriteLine($"Renamed table {result.GetValue(name)} to {result.GetValue(newName)}");
             return 0;
         });
@@ -125,10 +125,10 @@ public static class TableCommands
     {
         var name = NameArgument();
         var command = new Command(verb, online ? "Bring a table back online" : "Take a table offline: no ingest, queries or scheduled work") { name };
-        command.SetAction(result =>
+        command.SetAction(async (result, cancel) =>
         {
             var instance = context.OpenInstance(result);
-            instance.SetOnline(result.GetValue(name)!, online);
+            await instance.SetOnlineAsync(result.GetValue(name)!, online, cancel);
             context.Out.WriteLine($"Table {result.GetValue(name)} is {verb}");
             return 0;
         });
@@ -141,7 +141,7 @@ public static class TableCommands
         var set = new Option<string[]>("--set") { Description = "Set a property: K=V (repeatable)" };
         var format = new Option<string?>("--format") { Description = "table or json" };
         var command = new Command("properties", "Show a table's properties, or change them with --set K=V") { name, set, format };
-        command.SetAction(result =>
+        command.SetAction(async (result, cancel) =>
         {
             var instance = context.OpenInstance(result);
             var table = instance.OpenTable(result.GetValue(name)!);
@@ -157,7 +157,7 @@ public static class TableCommands
                 {
                     table.Properties.Set(k, v);
                 }
-                instance.SaveTableProperties(table);
+                await instance.SaveTablePropertiesAsync(table, cancel);
             }
             PropertyOutput.Write(context, table.Properties, result.GetValue(format));
             return 0;

@@ -4,7 +4,7 @@ namespace Sleeper.StateStore.LocalFiles;
 /// Whole-file writes that readers see entirely or not at all: the content goes to a unique temporary file in
 /// the same folder, is flushed to disk, and only then gets its real name.
 /// </summary>
-internal static class AtomicFiles
+public static class AtomicFiles
 {
     /// <summary>
     /// Creates <paramref name="path"/> with the given content only if no file of that name exists, safely against
