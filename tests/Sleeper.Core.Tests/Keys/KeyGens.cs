@@ -27,6 +27,24 @@ internal static class KeyGens
         return sb.ToString();
     });
 
+    /// <summary>A string of the same kinds of code points, from a seeded source.</summary>
+    public static string RandomString(Random random)
+    {
+        var sb = new StringBuilder();
+        for (var i = random.Next(0, 4); i > 0; i--)
+        {
+            var cp = random.Next(4) switch
+            {
+                0 => s_edgeCodePoints[random.Next(s_edgeCodePoints.Length)],
+                1 => random.Next(0x20, 0x7F),
+                2 => random.Next(0xE000, 0x10000),
+                _ => random.Next(0x10000, 0x110000),
+            };
+            sb.Append(char.ConvertFromUtf32(cp));
+        }
+        return sb.ToString();
+    }
+
     public static int Sign(int c) => Math.Sign(c);
 
     public static int Utf8Order(string a, string b) => Sign(Encoding.UTF8.GetBytes(a).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(b)));
