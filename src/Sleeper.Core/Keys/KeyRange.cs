@@ -37,17 +37,23 @@ public sealed record KeyRange(Field Field, object Min, bool MinInclusive, object
     /// <summary>Whether any value lies in both ranges.</summary>
     public bool Overlaps(KeyRange other)
     {
-        // this.min must be below other's max, and other.min below this max.
-        return BelowMax(Min, MinInclusive, other) && BelowMax(other.Min, other.MinInclusive, this);
+        // Each range's lowest value must exist and be at or below the other's max; then the higher of the two
+        // lowest values lies in both.
+        if (LowestValue() is not { } lowest || other.LowestValue() is not { } otherLowest)
+        {
+            return false;
+        }
+        return AtOrBelowMax(lowest, this) && AtOrBelowMax(lowest, other)
+            && AtOrBelowMax(otherLowest, this) && AtOrBelowMax(otherLowest, other);
 
-        bool BelowMax(object min, bool minInclusive, KeyRange r)
+        bool AtOrBelowMax(object value, KeyRange r)
         {
             if (r.Max is null)
             {
                 return true;
             }
-            var c = KeyValues.Compare(Type, min, r.Max);
-            return c < 0 || (c == 0 && minInclusive && r.MaxInclusive);
+            var c = KeyValues.Compare(Type, value, r.Max);
+            return c < 0 || (c == 0 && r.MaxInclusive);
         }
     }
 
@@ -56,13 +62,28 @@ public sealed record KeyRange(Field Field, object Min, bool MinInclusive, object
 
     public bool IsEmpty()
     {
+        if (LowestValue() is not { } lowest)
+        {
+            return true;
+        }
         if (Max is null)
         {
             return false;
         }
-        var c = KeyValues.Compare(Type, Min, Max);
-        return c > 0 || (c == 0 && !(MinInclusive && MaxInclusive));
+        var c = KeyValues.Compare(Type, lowest, Max);
+        return c > 0 || (c == 0 && !MaxInclusive);
     }
+
+    // Every key type is discrete, so an exclusive min stands for the next value up: without this, ranges such
+    // as (4, 5) or ("a", "a\0") would look non-empty. Null when nothing is above an exclusive min.
+    private object? LowestValue() => MinInclusive ? Min : Min switch
+    {
+        int i => i == int.MaxValue ? null : i + 1,
+        long l => l == long.MaxValue ? null : l + 1,
+        string s => s + "\0",
+        byte[] b => (byte[])[.. b, 0],
+        _ => throw new ArgumentOutOfRangeException(nameof(Min), Min.GetType().Name),
+    };
 
     public override string ToString() =>
         $"{Field.Name}{(MinInclusive ? "[" : "(")}{KeyValues.Format(Min)}, {(Max is null ? "∞" : KeyValues.Format(Max))}{(MaxInclusive ? "]" : ")")}";

@@ -10,9 +10,17 @@ public sealed class PartitionTree
 
     public PartitionTree(IEnumerable<Partition> partitions)
     {
-        _byId = partitions.ToDictionary(p => p.Id, StringComparer.Ordinal);
-        Root = _byId.Values.SingleOrDefault(p => p.ParentId is null)
-            ?? throw new SleeperException("The partition tree has no single root.");
+        _byId = new Dictionary<string, Partition>(StringComparer.Ordinal);
+        foreach (var p in partitions)
+        {
+            if (!_byId.TryAdd(p.Id, p))
+            {
+                throw new SleeperException($"Partition id '{p.Id}' is used more than once.");
+            }
+        }
+        var roots = _byId.Values.Where(p => p.ParentId is null).Select(p => p.Id).ToList();
+        Root = roots.Count == 1 ? _byId[roots[0]]
+            : throw new SleeperException($"The partition tree has {roots.Count} roots ({string.Join(", ", roots)}); it needs exactly one.");
         Leaves = _byId.Values.Where(p => p.IsLeaf).ToArray();
     }
 
@@ -76,6 +84,10 @@ public sealed class PartitionTree
     /// </summary>
     public void Validate(TableSchema schema)
     {
+        if (Root.Region.Ranges.Count == schema.RowKeyFields.Count && !Root.Region.Equals(Region.Whole(schema)))
+        {
+            throw new SleeperException($"The root partition '{Root.Id}' covers {Root.Region}, not the whole key space.");
+        }
         foreach (var p in _byId.Values)
         {
             if (p.Region.Ranges.Count != schema.RowKeyFields.Count)
@@ -126,7 +138,7 @@ public sealed class PartitionTree
         var children = p.ChildIds.Select(id => _byId.TryGetValue(id, out var c) ? c
             : throw new SleeperException($"Partition '{p.Id}' names child '{id}', which does not exist.")).ToList();
         children.Sort((a, b) => KeyValues.Compare(type, a.Region[d].Min, b.Region[d].Min));
-        var expectedMin = p.Region[d].Min;
+        object? expectedMin = p.Region[d].Min;
         foreach (var child in children)
         {
             for (var i = 0; i < schema.RowKeyFields.Count; i++)
@@ -136,16 +148,15 @@ public sealed class PartitionTree
                     throw new SleeperException($"Partition '{child.Id}' differs from its parent '{p.Id}' on dimension {i}, which was not split.");
                 }
             }
+            if (expectedMin is null)
+            {
+                throw new SleeperException($"The children of partition '{p.Id}' overlap: '{child.Id}' starts after a child that reaches to the end of dimension {d}.");
+            }
             if (KeyValues.Compare(type, child.Region[d].Min, expectedMin) != 0)
             {
                 throw new SleeperException($"The children of partition '{p.Id}' leave a gap or overlap at {KeyValues.Format(expectedMin)}.");
             }
-            if (child.Region[d].Max is null)
-            {
-                expectedMin = null!;
-                break;
-            }
-            expectedMin = child.Region[d].Max!;
+            expectedMin = child.Region[d].Max;
         }
         var parentMax = p.Region[d].Max;
         if (!KeyValues.ValueEquals(expectedMin, parentMax))

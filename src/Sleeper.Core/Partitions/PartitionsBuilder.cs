@@ -79,6 +79,16 @@ public static class PartitionsBuilder
     public static (Partition Parent, Partition Left, Partition Right) Split(Partition leaf, int dimension, object splitValue, string leftId, string rightId)
     {
         var range = leaf.Region[dimension];
+        var type = range.Field.PrimitiveType;
+        if (!KeyValues.IsOfType(type, splitValue))
+        {
+            throw new SleeperException($"Cannot split partition '{leaf.Id}' on row key '{range.Field.Name}' at {KeyValues.Format(splitValue)}: it is not of type {type.Name}.");
+        }
+        // At the min or at or beyond the max, one child would be empty or reach outside the parent.
+        if (KeyValues.Compare(type, splitValue, range.Min) <= 0 || (range.Max is not null && KeyValues.Compare(type, splitValue, range.Max) >= 0))
+        {
+            throw new SleeperException($"Cannot split partition '{leaf.Id}' on row key '{range.Field.Name}' at {KeyValues.Format(splitValue)}: the value must lie strictly inside {range}.");
+        }
         var leftRanges = leaf.Region.Ranges.ToArray();
         var rightRanges = leaf.Region.Ranges.ToArray();
         leftRanges[dimension] = KeyRange.Of(range.Field, range.Min, splitValue);

@@ -25,6 +25,19 @@ public static class SchemaSerDe
         {
             throw new SchemaException("The schema must be a JSON object with rowKeyFields, sortKeyFields and valueFields.");
         }
+        try
+        {
+            return Read(obj);
+        }
+        catch (ArgumentException e)
+        {
+            // A JSON object that repeats a name only fails when its entries are first read.
+            throw new SchemaException($"The schema repeats an entry: {e.Message}");
+        }
+    }
+
+    private static TableSchema Read(JsonObject obj)
+    {
         foreach (var (name, _) in obj)
         {
             if (name is not ("rowKeyFields" or "sortKeyFields" or "valueFields"))
@@ -115,11 +128,13 @@ public static class SchemaSerDe
                 switch (typeName)
                 {
                     case "ListType":
-                        return new ListType(ReadPrimitive(body?["elementType"], fieldName, "the list's elementType"));
+                        var list = TypeBody(body, fieldName, typeName, "elementType");
+                        return new ListType(ReadPrimitive(list["elementType"], fieldName, "the list's elementType"));
                     case "MapType":
+                        var map = TypeBody(body, fieldName, typeName, "keyType", "valueType");
                         return new MapType(
-                            ReadPrimitive(body?["keyType"], fieldName, "the map's keyType"),
-                            ReadPrimitive(body?["valueType"], fieldName, "the map's valueType"));
+                            ReadPrimitive(map["keyType"], fieldName, "the map's keyType"),
+                            ReadPrimitive(map["valueType"], fieldName, "the map's valueType"));
                     default:
                         return PrimitiveFromName(typeName, fieldName)
                             ?? throw new SchemaException($"Field '{fieldName}' has unknown type '{typeName}'; expected IntType, LongType, StringType, ByteArrayType, ListType or MapType.");
@@ -127,6 +142,22 @@ public static class SchemaSerDe
             default:
                 throw new SchemaException($"Field '{fieldName}' has a type that is neither a type name nor a single-entry object: {node.ToJsonString()}");
         }
+    }
+
+    private static JsonObject TypeBody(JsonNode? body, string fieldName, string typeName, params string[] entries)
+    {
+        if (body is not JsonObject obj)
+        {
+            throw new SchemaException($"Field '{fieldName}': {typeName} must be an object with {string.Join(" and ", entries)}, not {body?.ToJsonString() ?? "null"}.");
+        }
+        foreach (var (name, _) in obj)
+        {
+            if (!entries.Contains(name))
+            {
+                throw new SchemaException($"Field '{fieldName}': {typeName} has an unknown entry '{name}'; expected {string.Join(" and ", entries)}.");
+            }
+        }
+        return obj;
     }
 
     private static PrimitiveType ReadPrimitive(JsonNode? node, string fieldName, string what)
