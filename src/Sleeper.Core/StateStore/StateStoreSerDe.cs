@@ -26,6 +26,7 @@ public sealed class StateStoreSerDe(TableSchema schema)
         AddFilesTransaction => "AddFiles",
         SplitFileReferencesTransaction => "SplitFileReferences",
         AssignJobIdsTransaction => "AssignJobIds",
+        ReleaseJobIdsTransaction => "ReleaseJobIds",
         ReplaceFileReferencesTransaction => "ReplaceFileReferences",
         DeleteFilesTransaction => "DeleteFiles",
         ClearFilesTransaction => "ClearFiles",
@@ -66,6 +67,15 @@ public sealed class StateStoreSerDe(TableSchema schema)
                     ["filenames"] = Array(r.Filenames, f => JsonValue.Create(f)),
                 }),
             },
+            ReleaseJobIdsTransaction t => new JsonObject
+            {
+                ["requests"] = Array(t.Requests, r => new JsonObject
+                {
+                    ["jobId"] = r.JobId,
+                    ["partitionId"] = r.PartitionId,
+                    ["filenames"] = Array(r.Filenames, f => JsonValue.Create(f)),
+                }),
+            },
             ReplaceFileReferencesTransaction t => new JsonObject
             {
                 ["jobs"] = Array(t.Jobs, j => new JsonObject
@@ -95,6 +105,8 @@ public sealed class StateStoreSerDe(TableSchema schema)
             "SplitFileReferences" => new SplitFileReferencesTransaction(ReadArray(o["requests"], r => new SplitFileReferenceRequest(
                 Str(r, "filename"), Str(r, "fromPartitionId"), ReadArray(r["newReferences"], ReadReference)))),
             "AssignJobIds" => new AssignJobIdsTransaction(ReadArray(o["requests"], r => new AssignJobIdRequest(
+                Str(r, "jobId"), Str(r, "partitionId"), ReadArray(r["filenames"], f => f.GetValue<string>())))),
+            "ReleaseJobIds" => new ReleaseJobIdsTransaction(ReadArray(o["requests"], r => new AssignJobIdRequest(
                 Str(r, "jobId"), Str(r, "partitionId"), ReadArray(r["filenames"], f => f.GetValue<string>())))),
             "ReplaceFileReferences" => new ReplaceFileReferencesTransaction(ReadArray(o["jobs"], j => new ReplaceFileReferencesRequest(
                 Str(j, "jobId"), Str(j, "partitionId"), ReadArray(j["inputFiles"], f => f.GetValue<string>()), ReadReference(j["newReference"]!)))),

@@ -1,0 +1,41 @@
+namespace Sleeper.Core.Jobs;
+
+/// <summary>A message taken from a queue; it stays invisible to others until deleted, released or its timeout passes.</summary>
+public sealed record QueuedMessage(string MessageId, string Body, int ReceiveCount, string ReceiptHandle, DateTimeOffset SentTime);
+
+/// <summary>How many messages a queue holds, by state.</summary>
+public sealed record QueueDepth(int Visible, int InFlight, int DeadLetters);
+
+/// <summary>
+/// A durable job queue with at-least-once delivery, as SQS gives: a received message is hidden for a
+/// visibility timeout and comes back if it is not deleted in time (its consumer died); after
+/// <c>maxReceiveCount</c> receipts it moves to the dead-letter list instead. The embedded queue, SQS and
+/// PostgreSQL queues implement it.
+/// </summary>
+public interface IJobQueue
+{
+    string Name { get; }
+
+    /// <summary>Enqueues a message; returns its id.</summary>
+    Task<string> SendAsync(string body, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Takes the next visible message and hides it for <paramref name="visibilityTimeout"/>, or returns null
+    /// when none is visible. Messages received too often go to the dead letters, and are returned through
+    /// <paramref name="onDeadLetter"/> so their owner can release what they held.
+    /// </summary>
+    Task<QueuedMessage?> ReceiveAsync(TimeSpan visibilityTimeout, Func<QueuedMessage, Task>? onDeadLetter = null, CancellationToken cancellationToken = default);
+
+    /// <summary>The message was handled: remove it for good. False if the receipt is stale (it timed out and went to someone else).</summary>
+    Task<bool> DeleteAsync(QueuedMessage message, CancellationToken cancellationToken = default);
+
+    /// <summary>Hand the message back at once, visible again (a failed attempt).</summary>
+    Task ReleaseAsync(QueuedMessage message, CancellationToken cancellationToken = default);
+
+    /// <summary>Extends the time a received message stays hidden, for long jobs.</summary>
+    Task<bool> ExtendVisibilityAsync(QueuedMessage message, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<QueuedMessage>> GetDeadLettersAsync(CancellationToken cancellationToken = default);
+
+    Task<QueueDepth> GetDepthAsync(CancellationToken cancellationToken = default);
+}
