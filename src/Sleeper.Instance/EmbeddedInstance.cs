@@ -5,6 +5,7 @@ using Sleeper.Core.Properties;
 using Sleeper.Core.Schema;
 using Sleeper.Core.StateStore;
 using Sleeper.Core.Tables;
+using IJobTrackerPort = Sleeper.Core.Tracking.IJobTracker;
 using System.Text;
 using Sleeper.StateStore;
 using Sleeper.StateStore.LocalFiles;
@@ -31,6 +32,12 @@ public sealed class EmbeddedInstance
     public TimeProvider Time { get; }
 
     private string TablesDirectory => Path.Combine(Root, "tables");
+
+    /// <summary>The compaction job and task tracker of this instance.</summary>
+    public IJobTrackerPort CompactionTracker => new FileJobTracker(Path.Combine(Root, "trackers", "compaction"));
+
+    /// <summary>The ingest job and task tracker of this instance.</summary>
+    public IJobTrackerPort IngestTracker => new FileJobTracker(Path.Combine(Root, "trackers", "ingest"));
 
     public static bool Exists(string root) => File.Exists(Path.Combine(root, PropertiesFileName));
 

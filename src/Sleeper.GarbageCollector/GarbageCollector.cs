@@ -1,0 +1,55 @@
+using Sleeper.Core.Properties;
+using Sleeper.Core.StateStore.Transactions;
+using Sleeper.Core.Tables;
+
+namespace Sleeper.GarbageCollector;
+
+/// <summary>What one garbage collection run did.</summary>
+public sealed record GarbageCollectionResult(int FilesDeleted, long BytesDeleted, int Batches);
+
+/// <summary>
+/// Deletes the data files of a table that have had no references for longer than
+/// sleeper.table.gc.delay.minutes, in batches: each batch's files (and their sketches) are deleted from
+/// storage first, then one DeleteFiles transaction forgets them. A file with no references can never gain
+/// one again, so nothing still referenced is ever deleted; if the process dies between the two steps,
+/// the next run deletes nothing more and commits the forgetting.
+/// </summary>
+public sealed class GarbageCollector(SleeperTable table, TimeProvider? time = null, int batchSize = 1000)
+{
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    public async Task<GarbageCollectionResult> RunAsync(CancellationToken cancellationToken = default)
+    {
+        var delay = TimeSpan.FromMinutes(table.Properties.GetInt(TableProperty.GcDelayMinutes));
+        var ready = await table.StateStore.GetReadyForGcFilenamesBeforeAsync(_time.GetUtcNow() - delay, cancellationToken);
+        var deleted = 0;
+        long bytes = 0;
+        var batches = 0;
+        foreach (var batch in ready.Chunk(batchSize))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            foreach (var filename in batch)
+            {
+                var path = table.ResolveDataFile(filename);
+                bytes += DeleteIfExists(path);
+                DeleteIfExists(Path.ChangeExtension(path, ".sketches"));
+            }
+            await table.StateStore.CommitAsync(new DeleteFilesTransaction(batch), cancellationToken);
+            deleted += batch.Length;
+            batches++;
+        }
+        return new GarbageCollectionResult(deleted, bytes, batches);
+    }
+
+    private static long DeleteIfExists(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            return 0;
+        }
+        var length = info.Length;
+        info.Delete();
+        return length;
+    }
+}

@@ -1,0 +1,83 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Sleeper.Core.Tracking;
+
+namespace Sleeper.Instance;
+
+/// <summary>
+/// A job tracker in the instance folder: job and task events appended as JSON lines, each line in a single
+/// write to a file opened for append, so several processes can record at once without tearing lines.
+/// </summary>
+public sealed class FileJobTracker : IJobTracker
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    private readonly string _jobsFile;
+    private readonly string _tasksFile;
+
+    public FileJobTracker(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        _jobsFile = Path.Combine(folder, "jobs.jsonl");
+        _tasksFile = Path.Combine(folder, "tasks.jsonl");
+    }
+
+    public Task RecordAsync(JobEvent jobEvent, CancellationToken cancellationToken = default) =>
+        AppendAsync(_jobsFile, JsonSerializer.Serialize(jobEvent, Options), cancellationToken);
+
+    public Task RecordAsync(TaskEvent taskEvent, CancellationToken cancellationToken = default) =>
+        AppendAsync(_tasksFile, JsonSerializer.Serialize(taskEvent, Options), cancellationToken);
+
+    public async Task<IReadOnlyList<JobEvent>> ReadJobEventsAsync(string? tableId, CancellationToken cancellationToken = default) =>
+        (await ReadAsync<JobEvent>(_jobsFile, cancellationToken)).Where(e => tableId is null || e.TableId == tableId).ToList();
+
+    public Task<IReadOnlyList<TaskEvent>> ReadTaskEventsAsync(CancellationToken cancellationToken = default) =>
+        ReadAsync<TaskEvent>(_tasksFile, cancellationToken);
+
+    private static async Task AppendAsync(string file, string json, CancellationToken cancellationToken)
+    {
+        var line = Encoding.UTF8.GetBytes(json + "\n");
+        await using var stream = new FileStream(file, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        await stream.WriteAsync(line, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<T>> ReadAsync<T>(string file, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(file))
+        {
+            return [];
+        }
+        string text;
+        await using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+        using (var reader = new StreamReader(stream))
+        {
+            text = await reader.ReadToEndAsync(cancellationToken);
+        }
+        var items = new List<T>();
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+            try
+            {
+                if (JsonSerializer.Deserialize<T>(line, Options) is { } item)
+                {
+                    items.Add(item);
+                }
+            }
+            catch (JsonException)
+            {
+                // A line still being written by another process: it will be whole next time.
+            }
+        }
+        return items;
+    }
+}
