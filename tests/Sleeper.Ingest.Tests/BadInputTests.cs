@@ -221,6 +221,22 @@ public sealed class BadInputTests : IDisposable
         await AssertFailsAndChangesNothingAsync(table, () => [new ParquetInput(path)], "'key'", "nulls.parquet");
     }
 
+    [Fact]
+    public async Task A_cancelled_ingest_deletes_the_files_it_wrote_and_commits_nothing()
+    {
+        var table = await TableWithSomeDataAsync(IngestRunner.OneFilePerLeaf);
+        var path = WriteFile("many.jsonl", GoodLines(1000));
+        var before = await TableSnapshot.TakeAsync(table);
+        using var cancel = new CancellationTokenSource();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new IngestRunner(table).IngestAsync(
+            [JsonLinesInput.FromFile(path)], new SynchronousProgress(rows => { if (rows >= 300) { cancel.Cancel(); } }), cancel.Token));
+
+        var after = await TableSnapshot.TakeAsync(table);
+        Assert.Equal(before.References, after.References);
+        Assert.Equal(before.DataFiles, after.DataFiles);
+    }
+
     private sealed class SynchronousProgress(Action<long> report) : IProgress<long>
     {
         public void Report(long value) => report(value);
