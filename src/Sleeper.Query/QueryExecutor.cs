@@ -32,6 +32,8 @@ public sealed class QueryExecutor(SleeperTable table)
         IReadOnlyList<Region> regions, IReadOnlyList<string>? fields = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var schema = table.Schema;
+        // An unknown field is the caller's mistake, named before anything is read.
+        _ = OutputFields(fields);
         var state = await table.StateStore.GetStateAsync(cancellationToken);
         var plan = QueryPlanner.Plan(state, regions);
         // Key columns are always read: they decide the region filter and the merge order.
