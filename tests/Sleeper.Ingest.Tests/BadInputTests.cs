@@ -27,7 +27,7 @@ public sealed class BadInputTests : IDisposable
 
     private async Task<SleeperTable> TableWithSomeDataAsync(string strategy = IngestRunner.OneReferencePerLeaf)
     {
-        var instance = EmbeddedInstance.Create(Path.Combine(_temp.Path, "instance"));
+        var instance = await EmbeddedInstance.CreateAsync(Path.Combine(_temp.Path, "instance"));
         var properties = SleeperProperties.ForTable();
         properties.Set(TableProperty.IngestFileWritingStrategy.Name, strategy);
         properties.Set(TableProperty.IngestBatchRows.Name, "100");

@@ -28,7 +28,7 @@ public sealed class WrittenFilesTests : IDisposable
 
     private async Task<SleeperTable> TableAsync(string strategy, int batchRows, params string[] splitPoints)
     {
-        var instance = EmbeddedInstance.Create(Path.Combine(_temp.Path, "instance-" + Guid.NewGuid().ToString("N")));
+        var instance = await EmbeddedInstance.CreateAsync(Path.Combine(_temp.Path, "instance-" + Guid.NewGuid().ToString("N")));
         var properties = SleeperProperties.ForTable();
         properties.Set(TableProperty.IngestFileWritingStrategy.Name, strategy);
         properties.Set(TableProperty.IngestBatchRows.Name, batchRows.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -21,7 +21,7 @@ public sealed class QueryErrorTests
     public async Task Asking_for_a_field_the_table_does_not_have_names_the_field(bool withData)
     {
         using var temp = new TempFolder();
-        var instance = EmbeddedInstance.Create(Path.Combine(temp.Path, "instance"));
+        var instance = await EmbeddedInstance.CreateAsync(Path.Combine(temp.Path, "instance"));
         var table = await instance.CreateTableAsync("fields", Schema, SleeperProperties.ForTable(), PartitionsBuilder.SingleRoot(Schema));
         if (withData)
         {

@@ -60,7 +60,7 @@ public sealed class QueryModelTests(ITestOutputHelper output)
         var random = new Random(seed * 7919 + schemaName.Length);
         var values = new ModelValues(random);
         using var temp = new TempFolder();
-        var instance = EmbeddedInstance.Create(Path.Combine(temp.Path, "instance"));
+        var instance = await EmbeddedInstance.CreateAsync(Path.Combine(temp.Path, "instance"));
         var properties = SleeperProperties.ForTable();
         var strategy = seed % 2 == 0 ? IngestRunner.OneFilePerLeaf : IngestRunner.OneReferencePerLeaf;
         properties.Set(TableProperty.IngestFileWritingStrategy.Name, strategy);

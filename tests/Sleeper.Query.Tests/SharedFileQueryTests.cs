@@ -20,7 +20,7 @@ public sealed class SharedFileQueryTests
 
     private static async Task<(Sleeper.Core.Tables.SleeperTable Table, List<Row> Rows)> OneFileOverFourLeavesAsync(string folder)
     {
-        var instance = EmbeddedInstance.Create(Path.Combine(folder, "instance"));
+        var instance = await EmbeddedInstance.CreateAsync(Path.Combine(folder, "instance"));
         var properties = SleeperProperties.ForTable();
         properties.Set(TableProperty.IngestFileWritingStrategy.Name, IngestRunner.OneReferencePerLeaf);
         properties.Set(TableProperty.RowGroupRowsMax.Name, "7");
