@@ -12,12 +12,12 @@ namespace Sleeper.Cli.Commands;
 /// <summary>sleeper status [NAME] [--report …]: reports on tables, their partitions and files.</summary>
 public static class StatusCommand
 {
-    private static readonly string[] Reports = ["full", "partitions", "files"];
+    private static readonly string[] Reports = ["full", "partitions", "files", "compaction-jobs", "compaction-tasks"];
 
     public static Command Build(CliContext context)
     {
         var name = new Argument<string?>("NAME") { Description = "The table (all tables if left out)", Arity = ArgumentArity.ZeroOrOne };
-        var report = new Option<string>("--report") { Description = "full, partitions or files", DefaultValueFactory = _ => "full" };
+        var report = new Option<string>("--report") { Description = "full, partitions, files, compaction-jobs or compaction-tasks", DefaultValueFactory = _ => "full" };
         report.AcceptOnlyFromAmong(Reports);
         var format = new Option<string?>("--format") { Description = "table or json" };
         var command = new Command("status", "Report on tables: partitions and files") { name, report, format };
@@ -27,6 +27,11 @@ public static class StatusCommand
             var fmt = Render.Format(result.GetValue(format), context.OutputIsTerminal ? "table" : "json", "table", "json");
             var names = result.GetValue(name) is { } n ? [n] : instance.ListTables().Select(t => t.TableName).ToList();
             var which = result.GetValue(report)!;
+            if (which is "compaction-jobs" or "compaction-tasks")
+            {
+                await TrackerReports.WriteAsync(context, instance, which, names, fmt, cancel);
+                return 0;
+            }
             var json = new JsonObject();
             foreach (var tableName in names)
             {

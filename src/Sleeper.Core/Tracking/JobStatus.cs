@@ -44,13 +44,13 @@ public sealed record JobStatus(
 }
 
 /// <summary>A task's life folded from its events.</summary>
-public sealed record TaskStatus(string TaskId, DateTimeOffset Started, DateTimeOffset? Finished, int? JobsRun, long? RowsRead, long? RowsWritten)
+public sealed record JobTaskStatus(string TaskId, DateTimeOffset Started, DateTimeOffset? Finished, int? JobsRun, long? RowsRead, long? RowsWritten)
 {
-    public static IReadOnlyList<TaskStatus> Fold(IEnumerable<TaskEvent> events) =>
+    public static IReadOnlyList<JobTaskStatus> Fold(IEnumerable<TaskEvent> events) =>
         events.GroupBy(e => e.TaskId).Select(g =>
         {
             var start = g.Where(e => !e.Finished).Select(e => e.Time).DefaultIfEmpty(g.Min(e => e.Time)).Min();
             var finish = g.LastOrDefault(e => e.Finished);
-            return new TaskStatus(g.Key, start, finish?.Time, finish?.JobsRun, finish?.RowsRead, finish?.RowsWritten);
+            return new JobTaskStatus(g.Key, start, finish?.Time, finish?.JobsRun, finish?.RowsRead, finish?.RowsWritten);
         }).OrderBy(t => t.Started).ToList();
 }
