@@ -211,7 +211,7 @@ public sealed class FileJobQueue : IJobQueue
     /// </remarks>
     private async Task<long?> AppendByHolderAsync(QueuedMessage message, Func<Claim, Claim> change, CancellationToken cancellationToken)
     {
-        if (!TryParseHandle(message.ReceiptHandle, out var link, out var receipt))
+        if (!QueueLayout.IsMessageId(message.MessageId) || !TryParseHandle(message.ReceiptHandle, out var link, out var receipt))
         {
             return null;
         }

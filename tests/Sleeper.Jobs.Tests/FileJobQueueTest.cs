@@ -289,6 +289,7 @@ public sealed class FileJobQueueTest : IDisposable
         {
             Assert.False(await queue.DeleteAsync(new QueuedMessage(id, "a", 1, handle, _time.GetUtcNow())));
         }
+        Assert.False(await queue.DeleteAsync(new QueuedMessage("../" + id, "a", 1, "1.abc", _time.GetUtcNow())));
         Assert.Equal(new QueueDepth(0, 1, 0), await queue.GetDepthAsync());
     }
 }

@@ -41,6 +41,10 @@ internal sealed class QueueLayout
         return string.Create(CultureInfo.InvariantCulture, $"{sentTime.UtcTicks:D19}-{sequence:D12}-{Guid.NewGuid():N}");
     }
 
+    /// <summary>Whether <paramref name="id"/> could be a message id made here: a caller's id becomes part of a path.</summary>
+    public static bool IsMessageId(string id) =>
+        id.Length > 0 && id.All(c => char.IsAsciiDigit(c) || c == '-' || char.IsAsciiHexDigitLower(c));
+
     public string MessagePath(string id) => Path.Combine(MessagesDirectory, id + MessageExtension);
 
     public string ClaimPath(string id, long link) => Path.Combine(ClaimsDirectory, string.Create(CultureInfo.InvariantCulture, $"{id}.{link}"));
