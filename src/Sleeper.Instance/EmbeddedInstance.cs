@@ -134,6 +134,14 @@ public sealed class EmbeddedInstance
         }
     }
 
+    /// <summary>Opens a table by its id (jobs name tables by id, so a rename does not strand them).</summary>
+    public SleeperTable OpenTableById(string tableId)
+    {
+        var status = ListTables().FirstOrDefault(t => t.TableId == tableId)
+            ?? throw new SleeperException($"No table has id '{tableId}'; it may have been deleted.");
+        return OpenTable(status.TableName);
+    }
+
     /// <summary>Opens a table by name; with <paramref name="requireOnline"/>, an offline table is an error.</summary>
     public SleeperTable OpenTable(string name, bool requireOnline = false)
     {
