@@ -22,6 +22,7 @@ namespace Sleeper.Cli
             root.Subcommands.Add(QueryCommand.Build(context));
             root.Subcommands.Add(StatusCommand.Build(context));
             root.Subcommands.Add(DemoCommand.Build(context));
+            root.Subcommands.Add(BenchCommand.Build(context));
             return root;
         }
 
