@@ -27,14 +27,14 @@ public static class BenchReport
         return table;
     }
 
-    public static string Markdown(IReadOnlyList<CaseResult> results, long rows, MachineInfo machine, string commandLine, IngestPhases? phases, TimeSpan setup)
+    public static string Markdown(IReadOnlyList<CaseResult> results, long rows, MachineInfo machine, string commandLine, IngestPhases? phases, TimeSpan setup, string loadAverage)
     {
         var md = new StringBuilder();
         md.AppendLine(Invariant, $"### `{commandLine}`");
         md.AppendLine();
         md.AppendLine(Invariant, $"- Machine: {machine.Describe()}");
         md.AppendLine(Invariant, $"- Rows: {rows.ToString("N0", Invariant)} of the standard schema (12-character key, long timestamp, 40-character value); inputs made in {setup.TotalSeconds:F1} s, not timed");
-        md.AppendLine(Invariant, $"- Run at {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        md.AppendLine(Invariant, $"- Run at {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; load average (1, 5, 15 min) {loadAverage}");
         md.AppendLine();
         md.AppendLine("| " + string.Join(" | ", Headers) + " |");
         md.AppendLine("|" + string.Concat(Headers.Select((_, i) => i is > 0 and < 7 ? "---:|" : "---|")));

@@ -28,6 +28,7 @@ public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, A
     private const int WarmUpLookups = 5;
 
     private SleeperTable? _table;
+    private int _instances;
 
     /// <summary>Phases of our ingest timed one by one, filled in by the ingest case.</summary>
     public IngestPhases? Phases { get; private set; }
@@ -43,13 +44,14 @@ public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, A
 
     private async Task<CaseResult> WriteAsync(CancellationToken cancel)
     {
+        _instances++;
         var schema = StandardRows.Schema;
         var settings = ParquetWriteSettings.Defaults(schema);
         chatter("write: ours");
         var ours = await Measurement.RunAsync(async () =>
         {
             using var reader = SortedParquetReader.Open(inputs.SortedPath, schema);
-            await using var writer = new SortedParquetWriter(Path.Combine(folder, "ours-write.parquet"), settings);
+            await using var writer = new SortedParquetWriter(Path.Combine(folder, $"ours-write-{_instances}.parquet"), settings);
             await foreach (var batch in reader.ReadAllAsync(cancellationToken: cancel))
             {
                 using (batch)
@@ -72,7 +74,7 @@ public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, A
         chatter("write: ours, from memory");
         var writeOnly = await Measurement.RunAsync(async () =>
         {
-            await using var writer = new SortedParquetWriter(Path.Combine(folder, "ours-write-from-memory.parquet"), settings);
+            await using var writer = new SortedParquetWriter(Path.Combine(folder, $"ours-write-from-memory-{_instances}.parquet"), settings);
             foreach (var batch in loaded)
             {
                 writer.Write(batch);
@@ -86,13 +88,13 @@ public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, A
         var peer = await Measurement.RunAsync(() =>
         {
             using var duck = new DuckDbPeer(threads);
-            duck.Execute($"COPY (SELECT * FROM read_parquet({DuckDbPeer.Literal(inputs.SortedPath)})) TO {DuckDbPeer.Literal(Path.Combine(folder, "peer-write.parquet"))} " +
+            duck.Execute($"COPY (SELECT * FROM read_parquet({DuckDbPeer.Literal(inputs.SortedPath)})) TO {DuckDbPeer.Literal(Path.Combine(folder, $"peer-write-{_instances}.parquet"))} " +
                 "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 3, ROW_GROUP_SIZE 100000)");
             return Task.FromResult(inputs.Rows);
         });
-        CheckPeerOutput(Path.Combine(folder, "peer-write.parquet"));
-        var oursSize = new FileInfo(Path.Combine(folder, "ours-write.parquet")).Length;
-        var peerSize = new FileInfo(Path.Combine(folder, "peer-write.parquet")).Length;
+        CheckPeerOutput(Path.Combine(folder, $"peer-write-{_instances}.parquet"));
+        var oursSize = new FileInfo(Path.Combine(folder, $"ours-write-{_instances}.parquet")).Length;
+        var peerSize = new FileInfo(Path.Combine(folder, $"peer-write-{_instances}.parquet")).Length;
         return new CaseResult("write", "rows/s", ours, peer,
             "reads the sorted input file and writes it to one sorted Parquet file (zstd 3, 100,000-row groups, statistics, page index, sorting metadata) plus its key sketches",
             $"`COPY (SELECT * FROM read_parquet(input)) TO out (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 3, ROW_GROUP_SIZE 100000)`, {threads} threads",
@@ -112,10 +114,10 @@ public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, A
         _table = table;
 
         chatter("ingest: ours, phase by phase");
-        Phases = await IngestPhases.MeasureAsync(table, inputs.UnsortedPath, Path.Combine(folder, "phases"), cancel);
+        Phases = await IngestPhases.MeasureAsync(table, inputs.UnsortedPath, Path.Combine(folder, $"phases-{_instances}"), cancel);
 
         chatter("ingest: peer");
-        var peerOut = Path.Combine(folder, "peer-ingest.parquet");
+        var peerOut = Path.Combine(folder, $"peer-ingest-{_instances}.parquet");
         var peer = await Measurement.RunAsync(() =>
         {
             using var duck = new DuckDbPeer(threads);
@@ -250,7 +252,7 @@ public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, A
 
     private async Task<SleeperTable> CreateTableAsync(string name, CancellationToken cancel)
     {
-        var instance = EmbeddedInstance.Create(Path.Combine(folder, $"instance-{name}"));
+        var instance = EmbeddedInstance.Create(Path.Combine(folder, $"instance-{name}-{++_instances}"));
         return await instance.CreateTableAsync("bench", StandardRows.Schema, SleeperProperties.ForTable(),
             PartitionsBuilder.FromSplitPoints(StandardRows.Schema, StandardRows.SplitPoints(Leaves)), cancel);
     }

@@ -12,4 +12,23 @@ public sealed record CaseResult(
 {
     /// <summary>Ours over the peer: above 1 means ours is faster.</summary>
     public double Ratio => Ours.RowsPerSecond / Math.Max(Peer.RowsPerSecond, 1e-9);
+
+    /// <summary>
+    /// The fastest run of each side over repetitions of one case: on a shared machine the slower runs measure
+    /// the neighbours as much as the code. Notes come from the last repetition.
+    /// </summary>
+    public static CaseResult Best(IReadOnlyList<CaseResult> repetitions)
+    {
+        var last = repetitions[^1];
+        if (repetitions.Count == 1)
+        {
+            return last;
+        }
+        return last with
+        {
+            Ours = repetitions.Select(r => r.Ours).MaxBy(m => m.RowsPerSecond)!,
+            Peer = repetitions.Select(r => r.Peer).MaxBy(m => m.RowsPerSecond)!,
+            Notes = $"best of {repetitions.Count} runs; {last.Notes}",
+        };
+    }
 }

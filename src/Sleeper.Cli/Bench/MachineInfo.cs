@@ -16,6 +16,13 @@ public sealed record MachineInfo(string Cpu, int Cores, long MemoryBytes, string
     public string Describe() =>
         $"{Cpu}, {Cores} cores, {MemoryBytes / (1024.0 * 1024 * 1024):F1} GiB memory, {Os}, {Runtime}, DuckDB {PeerVersion}";
 
+    /// <summary>The 1-, 5- and 15-minute load averages, where the system tells them: other work on the machine skews every figure.</summary>
+    public static string LoadAverage()
+    {
+        const string loadavg = "/proc/loadavg";
+        return File.Exists(loadavg) ? string.Join(' ', File.ReadAllText(loadavg).Split(' ').Take(3)) : "unknown";
+    }
+
     private static string CpuModel()
     {
         const string cpuinfo = "/proc/cpuinfo";
