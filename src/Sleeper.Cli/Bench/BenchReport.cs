@@ -55,7 +55,7 @@ public static class BenchReport
             md.AppendLine(Invariant, $"Our ingest, phase by phase (the same steps run separately with a clock on each): {phases.Describe()}.");
         }
         md.AppendLine();
-        md.AppendLine("Peak MB is the highest working set sampled every 10 ms during the case, above the working set at its start; " +
+        md.AppendLine("Peak MB is the highest working set sampled every 10 ms during the case, above the working set at its start (with --repeat, the most any run needed); " +
             "alloc MB is the managed memory ours allocated (the peer allocates natively).");
         return md.ToString();
     }
