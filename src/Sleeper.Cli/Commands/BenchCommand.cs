@@ -45,7 +45,8 @@ public static class BenchCommand
             // Run in suite order whatever order they were named in: scan and lookup read the table ingest made.
             cases = BenchSuite.CaseNames.Where(cases.Contains).ToList();
             var output = result.GetValue(outputOption);
-            var commandLine = "./sleeper " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
+            // From the parsed tokens, not the process's arguments: the host process may not be the sleeper program.
+            var commandLine = "./sleeper " + string.Join(' ', result.Tokens.Select(t => t.Value.Contains(' ', StringComparison.Ordinal) ? $"'{t.Value}'" : t.Value));
 
             var folder = Path.Combine(Path.GetTempPath(), $"sleeper-bench-{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
             Directory.CreateDirectory(folder);
