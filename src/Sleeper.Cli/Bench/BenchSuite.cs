@@ -1,0 +1,286 @@
+using System.Diagnostics;
+using Apache.Arrow;
+using Sleeper.Cli.Demo;
+using Sleeper.Core;
+using Sleeper.Core.Batches;
+using Sleeper.Core.Keys;
+using Sleeper.Core.Partitions;
+using Sleeper.Core.Properties;
+using Sleeper.Core.Tables;
+using Sleeper.Ingest;
+using Sleeper.Ingest.Input;
+using Sleeper.Instance;
+using Sleeper.Parquet;
+using Sleeper.Query;
+using Region = Sleeper.Core.Keys.Region;
+
+namespace Sleeper.Cli.Bench;
+
+/// <summary>
+/// The end-to-end cases, each run by ours and then by the peer on the same input files in the same process.
+/// Ours is measured through the same public entry points the CLI uses; the peer through plain SQL.
+/// </summary>
+public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, Action<string> chatter)
+{
+    public static readonly string[] CaseNames = ["write", "ingest", "scan", "lookup"];
+
+    public const int Leaves = 64;
+    private const int WarmUpLookups = 5;
+
+    private SleeperTable? _table;
+    private int _instances;
+
+    /// <summary>Phases of our ingest timed one by one, filled in by the ingest case.</summary>
+    public IngestPhases? Phases { get; private set; }
+
+    public async Task<CaseResult> RunAsync(string name, CancellationToken cancel) => name switch
+    {
+        "write" => await WriteAsync(cancel),
+        "ingest" => await IngestAsync(cancel),
+        "scan" => await ScanAsync(cancel),
+        "lookup" => await LookupAsync(cancel),
+        _ => throw new ArgumentException($"Unknown case '{name}'.", nameof(name)),
+    };
+
+    private async Task<CaseResult> WriteAsync(CancellationToken cancel)
+    {
+        _instances++;
+        var schema = StandardRows.Schema;
+        var settings = ParquetWriteSettings.Defaults(schema);
+        chatter("write: ours");
+        var ours = await Measurement.RunAsync(async () =>
+        {
+            using var reader = SortedParquetReader.Open(inputs.SortedPath, schema);
+            await using var writer = new SortedParquetWriter(Path.Combine(folder, $"ours-write-{_instances}.parquet"), settings);
+            await foreach (var batch in reader.ReadAllAsync(cancellationToken: cancel))
+            {
+                using (batch)
+                {
+                    writer.Write(batch);
+                }
+            }
+            return await writer.CommitAsync(cancel);
+        });
+
+        // The same writer fed from memory, to separate the cost of writing from the cost of reading.
+        var loaded = new List<RecordBatch>();
+        using (var reader = SortedParquetReader.Open(inputs.SortedPath, schema))
+        {
+            await foreach (var batch in reader.ReadAllAsync(cancellationToken: cancel))
+            {
+                loaded.Add(batch);
+            }
+        }
+        chatter("write: ours, from memory");
+        var writeOnly = await Measurement.RunAsync(async () =>
+        {
+            await using var writer = new SortedParquetWriter(Path.Combine(folder, $"ours-write-from-memory-{_instances}.parquet"), settings);
+            foreach (var batch in loaded)
+            {
+                writer.Write(batch);
+            }
+            return await writer.CommitAsync(cancel);
+        });
+        loaded.ForEach(b => b.Dispose());
+        loaded.Clear();
+
+        chatter("write: peer");
+        var peer = await Measurement.RunAsync(() =>
+        {
+            using var duck = new DuckDbPeer(threads);
+            duck.Execute($"COPY (SELECT * FROM read_parquet({DuckDbPeer.Literal(inputs.SortedPath)})) TO {DuckDbPeer.Literal(Path.Combine(folder, $"peer-write-{_instances}.parquet"))} " +
+                "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 3, ROW_GROUP_SIZE 100000)");
+            return Task.FromResult(inputs.Rows);
+        });
+        CheckPeerOutput(Path.Combine(folder, $"peer-write-{_instances}.parquet"));
+        var oursSize = new FileInfo(Path.Combine(folder, $"ours-write-{_instances}.parquet")).Length;
+        var peerSize = new FileInfo(Path.Combine(folder, $"peer-write-{_instances}.parquet")).Length;
+        return new CaseResult("write", "rows/s", ours, peer,
+            "reads the sorted input file and writes it to one sorted Parquet file (zstd 3, 100,000-row groups, statistics, page index, sorting metadata) plus its key sketches",
+            $"`COPY (SELECT * FROM read_parquet(input)) TO out (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 3, ROW_GROUP_SIZE 100000)`, {threads} threads",
+            $"ours from memory (write only): {writeOnly.RowsPerSecond:N0} rows/s; file sizes ours {Mb(oursSize):F1} MB, peer {Mb(peerSize):F1} MB");
+    }
+
+    private async Task<CaseResult> IngestAsync(CancellationToken cancel)
+    {
+        chatter("ingest: ours");
+        var table = await CreateTableAsync("ingest", cancel);
+        IngestResult? result = null;
+        var ours = await Measurement.RunAsync(async () =>
+        {
+            result = await new IngestRunner(table).IngestAsync([new ParquetInput(inputs.UnsortedPath)], cancellationToken: cancel);
+            return result.RowsWritten;
+        });
+        _table = table;
+
+        chatter("ingest: ours, phase by phase");
+        Phases = await IngestPhases.MeasureAsync(table, inputs.UnsortedPath, Path.Combine(folder, $"phases-{_instances}"), cancel);
+
+        chatter("ingest: peer");
+        var peerOut = Path.Combine(folder, $"peer-ingest-{_instances}.parquet");
+        var peer = await Measurement.RunAsync(() =>
+        {
+            using var duck = new DuckDbPeer(threads);
+            duck.Execute($"COPY (SELECT * FROM read_parquet({DuckDbPeer.Literal(inputs.UnsortedPath)}) ORDER BY key, timestamp) TO {DuckDbPeer.Literal(peerOut)} " +
+                "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 3, ROW_GROUP_SIZE 100000)");
+            return Task.FromResult(inputs.Rows);
+        });
+        CheckPeerOutput(peerOut);
+        return new CaseResult("ingest", "rows/s", ours, peer,
+            $"ingests the unsorted input file into a table of {Leaves} leaf partitions (IngestRunner with the Parquet input): reads it in batches, sorts each batch, writes each as a sorted file with sketches, commits one AddFiles transaction",
+            $"`COPY (SELECT * FROM read_parquet(input) ORDER BY key, timestamp) TO out (same options as write)`: one globally sorted file, {threads} threads",
+            $"ours wrote {result!.FilesWritten} files and {result.References.Count} references; the peer one file with no partitions");
+    }
+
+    private async Task<CaseResult> ScanAsync(CancellationToken cancel)
+    {
+        var table = await TableAsync(cancel);
+        var files = await DataFilesAsync(table, cancel);
+        var query = new QueryExecutor(table);
+        chatter("scan: ours");
+        var ours = await Measurement.RunAsync(async () =>
+        {
+            long rows = 0;
+            await foreach (var batch in query.RunAsync([Region.Whole(table.Schema)], null, cancel))
+            {
+                rows += batch.Length;
+                batch.Dispose();
+            }
+            return rows;
+        });
+        Check(ours.Rows == inputs.Rows, $"Our full scan returned {ours.Rows} rows of {inputs.Rows}.");
+
+        chatter("scan: peer");
+        var peer = await Measurement.RunAsync(() =>
+        {
+            using var duck = new DuckDbPeer(threads);
+            var (rows, _) = duck.StepThrough($"SELECT * FROM read_parquet({DuckDbPeer.FileList(files)}) ORDER BY key, timestamp");
+            return Task.FromResult(rows);
+        });
+        Check(peer.Rows == inputs.Rows, $"The peer's full scan returned {peer.Rows} rows of {inputs.Rows}.");
+        return new CaseResult("scan", "rows/s", ours, peer,
+            $"a query over the whole key space (QueryExecutor, Region.Whole): reads the table's {files.Count} files, merges them in key order and yields every row as Arrow batches",
+            $"`SELECT * FROM read_parquet([the same {files.Count} files]) ORDER BY key, timestamp`, stepping through every result row (values not converted), {threads} threads",
+            $"ours read {query.LastStatistics.FilesRead} files, {query.LastStatistics.RowGroupsRead} row groups; the peer does not know the files are sorted and sorts everything");
+    }
+
+    private async Task<CaseResult> LookupAsync(CancellationToken cancel)
+    {
+        var table = await TableAsync(cancel);
+        var files = await DataFilesAsync(table, cancel);
+        var keys = inputs.SampleKeys;
+        var query = new QueryExecutor(table);
+        async Task<long> OursLookup(string key)
+        {
+            long rows = 0;
+            await foreach (var batch in query.RunAsync([Region.ForKey(table.Schema, Key.Of(key))], null, cancel))
+            {
+                rows += batch.Length;
+                batch.Dispose();
+            }
+            return rows;
+        }
+
+        chatter($"lookup: ours ({keys.Count} keys)");
+        foreach (var key in keys.Take(WarmUpLookups))
+        {
+            await OursLookup(key);
+        }
+        var oursLatencies = new List<double>();
+        var ours = await Measurement.RunAsync(async () =>
+        {
+            foreach (var key in keys)
+            {
+                var watch = Stopwatch.StartNew();
+                var found = await OursLookup(key);
+                oursLatencies.Add(watch.Elapsed.TotalMilliseconds);
+                Check(found > 0, $"Our lookup of key '{key}' found nothing.");
+            }
+            return keys.Count;
+        });
+
+        chatter($"lookup: peer ({keys.Count} keys)");
+        var peerLatencies = new List<double>();
+        var peer = await Measurement.RunAsync(() =>
+        {
+            using var duck = new DuckDbPeer(threads);
+            using var command = duck.Prepare($"SELECT * FROM read_parquet({DuckDbPeer.FileList(files)}) WHERE key = ?");
+            long PeerLookup(string key)
+            {
+                command.Parameters[0].Value = key;
+                using var reader = command.ExecuteReader();
+                long rows = 0;
+                while (reader.Read())
+                {
+                    rows++;
+                }
+                return rows;
+            }
+            foreach (var key in keys.Take(WarmUpLookups))
+            {
+                PeerLookup(key);
+            }
+            foreach (var key in keys)
+            {
+                var watch = Stopwatch.StartNew();
+                var found = PeerLookup(key);
+                peerLatencies.Add(watch.Elapsed.TotalMilliseconds);
+                Check(found > 0, $"The peer's lookup of key '{key}' found nothing.");
+            }
+            return Task.FromResult((long)keys.Count);
+        });
+        oursLatencies.Sort();
+        peerLatencies.Sort();
+        return new CaseResult("lookup", "queries/s", ours, peer,
+            $"{keys.Count} exact-key queries (QueryExecutor, Region.ForKey) of keys known to be present, one after another, after {WarmUpLookups} warm-up queries",
+            $"the same keys through one prepared `SELECT * FROM read_parquet([the same {files.Count} files]) WHERE key = ?`, after the same warm-up, {threads} threads",
+            $"ours p50 {Percentile(oursLatencies, 0.5):F1} ms, p99 {Percentile(oursLatencies, 0.99):F1} ms; peer p50 {Percentile(peerLatencies, 0.5):F1} ms, p99 {Percentile(peerLatencies, 0.99):F1} ms");
+    }
+
+    /// <summary>The table the scan and lookup cases read: the one the ingest case made, else one ingested now, untimed.</summary>
+    private async Task<SleeperTable> TableAsync(CancellationToken cancel)
+    {
+        if (_table is null)
+        {
+            chatter("ingesting the table for scan and lookup (not timed)");
+            var table = await CreateTableAsync("table", cancel);
+            await new IngestRunner(table).IngestAsync([new ParquetInput(inputs.UnsortedPath)], cancellationToken: cancel);
+            _table = table;
+        }
+        return _table;
+    }
+
+    private async Task<SleeperTable> CreateTableAsync(string name, CancellationToken cancel)
+    {
+        var instance = EmbeddedInstance.Create(Path.Combine(folder, $"instance-{name}-{++_instances}"));
+        return await instance.CreateTableAsync("bench", StandardRows.Schema, SleeperProperties.ForTable(),
+            PartitionsBuilder.FromSplitPoints(StandardRows.Schema, StandardRows.SplitPoints(Leaves)), cancel);
+    }
+
+    private static async Task<List<string>> DataFilesAsync(SleeperTable table, CancellationToken cancel)
+    {
+        var state = await table.StateStore.GetStateAsync(cancel);
+        return state.Files.Keys.Order(StringComparer.Ordinal).Select(table.ResolveDataFile).ToList();
+    }
+
+    /// <summary>Counts the rows of a file the peer wrote, outside the timing, so a short file cannot pass for a fast one.</summary>
+    private void CheckPeerOutput(string path)
+    {
+        using var duck = new DuckDbPeer(threads);
+        var rows = Convert.ToInt64(duck.Scalar($"SELECT count(*) FROM read_parquet({DuckDbPeer.Literal(path)})"), System.Globalization.CultureInfo.InvariantCulture);
+        Check(rows == inputs.Rows, $"The peer wrote {rows} rows of {inputs.Rows} to '{path}'.");
+    }
+
+    private static void Check(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new SleeperException(message);
+        }
+    }
+
+    public static double Percentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
+
+    public static double Mb(long bytes) => bytes / 1048576.0;
+}

@@ -1,0 +1,46 @@
+namespace Sleeper.Cli.Tests;
+
+/// <summary>The benchmark suite runs every case on both sides and reports it; its speed is never asserted.</summary>
+public sealed class BenchCommandTest : IDisposable
+{
+    private readonly CliRunner _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public async Task Bench_runs_every_case_side_by_side_and_writes_a_markdown_report()
+    {
+        var report = Path.Combine(_cli.Folder, "bench.md");
+
+        var result = await _cli.OkAsync("bench", "--rows", "2000", "--output", report);
+
+        foreach (var name in new[] { "write", "ingest", "scan", "lookup" })
+        {
+            Assert.Contains(name, result.Output);
+        }
+        var markdown = await File.ReadAllTextAsync(report);
+        Assert.Contains("| case | ours /s | DuckDB /s | ours/DuckDB |", markdown);
+        Assert.Contains("| lookup (queries/s) |", markdown);
+        Assert.Contains("Machine:", markdown);
+        Assert.Contains("./sleeper bench", markdown);
+        Assert.Empty(result.Error);
+    }
+
+    [Fact]
+    public async Task Bench_runs_only_the_cases_asked_for()
+    {
+        var result = await _cli.OkAsync("bench", "--rows", "1000", "--case", "write");
+
+        Assert.Contains("write", result.Output);
+        Assert.DoesNotContain("lookup", result.Output);
+    }
+
+    [Fact]
+    public async Task An_unknown_case_is_a_usage_error_naming_the_cases()
+    {
+        var result = await _cli.RunAsync("bench", "--case", "compact");
+
+        Assert.Equal(2, result.Status);
+        Assert.Contains("write, ingest, scan, lookup", result.Error);
+    }
+}
