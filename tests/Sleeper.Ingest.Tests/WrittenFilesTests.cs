@@ -199,6 +199,33 @@ public sealed class WrittenFilesTests : IDisposable
     }
 
     [Fact]
+    public async Task A_parquet_input_is_gathered_into_batches_of_the_ingest_batch_size_whatever_its_row_groups()
+    {
+        var table = await TableAsync(IngestRunner.OneReferencePerLeaf, 400, "m");
+        var parquet = Path.Combine(_temp.Path, "many-groups.parquet");
+        var rows = RandomRows(1000, seed: 5);
+        var settings = ParquetWriteSettings.Defaults(Schema) with { RowGroupRowsMax = 30 };
+        using (var writer = new SortedParquetWriter(parquet, settings))
+        {
+            var builder = new RecordBatchBuilder(Schema);
+            foreach (var row in rows)
+            {
+                builder.Append(row);
+            }
+            using var unsorted = builder.Build();
+            using var sorted = BatchTake.Take(unsorted, BatchSorter.SortPermutation(unsorted, Schema));
+            writer.Write(sorted);
+            await writer.CommitAsync();
+        }
+
+        var result = await new IngestRunner(table).IngestAsync([new ParquetInput(parquet)]);
+
+        Assert.Equal(1000, result.RowsWritten);
+        Assert.Equal(3, result.FilesWritten);
+        Assert.Equal(1000, (await table.StateStore.GetStateAsync()).AllReferences().Sum(r => r.NumberOfRows));
+    }
+
+    [Fact]
     public async Task Ingesting_nothing_commits_nothing()
     {
         var table = await TableAsync(IngestRunner.OneFilePerLeaf, 10, "g");

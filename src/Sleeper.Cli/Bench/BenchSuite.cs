@@ -252,7 +252,7 @@ public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, A
 
     private async Task<SleeperTable> CreateTableAsync(string name, CancellationToken cancel)
     {
-        var instance = EmbeddedInstance.Create(Path.Combine(folder, $"instance-{name}-{++_instances}"));
+        var instance = await EmbeddedInstance.CreateAsync(Path.Combine(folder, $"instance-{name}-{++_instances}"), cancellationToken: cancel);
         return await instance.CreateTableAsync("bench", StandardRows.Schema, SleeperProperties.ForTable(),
             PartitionsBuilder.FromSplitPoints(StandardRows.Schema, StandardRows.SplitPoints(Leaves)), cancel);
     }
