@@ -53,7 +53,7 @@ public sealed class IngestRunner(SleeperTable table)
                     CheckNoNullKeys(batch);
                     var permutation = BatchSorter.SortPermutation(batch, table.Schema);
                     using var sorted = BatchTake.Take(batch, permutation);
-                    var leafOfRow = locator.Locate(sorted);
+                    var leafOfRow = locator.LocateSorted(sorted);
                     if (onePerLeaf)
                     {
                         await WriteFilePerLeafAsync(sorted, leafOfRow, locator.Leaves, settings, references, written, cancellationToken);

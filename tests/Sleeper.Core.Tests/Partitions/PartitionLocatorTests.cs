@@ -74,6 +74,30 @@ public class PartitionLocatorTests
     }
 
     [Fact]
+    public void LocateSorted_agrees_with_Locate_on_sorted_batches_whatever_dimensions_were_split()
+    {
+        var rows = Gen.Select(s_int, KeyGens.Utf16String).Array[0, 80];
+        Gen.Select(Gen.Int, Gen.Int[0, 25], Gen.Bool, rows).Sample((seed, splits, firstOnly, keys) =>
+        {
+            var random = new Random(seed);
+            var tree = firstOnly
+                ? new PartitionTree(PartitionsBuilder.FromSplitPoints(s_schema,
+                    Enumerable.Range(0, splits).Select(_ => random.Next(-20, 21)).Where(v => v != int.MinValue).Distinct().Order().Cast<object>().ToList()))
+                : RandomTree(s_schema, random, splits, RandomValue);
+            var builder = new RecordBatchBuilder(s_schema);
+            foreach (var (n, s) in keys)
+            {
+                builder.Append(new Row([n, s, 0L, null]));
+            }
+            using var unsorted = builder.Build();
+            using var sorted = BatchTake.Take(unsorted, BatchSorter.SortPermutation(unsorted, s_schema));
+            var locator = new PartitionLocator(tree, s_schema);
+
+            Assert.Equal(locator.Locate(sorted), locator.LocateSorted(sorted));
+        }, iter: 300);
+    }
+
+    [Fact]
     public void Locate_on_a_single_leaf_puts_every_row_in_it()
     {
         var tree = new PartitionTree(PartitionsBuilder.SingleRoot(s_schema));
