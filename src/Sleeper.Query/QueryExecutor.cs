@@ -71,6 +71,12 @@ public sealed class QueryExecutor(SleeperTable table)
                 rowGroups.Add(group.Index);
             }
         }
+        if (rowGroups.Count > 0 && leaves.All(l => l.Regions.All(IsExactFirstKey)))
+        {
+            // A lookup: most candidate row groups hold no such key. Decoding only the row-key columns to find
+            // out is far cheaper than decoding every column of each.
+            rowGroups = rowGroups.Where(g => RowKeysMatch(reader, g, leaves, cancellationToken)).ToList();
+        }
         statistics.RowGroupsRead += rowGroups.Count;
         statistics.RowGroupsSkipped += reader.RowGroups.Count - rowGroups.Count;
         foreach (var batch in reader.ReadRowGroupsAsync(rowGroups, columns, cancellationToken).ToBlockingEnumerable(cancellationToken))
@@ -91,6 +97,27 @@ public sealed class QueryExecutor(SleeperTable table)
             }
         }
     }
+
+    private bool RowKeysMatch(SortedParquetReader reader, int rowGroup, IReadOnlyList<LeafPartitionQuery> leaves, CancellationToken cancellationToken)
+    {
+        var keySchema = new TableSchema(table.Schema.RowKeyFields);
+        var keyColumns = keySchema.AllFields.Select(f => f.Name).ToList();
+        foreach (var batch in reader.ReadRowGroupsAsync([rowGroup], keyColumns, cancellationToken).ToBlockingEnumerable(cancellationToken))
+        {
+            using (batch)
+            {
+                if (batch.Length > 0 && Select(batch, keySchema, leaves) is not { Length: 0 })
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static bool IsExactFirstKey(Region region) =>
+        region[0].Max is { } max && region[0].MinInclusive && region[0].MaxInclusive
+        && Core.Keys.KeyValues.Compare(region[0].Field.PrimitiveType, region[0].Min, max) == 0;
 
     /// <summary>Rows inside some leaf and one of its query regions, in order and each once; null when that is every row.</summary>
     private static int[]? Select(RecordBatch batch, TableSchema schema, IReadOnlyList<LeafPartitionQuery> leaves)

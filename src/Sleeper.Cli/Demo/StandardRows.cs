@@ -57,9 +57,16 @@ public sealed class StandardRows(int seed)
 
     private void Fill(Span<byte> span)
     {
+        // One call for random bytes, then a table lookup: 252 = 7 × 36, so rejecting bytes ≥ 252 keeps it uniform.
+        _random.NextBytes(span);
         for (var i = 0; i < span.Length; i++)
         {
-            span[i] = (byte)Alphabet[_random.Next(Alphabet.Length)];
+            var b = span[i];
+            while (b >= 252)
+            {
+                b = (byte)_random.Next(252);
+            }
+            span[i] = (byte)Alphabet[b % Alphabet.Length];
         }
     }
 }
