@@ -39,11 +39,16 @@ public sealed class IngestRunner(SleeperTable table)
         var references = new List<FileReference>();
         var written = new List<string>();
         long rows = 0;
+        // One batch is written in the background while the next is read and sorted: the two halves of the
+        // work then share the machine's cores instead of taking turns.
+        var pending = Task.CompletedTask;
         try
         {
             foreach (var batch in batches)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                RecordBatch sorted;
+                int[] leafOfRow;
                 using (batch)
                 {
                     if (batch.Length == 0)
@@ -52,20 +57,28 @@ public sealed class IngestRunner(SleeperTable table)
                     }
                     CheckNoNullKeys(batch);
                     var permutation = BatchSorter.SortPermutation(batch, table.Schema);
-                    using var sorted = BatchTake.Take(batch, permutation);
-                    var leafOfRow = locator.LocateSorted(sorted);
-                    if (onePerLeaf)
-                    {
-                        await WriteFilePerLeafAsync(sorted, leafOfRow, locator.Leaves, settings, references, written, cancellationToken);
-                    }
-                    else
-                    {
-                        await WriteOneFileAsync(sorted, leafOfRow, locator.Leaves, settings, references, written, cancellationToken);
-                    }
-                    rows += batch.Length;
-                    progress?.Report(rows);
+                    sorted = BatchTake.Take(batch, permutation);
+                    leafOfRow = locator.LocateSorted(sorted);
                 }
+                await pending;
+                pending = Task.Run(async () =>
+                {
+                    using (sorted)
+                    {
+                        if (onePerLeaf)
+                        {
+                            await WriteFilePerLeafAsync(sorted, leafOfRow, locator.Leaves, settings, references, written, cancellationToken);
+                        }
+                        else
+                        {
+                            await WriteOneFileAsync(sorted, leafOfRow, locator.Leaves, settings, references, written, cancellationToken);
+                        }
+                    }
+                }, cancellationToken);
+                rows += leafOfRow.Length;
+                progress?.Report(rows);
             }
+            await pending;
             if (references.Count > 0)
             {
                 await table.StateStore.CommitAsync(new AddFilesTransaction(references), cancellationToken);
@@ -74,6 +87,14 @@ public sealed class IngestRunner(SleeperTable table)
         }
         catch
         {
+            try
+            {
+                await pending;
+            }
+            catch
+            {
+                // The write in flight failed too, or was cancelled: its file is in the list either way.
+            }
             foreach (var path in written)
             {
                 DeleteQuietly(path);
