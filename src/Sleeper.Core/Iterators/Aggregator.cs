@@ -234,7 +234,7 @@ public sealed partial class Aggregator : ISortedBatchIterator
                     else if (result.TryGetValue(key, out var existing) && existing is not null)
                     {
                         var folded = Fold(Convert.ToInt64(existing), Convert.ToInt64(value), aggregation.Operation);
-                        result[key] = isInt ? (int)folded : folded;
+                        result[key] = isInt ? (object)(int)folded : folded;
                     }
                     else
                     {
