@@ -34,7 +34,10 @@ public sealed class StreamingBatchMerger
     {
         var keyCount = _schema.KeyFieldCount;
         var cursors = new Cursor[inputs.Count];
-        var runs = new List<BatchRun>();
+        // The batches the output being built copies from, and its runs of rows of them.
+        var sources = new List<RecordBatch>();
+        var runs = new SourceRun[Math.Min(_maxBatchRows, 1024)];
+        var runCount = 0;
         var retired = new List<RecordBatch>();
         try
         {
@@ -46,6 +49,22 @@ public sealed class StreamingBatchMerger
             var tree = new LoserTree(cursors);
             var outputRows = 0;
             int runInput = -1, runStart = 0, runLength = 0;
+            void EndRun()
+            {
+                var cursor = cursors[runInput];
+                if (cursor.Source < 0)
+                {
+                    cursor.Source = sources.Count;
+                    sources.Add(cursor.Batch);
+                }
+                if (runCount == runs.Length)
+                {
+                    System.Array.Resize(ref runs, runs.Length * 2);
+                }
+                runs[runCount++] = new SourceRun(cursor.Source, runStart, runLength);
+                runInput = -1;
+                runLength = 0;
+            }
             while (true)
             {
                 var winner = tree.Winner;
@@ -58,46 +77,45 @@ public sealed class StreamingBatchMerger
                 {
                     if (runLength > 0)
                     {
-                        runs.Add(new BatchRun(cursors[runInput].Batch, runStart, runLength));
+                        EndRun();
                     }
                     runInput = winner;
                     runStart = cursor.Row;
-                    runLength = 0;
                 }
                 runLength++;
                 outputRows++;
                 cursor.Row++;
-                var batchDone = cursor.Row == cursor.Length;
-                if (batchDone)
+                if (cursor.Row == cursor.Length)
                 {
                     // The run ends with the batch; the batch stays alive until the output holding it is built.
-                    runs.Add(new BatchRun(cursor.Batch, runStart, runLength));
-                    runInput = -1;
-                    runLength = 0;
+                    EndRun();
                     cursor.MoveToNextBatch(retired);
                 }
                 if (outputRows == _maxBatchRows)
                 {
                     if (runLength > 0)
                     {
-                        runs.Add(new BatchRun(cursor.Batch, runStart, runLength));
-                        runInput = -1;
-                        runLength = 0;
+                        EndRun();
                     }
-                    yield return BatchGather.Gather(_arrowSchema, runs, outputRows);
-                    runs.Clear();
+                    yield return BatchGather.Gather(_arrowSchema, sources, runs.AsSpan(0, runCount), outputRows);
+                    runCount = 0;
                     outputRows = 0;
+                    sources.Clear();
+                    foreach (var c in cursors)
+                    {
+                        c.Source = -1;
+                    }
                     DisposeAll(retired);
                 }
                 tree.Replay(winner);
             }
             if (runLength > 0)
             {
-                runs.Add(new BatchRun(cursors[runInput].Batch, runStart, runLength));
+                EndRun();
             }
             if (outputRows > 0)
             {
-                yield return BatchGather.Gather(_arrowSchema, runs, outputRows);
+                yield return BatchGather.Gather(_arrowSchema, sources, runs.AsSpan(0, runCount), outputRows);
             }
         }
         finally
@@ -124,9 +142,13 @@ public sealed class StreamingBatchMerger
     {
         public RecordBatch Batch = null!;
         public KeyColumn[] Keys = [];
+        public ulong[] Prefixes = [];
         public int Row;
         public int Length;
         public bool Exhausted;
+
+        /// <summary>The current batch's index among the sources of the output being built; -1 if not one yet.</summary>
+        public int Source = -1;
 
         /// <summary>Moves to the next non-empty batch, retiring the current one for disposal after the next output.</summary>
         public void MoveToNextBatch(List<RecordBatch> retired)
@@ -142,8 +164,14 @@ public sealed class StreamingBatchMerger
                 {
                     Batch = batch;
                     Keys = KeyColumn.For(batch, keyCount);
+                    if (Prefixes.Length < batch.Length)
+                    {
+                        Prefixes = new ulong[Math.Max(batch.Length, Prefixes.Length * 2)];
+                    }
+                    KeyPrefixes.Compute(batch.Column(0), Prefixes);
                     Row = 0;
                     Length = batch.Length;
+                    Source = -1;
                     return;
                 }
                 batch.Dispose();
@@ -228,6 +256,13 @@ public sealed class StreamingBatchMerger
             if (y.Exhausted)
             {
                 return true;
+            }
+            // Whole keys are compared only when the first key's prefixes tie.
+            var px = x.Prefixes[x.Row];
+            var py = y.Prefixes[y.Row];
+            if (px != py)
+            {
+                return px < py;
             }
             var c = KeyColumn.CompareRows(x.Keys, x.Row, y.Keys, y.Row);
             return c < 0 || (c == 0 && a < b);
