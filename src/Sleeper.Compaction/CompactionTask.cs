@@ -23,7 +23,11 @@ namespace Sleeper.Compaction;
 public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? iteratorLoader = null)
 {
     private const int MergeBatchRows = 64 * 1024;
-    private const int BatchesAheadPerInput = 1;
+    private const int BatchesAheadPerInput = 2;
+
+    // Each input holds about four batches at once (being read, waiting, being merged, merged but not yet
+    // gathered), so input batches are kept small; output batches are larger to cut per-batch overheads.
+    private const int InputBatchRows = 16 * 1024;
     private const int BatchesAheadOfWriter = 2;
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -65,7 +69,7 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
             writer = new SortedParquetWriter(outputPath, settings);
             foreach (var input in job.InputFiles)
             {
-                var reader = SortedParquetReader.Open(table.ResolveDataFile(input), table.Schema, preBuffer: false);
+                var reader = SortedParquetReader.Open(table.ResolveDataFile(input), table.Schema, preBuffer: false, batchRows: InputBatchRows);
                 readers.Add(reader);
                 prefetchers.Add(new InputPrefetcher(reader, table.Schema, partition.Region, BatchesAheadPerInput));
             }

@@ -58,8 +58,10 @@ public sealed class SortedParquetReader : IDisposable
     /// but memory for all of them at once. A reader that streams a whole file (compaction) turns it off so that it
     /// holds only the row group it is on.
     /// </param>
-    public static SortedParquetReader Open(string path, TableSchema schema, bool preBuffer = true)
+    /// <param name="batchRows">The most rows in one batch read; smaller batches hold less memory per reader.</param>
+    public static SortedParquetReader Open(string path, TableSchema schema, bool preBuffer = true, int batchRows = 64 * 1024)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchRows, 1);
         path = System.IO.Path.GetFullPath(path);
         if (!File.Exists(path))
         {
@@ -69,7 +71,7 @@ public sealed class SortedParquetReader : IDisposable
         try
         {
             using var arrowProperties = ArrowReaderProperties.GetDefault();
-            arrowProperties.BatchSize = 64 * 1024;
+            arrowProperties.BatchSize = batchRows;
             arrowProperties.PreBuffer = preBuffer;
             using var readerProperties = ReaderProperties.GetDefaultReaderProperties();
             reader = new FileReader(path, readerProperties, arrowProperties);
