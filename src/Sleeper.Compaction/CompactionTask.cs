@@ -135,6 +135,7 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
     private static void Merge(StreamingBatchMerger merger, IReadOnlyList<IEnumerable<RecordBatch>> inputs, IReadOnlyList<ISortedBatchIterator> iterators,
         BlockingCollection<RecordBatch> output, CancellationToken cancellationToken)
     {
+        Thread.CurrentThread.Name = "compaction-merge";
         try
         {
             foreach (var batch in TableIterators.Apply(merger.Merge(inputs), iterators))
@@ -163,6 +164,7 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
 
     private static void Write(SortedParquetWriter writer, BlockingCollection<RecordBatch> output, CancellationToken cancellationToken)
     {
+        Thread.CurrentThread.Name = "compaction-write";
         foreach (var batch in output.GetConsumingEnumerable(cancellationToken))
         {
             using (batch)

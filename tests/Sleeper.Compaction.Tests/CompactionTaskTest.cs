@@ -140,7 +140,9 @@ public class CompactionTaskTest
         var before = await table.ReferencesAsync();
         var filesBefore = table.DataFiles();
 
-        await Assert.ThrowsAnyAsync<Exception>(() => new CompactionTask().RunAsync(table.Table, job));
+        var error = await Assert.ThrowsAsync<SleeperException>(() => new CompactionTask().RunAsync(table.Table, job));
+
+        Assert.Contains(path, error.Message);
 
         Assert.Equal(before, await table.ReferencesAsync());
         Assert.Equal(filesBefore, table.DataFiles());

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Apache.Arrow;
+using Sleeper.Core;
 using Sleeper.Core.Batches;
 using Sleeper.Core.Keys;
 using Sleeper.Core.Schema;
@@ -65,6 +66,12 @@ internal sealed class InputPrefetcher
                     throw;
                 }
             }
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not SleeperException)
+        {
+            // The native reader reports corrupt data as a bare exception; say which file it was.
+            failure = new SleeperException($"Could not read Parquet file '{_reader.Path}': {e.Message}", e);
+            throw failure;
         }
         catch (Exception e)
         {
