@@ -1,5 +1,6 @@
 using Sleeper.Core;
 using Sleeper.Core.Properties;
+using Sleeper.Core.Schema;
 
 namespace Sleeper.Compaction.Tests;
 
@@ -58,6 +59,32 @@ public class CompactionTaskTest
         Assert.Equal(files.Order(StringComparer.Ordinal), references.Where(r => r.PartitionId == right.Id).Select(r => r.Filename));
         Assert.All(files, f => Assert.True(File.Exists(table.Table.ResolveDataFile(f))));
         Assert.True(File.Exists(Path.ChangeExtension(table.Table.ResolveDataFile(job.OutputFile), ".sketches")));
+    }
+
+    [Fact]
+    public async Task Compaction_with_two_row_keys_keeps_exactly_the_rows_of_its_partition()
+    {
+        var schema = new TableSchema(
+            [new Field("key", StringType.Instance), new Field("id", IntType.Instance)],
+            [new Field("timestamp", LongType.Instance)],
+            [new Field("value", StringType.Instance, Nullable: true)]);
+        using var table = await TestTable.CreateAsync(schema, splitPoints: ["h", "q"]);
+        var random = new Random(11);
+        var inputs = Enumerable.Range(0, 3).Select(_ => Enumerable.Range(0, 300).Select(_ => new Row([
+            ((char)('a' + random.Next(26))).ToString(), random.Next(-5, 5), random.NextInt64(100), random.Next(4) == 0 ? null : "v"])).ToList()).ToList();
+        var files = new List<string>();
+        foreach (var rows in inputs)
+        {
+            files.Add(await table.IngestAsync(rows));
+        }
+        var middle = await table.LeafContainingAsync("m");
+        var job = await table.AssignJobAsync(middle.Id, files);
+
+        var result = await new CompactionTask().RunAsync(table.Table, job);
+
+        var expected = inputs.SelectMany(r => r).Where(r => middle.Region[0].Contains(r[0]!)).ToList();
+        Assert.Equal(Canonical(expected), Canonical(await table.ReadFileAsync(job.OutputFile)));
+        Assert.Equal(expected.Count, result.RowsWritten);
     }
 
     [Fact]
