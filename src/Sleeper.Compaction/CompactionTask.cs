@@ -39,6 +39,10 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
         {
             throw new SleeperException($"Compaction job '{job.JobId}' is for table id '{job.TableId}' ('{job.TableName}'), not table '{table.Name}' ({table.Id}).");
         }
+        if (job.InputFiles.Count == 0)
+        {
+            throw new SleeperException($"Compaction job '{job.JobId}' of table '{table.Name}' has no input files.");
+        }
         var state = await table.StateStore.GetStateAsync(cancellationToken).ConfigureAwait(false);
         if (!state.Partitions.TryGetValue(job.PartitionId, out var partition))
         {
