@@ -19,6 +19,13 @@ public sealed record ParquetWriteSettings(
 {
     public const string CreatedBy = "sleeper-dotnet";
 
+    /// <summary>
+    /// Encode and compress the columns of each row group on several threads at once. Worth it when one
+    /// writer is the bottleneck of a pipeline (compaction); off by default so many writers at once
+    /// (ingest to many partitions) do not oversubscribe the cores.
+    /// </summary>
+    public bool EncodeColumnsInParallel { get; init; }
+
     public static ParquetWriteSettings From(TableSchema schema, SleeperProperties tableProperties) => new(
         schema,
         tableProperties.GetInt(TableProperty.RowGroupRowsMax),
@@ -73,11 +80,11 @@ public sealed record ParquetWriteSettings(
         return builder.Build();
     }
 
-    internal static ArrowWriterProperties BuildArrowWriterProperties()
+    internal ArrowWriterProperties BuildArrowWriterProperties()
     {
         using var builder = new ArrowWriterPropertiesBuilder();
         // The stored Arrow schema lets readers get back exactly the types written (e.g. maps' field names).
-        return builder.StoreSchema().Build();
+        return builder.StoreSchema().UseThreads(EncodeColumnsInParallel).Build();
     }
 
     private static void EnableDictionary(WriterPropertiesBuilder builder, IEnumerable<Field> fields, bool enabled)

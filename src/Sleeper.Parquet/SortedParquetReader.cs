@@ -53,8 +53,15 @@ public sealed class SortedParquetReader : IDisposable
     public long RowCount { get; }
 
     /// <summary>Opens a file, throwing <see cref="SleeperException"/> naming it if it is missing, not Parquet, or not of the schema.</summary>
-    public static SortedParquetReader Open(string path, TableSchema schema)
+    /// <param name="preBuffer">
+    /// Read the byte ranges of all the chosen row groups up front, coalesced: fewer requests on a high-latency store,
+    /// but memory for all of them at once. A reader that streams a whole file (compaction) turns it off so that it
+    /// holds only the row group it is on.
+    /// </param>
+    /// <param name="batchRows">The most rows in one batch read; smaller batches hold less memory per reader.</param>
+    public static SortedParquetReader Open(string path, TableSchema schema, bool preBuffer = true, int batchRows = 64 * 1024)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchRows, 1);
         path = System.IO.Path.GetFullPath(path);
         if (!File.Exists(path))
         {
@@ -64,7 +71,8 @@ public sealed class SortedParquetReader : IDisposable
         try
         {
             using var arrowProperties = ArrowReaderProperties.GetDefault();
-            arrowProperties.BatchSize = 64 * 1024;
+            arrowProperties.BatchSize = batchRows;
+            arrowProperties.PreBuffer = preBuffer;
             using var readerProperties = ReaderProperties.GetDefaultReaderProperties();
             reader = new FileReader(path, readerProperties, arrowProperties);
             return new SortedParquetReader(path, schema, reader);

@@ -36,7 +36,7 @@ public sealed class SortedParquetWriter : IDisposable, IAsyncDisposable
         try
         {
             using var writerProperties = settings.BuildWriterProperties();
-            using var arrowProperties = ParquetWriteSettings.BuildArrowWriterProperties();
+            using var arrowProperties = settings.BuildArrowWriterProperties();
             _writer = new FileWriter(_temporaryPath, _arrowSchema, writerProperties, arrowProperties);
         }
         catch (ParquetException e)

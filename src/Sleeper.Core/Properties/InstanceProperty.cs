@@ -26,6 +26,11 @@ public static class InstanceProperty
         "sleeper.query.threads", Math.Max(2, Environment.ProcessorCount),
         "How many leaf partitions a query reads at once.");
 
+    public static readonly PropertyDefinition IteratorsAssemblyPath = PropertyDefinition.Text(
+        "sleeper.iterators.assembly.path", null,
+        "Comma-separated paths of .NET assemblies holding the custom iterator classes that tables name in sleeper.table.iterator.class.name.");
+
     public static readonly IReadOnlyList<PropertyDefinition> All =
-        [Id, SnapshotEveryTransactions, SnapshotLoadWhenBehindBy, DeleteBehindSnapshotMinAgeMinutes, PartitionSplittingFilesMaximum, QueryThreads];
+        [Id, SnapshotEveryTransactions, SnapshotLoadWhenBehindBy, DeleteBehindSnapshotMinAgeMinutes, PartitionSplittingFilesMaximum, QueryThreads,
+         IteratorsAssemblyPath];
 }

@@ -1,0 +1,326 @@
+using System.Text.RegularExpressions;
+using Apache.Arrow;
+using Sleeper.Core.Batches;
+using Sleeper.Core.Keys;
+using Sleeper.Core.Properties;
+using Sleeper.Core.Schema;
+
+namespace Sleeper.Core.Iterators;
+
+/// <summary>
+/// Combines rows that have equal row keys and sort keys into one, by an operation per value field, as Sleeper's
+/// <c>sleeper.table.aggregations</c> does (e.g. <c>sum(count),max(last_seen)</c>). As in Sleeper, every value
+/// field must have exactly one operation; sum, min and max take int or long fields, and map_sum, map_min and
+/// map_max take maps with int or long values, combining the values under each map key. Sums wrap on overflow,
+/// as Java's do. Nulls are skipped: a field is null only when it is null in every combined row.
+/// </summary>
+public sealed partial class Aggregator : ISortedBatchIterator
+{
+    private readonly TableSchema _schema;
+    private readonly (int Column, FieldAggregation Aggregation)[] _values;
+
+    public Aggregator(TableSchema schema, IReadOnlyList<FieldAggregation> aggregations)
+    {
+        _schema = schema;
+        Aggregations = aggregations;
+        _values = Validate(schema, aggregations);
+    }
+
+    public IReadOnlyList<FieldAggregation> Aggregations { get; }
+
+    /// <summary>The aggregator a <c>sleeper.table.aggregations</c> value configures, or null if it is empty.</summary>
+    public static Aggregator? Parse(string? value, TableSchema schema)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+        var aggregations = new List<FieldAggregation>();
+        foreach (var part in value.Split(',', StringSplitOptions.TrimEntries))
+        {
+            var match = AggregationPattern().Match(part);
+            if (!match.Success)
+            {
+                throw new PropertyException($"Property {TableProperty.Aggregations.Name}: cannot parse '{part}' in '{value}'; expected op(field), e.g. sum(count), with op one of sum, min, max, map_sum, map_min, map_max.");
+            }
+            AggregationOperation? operation = match.Groups["op"].Value.ToLowerInvariant() switch
+            {
+                "sum" => AggregationOperation.Sum,
+                "min" => AggregationOperation.Min,
+                "max" => AggregationOperation.Max,
+                "map_sum" => AggregationOperation.MapSum,
+                "map_min" => AggregationOperation.MapMin,
+                "map_max" => AggregationOperation.MapMax,
+                _ => null,
+            };
+            if (operation is null)
+            {
+                throw new PropertyException($"Property {TableProperty.Aggregations.Name}: '{match.Groups["op"].Value}' in '{part}' is not an aggregation; use sum, min, max, map_sum, map_min or map_max.");
+            }
+            aggregations.Add(new FieldAggregation(match.Groups["field"].Value, operation.Value));
+        }
+        return new Aggregator(schema, aggregations);
+    }
+
+    public IEnumerable<RecordBatch> Apply(IEnumerable<RecordBatch> sortedBatches)
+    {
+        // The last group of a batch may go on in the next one, so it is held back, already combined into one row.
+        RecordBatch? pending = null;
+        foreach (var batch in sortedBatches)
+        {
+            if (batch.Length == 0)
+            {
+                batch.Dispose();
+                continue;
+            }
+            RecordBatch combined;
+            if (pending is null)
+            {
+                combined = batch;
+            }
+            else
+            {
+                combined = BatchGather.Gather(batch.Schema, [new BatchRun(pending, 0, 1), new BatchRun(batch, 0, batch.Length)], batch.Length + 1);
+                pending.Dispose();
+                batch.Dispose();
+            }
+            using (combined)
+            {
+                var starts = GroupStarts(combined);
+                if (starts.Count > 1)
+                {
+                    yield return Combine(combined, starts, starts.Count - 1, starts[^1]);
+                }
+                pending = Combine(combined, [starts[^1]], 1, combined.Length);
+            }
+        }
+        if (pending is not null)
+        {
+            yield return pending;
+        }
+    }
+
+    private List<int> GroupStarts(RecordBatch batch)
+    {
+        var comparer = BatchKeyComparer.Within(batch, _schema);
+        var starts = new List<int> { 0 };
+        for (var row = 1; row < batch.Length; row++)
+        {
+            if (comparer.Compare(row - 1, row) != 0)
+            {
+                starts.Add(row);
+            }
+        }
+        return starts;
+    }
+
+    /// <summary>One row per group: the first <paramref name="groups"/> of <paramref name="starts"/>, the last ending at <paramref name="end"/>.</summary>
+    private RecordBatch Combine(RecordBatch batch, List<int> starts, int groups, int end)
+    {
+        var firstRows = starts.GetRange(0, groups).ToArray();
+        // Built batches hold managed memory, so the arrays taken here can be handed on without disposal rules.
+        var firsts = BatchTake.Take(batch, firstRows);
+        var arrays = new IArrowArray[batch.ColumnCount];
+        for (var c = 0; c < arrays.Length; c++)
+        {
+            arrays[c] = firsts.Column(c);
+        }
+        foreach (var (column, aggregation) in _values)
+        {
+            var source = batch.Column(column);
+            arrays[column] = aggregation.Operation switch
+            {
+                AggregationOperation.Sum or AggregationOperation.Min or AggregationOperation.Max => source switch
+                {
+                    Int64Array longs => CombineLongs(longs, starts, groups, end, aggregation.Operation),
+                    Int32Array ints => CombineInts(ints, starts, groups, end, aggregation.Operation),
+                    _ => throw new InvalidOperationException($"Field '{aggregation.FieldName}' is not a number."),
+                },
+                _ => CombineMaps(batch.Schema.GetFieldByIndex(column), (MapArray)source, starts, groups, end, aggregation),
+            };
+        }
+        return new RecordBatch(batch.Schema, arrays, groups);
+    }
+
+    private static Int64Array CombineLongs(Int64Array source, List<int> starts, int groups, int end, AggregationOperation operation)
+    {
+        var builder = new Int64Array.Builder().Reserve(groups);
+        var values = source.Values;
+        for (var g = 0; g < groups; g++)
+        {
+            var groupEnd = g + 1 < groups ? starts[g + 1] : end;
+            long result = 0;
+            var any = false;
+            for (var row = starts[g]; row < groupEnd; row++)
+            {
+                if (source.IsNull(row))
+                {
+                    continue;
+                }
+                result = any ? Fold(result, values[row], operation) : values[row];
+                any = true;
+            }
+            if (any)
+            {
+                builder.Append(result);
+            }
+            else
+            {
+                builder.AppendNull();
+            }
+        }
+        return builder.Build();
+    }
+
+    private static Int32Array CombineInts(Int32Array source, List<int> starts, int groups, int end, AggregationOperation operation)
+    {
+        var builder = new Int32Array.Builder().Reserve(groups);
+        var values = source.Values;
+        for (var g = 0; g < groups; g++)
+        {
+            var groupEnd = g + 1 < groups ? starts[g + 1] : end;
+            var result = 0;
+            var any = false;
+            for (var row = starts[g]; row < groupEnd; row++)
+            {
+                if (source.IsNull(row))
+                {
+                    continue;
+                }
+                result = any ? (int)Fold(result, values[row], operation) : values[row];
+                any = true;
+            }
+            if (any)
+            {
+                builder.Append(result);
+            }
+            else
+            {
+                builder.AppendNull();
+            }
+        }
+        return builder.Build();
+    }
+
+    // Sums are unchecked: int sums are folded in long and cut back to int, which wraps like Java's int addition.
+    private static long Fold(long a, long b, AggregationOperation operation) => operation switch
+    {
+        AggregationOperation.Sum or AggregationOperation.MapSum => unchecked(a + b),
+        AggregationOperation.Min or AggregationOperation.MapMin => Math.Min(a, b),
+        _ => Math.Max(a, b),
+    };
+
+    private static IArrowArray CombineMaps(Apache.Arrow.Field field, MapArray source, List<int> starts, int groups, int end, FieldAggregation aggregation)
+    {
+        var builder = new RecordBatchBuilder(new Apache.Arrow.Schema([field], null), groups);
+        var isInt = ((Apache.Arrow.Types.MapType)field.DataType).ValueField.DataType is Apache.Arrow.Types.Int32Type;
+        for (var g = 0; g < groups; g++)
+        {
+            var groupEnd = g + 1 < groups ? starts[g + 1] : end;
+            Dictionary<object, object?>? result = null;
+            for (var row = starts[g]; row < groupEnd; row++)
+            {
+                if (BatchRows.GetValue(source, row) is not Dictionary<object, object?> map)
+                {
+                    continue;
+                }
+                result ??= new Dictionary<object, object?>(MapKeyComparer.Instance);
+                foreach (var (key, value) in map)
+                {
+                    if (value is null)
+                    {
+                        result.TryAdd(key, null);
+                    }
+                    else if (result.TryGetValue(key, out var existing) && existing is not null)
+                    {
+                        var folded = Fold(Convert.ToInt64(existing), Convert.ToInt64(value), aggregation.Operation);
+                        result[key] = isInt ? (object)(int)folded : folded;
+                    }
+                    else
+                    {
+                        result[key] = value;
+                    }
+                }
+            }
+            if (result is null)
+            {
+                builder.AppendNull(0);
+            }
+            else
+            {
+                builder.AppendValue(0, new Dictionary<object, object?>(result));
+            }
+            builder.EndRow();
+        }
+        return builder.Build().Column(0);
+    }
+
+    private static (int, FieldAggregation)[] Validate(TableSchema schema, IReadOnlyList<FieldAggregation> aggregations)
+    {
+        var property = TableProperty.Aggregations.Name;
+        var byField = new Dictionary<string, FieldAggregation>(StringComparer.Ordinal);
+        foreach (var aggregation in aggregations)
+        {
+            var name = aggregation.FieldName;
+            var index = schema.IndexOf(name);
+            if (index < 0)
+            {
+                throw new PropertyException($"Property {property}: field '{name}' is not in the table's schema.");
+            }
+            if (index < schema.KeyFieldCount)
+            {
+                throw new PropertyException($"Property {property}: field '{name}' is a row key or sort key field; rows are grouped by those, so only value fields take an aggregation.");
+            }
+            if (!byField.TryAdd(name, aggregation))
+            {
+                throw new PropertyException($"Property {property}: field '{name}' has more than one aggregation.");
+            }
+            var type = schema.AllFields[index].Type;
+            var isMapOperation = aggregation.Operation is AggregationOperation.MapSum or AggregationOperation.MapMin or AggregationOperation.MapMax;
+            var fits = isMapOperation
+                ? type is MapType { ValueType: IntType or LongType }
+                : type is IntType or LongType;
+            if (!fits)
+            {
+                var wanted = isMapOperation ? "a map with IntType or LongType values" : "IntType or LongType";
+                throw new PropertyException($"Property {property}: {OperationName(aggregation.Operation)}({name}) needs {wanted}, but field '{name}' is {type.Name}.");
+            }
+        }
+        var missing = schema.ValueFields.Where(f => !byField.ContainsKey(f.Name)).Select(f => $"'{f.Name}'").ToList();
+        if (missing.Count > 0)
+        {
+            throw new PropertyException($"Property {property}: every value field needs an aggregation, but {string.Join(", ", missing)} {(missing.Count == 1 ? "has" : "have")} none.");
+        }
+        return aggregations.Select(a => (schema.IndexOf(a.FieldName), a)).ToArray();
+    }
+
+    private static string OperationName(AggregationOperation operation) => operation switch
+    {
+        AggregationOperation.MapSum => "map_sum",
+        AggregationOperation.MapMin => "map_min",
+        AggregationOperation.MapMax => "map_max",
+        _ => operation.ToString().ToLowerInvariant(),
+    };
+
+    [GeneratedRegex(@"^(?<op>\w+)\s*\(\s*(?<field>[^()\s]+)\s*\)$")]
+    private static partial Regex AggregationPattern();
+
+    /// <summary>Map keys compare by value, byte arrays by their contents.</summary>
+    private sealed class MapKeyComparer : IEqualityComparer<object>
+    {
+        public static readonly MapKeyComparer Instance = new();
+
+        public new bool Equals(object? x, object? y) => KeyValues.ValueEquals(x, y);
+
+        public int GetHashCode(object obj)
+        {
+            if (obj is byte[] bytes)
+            {
+                var hash = new HashCode();
+                hash.AddBytes(bytes);
+                return hash.ToHashCode();
+            }
+            return obj.GetHashCode();
+        }
+    }
+}
