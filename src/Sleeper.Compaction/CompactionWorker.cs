@@ -1,0 +1,175 @@
+using Sleeper.Core;
+using Sleeper.Core.Compaction;
+using Sleeper.Core.Jobs;
+using Sleeper.Core.StateStore.Transactions;
+using Sleeper.Core.Tables;
+using Sleeper.Core.Tracking;
+
+namespace Sleeper.Compaction;
+
+/// <summary>What a worker did before it stopped.</summary>
+public sealed record CompactionWorkerResult(string TaskId, int JobsRun, int JobsFailed, long RowsRead, long RowsWritten);
+
+/// <summary>
+/// A compaction task: takes jobs from the queue and runs them until the queue stays empty for the idle
+/// timeout. A job that fails is handed back to the queue and retried; one that fails too often is
+/// dead-lettered, and its input files are released (ReleaseJobIds) so a later job can take them. If this
+/// process dies mid-job, the job reappears after the visibility timeout and another task runs it; the
+/// table is unchanged until a job's one ReplaceFileReferences commit.
+/// </summary>
+public sealed class CompactionWorker(
+    IJobQueue queue,
+    IJobTracker tracker,
+    Func<string, SleeperTable> openTableById,
+    CompactionTask task,
+    TimeProvider? time = null)
+{
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    /// <summary>How long a received job stays hidden from other tasks; extended while the job runs.</summary>
+    public TimeSpan VisibilityTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    public string TaskId { get; } = Guid.NewGuid().ToString();
+
+    /// <summary>Runs jobs until none has been visible for <paramref name="idleTimeout"/>; reports each finished job.</summary>
+    public async Task<CompactionWorkerResult> RunAsync(TimeSpan idleTimeout, IProgress<CompactionResult>? progress = null, CancellationToken cancellationToken = default)
+    {
+        await tracker.RecordAsync(new TaskEvent(TaskId, false, _time.GetUtcNow()), cancellationToken);
+        int run = 0, failed = 0;
+        long read = 0, written = 0;
+        var idleSince = _time.GetUtcNow();
+        try
+        {
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var message = await queue.ReceiveAsync(VisibilityTimeout, OnDeadLetterAsync, cancellationToken);
+                if (message is null)
+                {
+                    if (_time.GetUtcNow() - idleSince >= idleTimeout)
+                    {
+                        break;
+                    }
+                    await Task.Delay(PollInterval, _time, cancellationToken);
+                    continue;
+                }
+                var result = await RunOneAsync(message, cancellationToken);
+                if (result is null)
+                {
+                    failed++;
+                }
+                else
+                {
+                    run++;
+                    read += result.RowsRead;
+                    written += result.RowsWritten;
+                    progress?.Report(result);
+                }
+                idleSince = _time.GetUtcNow();
+            }
+        }
+        finally
+        {
+            await tracker.RecordAsync(new TaskEvent(TaskId, true, _time.GetUtcNow(), run, read, written), CancellationToken.None);
+        }
+        return new CompactionWorkerResult(TaskId, run, failed, read, written);
+    }
+
+    private async Task<CompactionResult?> RunOneAsync(QueuedMessage message, CancellationToken cancellationToken)
+    {
+        CompactionJob job;
+        try
+        {
+            job = CompactionJobSerDe.FromJson(message.Body);
+        }
+        catch (Exception e) when (e is SleeperException or System.Text.Json.JsonException)
+        {
+            // A message no task could ever run: let it go to the dead letters.
+            await queue.ReleaseAsync(message, cancellationToken);
+            return null;
+        }
+        await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Started, _time.GetUtcNow(), TaskId, job.PartitionId), cancellationToken);
+        using var keepAlive = new CancellationTokenSource();
+        var extender = ExtendWhileRunningAsync(message, keepAlive.Token);
+        try
+        {
+            var table = openTableById(job.TableId);
+            var state = await table.StateStore.GetStateAsync(cancellationToken);
+            if (state.Files.ContainsKey(job.OutputFile) && job.InputFiles.All(f => !state.TryGetReference(f, job.PartitionId, out var r) || r.JobId != job.JobId))
+            {
+                // An earlier attempt committed and then died before it could delete the message.
+                await StopAsync(keepAlive, extender);
+                await queue.DeleteAsync(message, cancellationToken);
+                await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Committed, _time.GetUtcNow(), TaskId, job.PartitionId), cancellationToken);
+                return null;
+            }
+            var result = await task.RunAsync(table, job, cancellationToken);
+            await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Finished, result.FinishTime, TaskId, job.PartitionId,
+                job.InputFiles.Count, result.RowsRead, result.RowsWritten), cancellationToken);
+            await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Committed, _time.GetUtcNow(), TaskId, job.PartitionId), cancellationToken);
+            await StopAsync(keepAlive, extender);
+            await queue.DeleteAsync(message, cancellationToken);
+            return result;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            await StopAsync(keepAlive, extender);
+            await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Failed, _time.GetUtcNow(), TaskId, job.PartitionId, Reason: e.Message), CancellationToken.None);
+            await queue.ReleaseAsync(message, CancellationToken.None);
+            return null;
+        }
+        finally
+        {
+            await StopAsync(keepAlive, extender);
+        }
+    }
+
+    /// <summary>Gives up a job for good: its files go back to the pool for a later job.</summary>
+    private async Task OnDeadLetterAsync(QueuedMessage message)
+    {
+        CompactionJob job;
+        try
+        {
+            job = CompactionJobSerDe.FromJson(message.Body);
+        }
+        catch (Exception e) when (e is SleeperException or System.Text.Json.JsonException)
+        {
+            return;
+        }
+        var table = openTableById(job.TableId);
+        var state = await table.StateStore.GetStateAsync();
+        var stillHeld = job.InputFiles.Where(f => state.TryGetReference(f, job.PartitionId, out var r) && r.JobId == job.JobId).ToList();
+        if (stillHeld.Count > 0)
+        {
+            await table.StateStore.CommitAsync(new ReleaseJobIdsTransaction([new AssignJobIdRequest(job.JobId, job.PartitionId, stillHeld)]));
+        }
+        await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Failed, _time.GetUtcNow(), TaskId, job.PartitionId,
+            Reason: $"dead-lettered after {message.ReceiveCount} attempts; its {stillHeld.Count} input file(s) were released"));
+    }
+
+    private async Task ExtendWhileRunningAsync(QueuedMessage message, CancellationToken stop)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(VisibilityTimeout / 2, _time, stop);
+                await queue.ExtendVisibilityAsync(message, VisibilityTimeout, stop);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static async Task StopAsync(CancellationTokenSource keepAlive, Task extender)
+    {
+        if (!keepAlive.IsCancellationRequested)
+        {
+            await keepAlive.CancelAsync();
+        }
+        await extender;
+    }
+}
