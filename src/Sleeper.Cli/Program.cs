@@ -21,6 +21,7 @@ namespace Sleeper.Cli
             root.Subcommands.Add(IngestCommand.Build(context));
             root.Subcommands.Add(QueryCommand.Build(context));
             root.Subcommands.Add(StatusCommand.Build(context));
+            root.Subcommands.Add(CompactCommand.Build(context));
             root.Subcommands.Add(GcCommand.Build(context));
             root.Subcommands.Add(DemoCommand.Build(context));
             root.Subcommands.Add(BenchCommand.Build(context));

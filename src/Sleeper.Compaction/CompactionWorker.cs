@@ -55,12 +55,12 @@ public sealed class CompactionWorker(
                     await Task.Delay(PollInterval, _time, cancellationToken);
                     continue;
                 }
-                var result = await RunOneAsync(message, cancellationToken);
-                if (result is null)
+                var (succeeded, result) = await RunOneAsync(message, cancellationToken);
+                if (!succeeded)
                 {
                     failed++;
                 }
-                else
+                else if (result is not null)
                 {
                     run++;
                     read += result.RowsRead;
@@ -77,7 +77,7 @@ public sealed class CompactionWorker(
         return new CompactionWorkerResult(TaskId, run, failed, read, written);
     }
 
-    private async Task<CompactionResult?> RunOneAsync(QueuedMessage message, CancellationToken cancellationToken)
+    private async Task<(bool Succeeded, CompactionResult? Result)> RunOneAsync(QueuedMessage message, CancellationToken cancellationToken)
     {
         CompactionJob job;
         try
@@ -88,7 +88,7 @@ public sealed class CompactionWorker(
         {
             // A message no task could ever run: let it go to the dead letters.
             await queue.ReleaseAsync(message, cancellationToken);
-            return null;
+            return (false, null);
         }
         await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Started, _time.GetUtcNow(), TaskId, job.PartitionId), cancellationToken);
         using var keepAlive = new CancellationTokenSource();
@@ -103,7 +103,7 @@ public sealed class CompactionWorker(
                 await StopAsync(keepAlive, extender);
                 await queue.DeleteAsync(message, cancellationToken);
                 await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Committed, _time.GetUtcNow(), TaskId, job.PartitionId), cancellationToken);
-                return null;
+                return (true, null);
             }
             var result = await task.RunAsync(table, job, cancellationToken);
             await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Finished, result.FinishTime, TaskId, job.PartitionId,
@@ -111,14 +111,14 @@ public sealed class CompactionWorker(
             await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Committed, _time.GetUtcNow(), TaskId, job.PartitionId), cancellationToken);
             await StopAsync(keepAlive, extender);
             await queue.DeleteAsync(message, cancellationToken);
-            return result;
+            return (true, result);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             await StopAsync(keepAlive, extender);
             await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Failed, _time.GetUtcNow(), TaskId, job.PartitionId, Reason: e.Message), CancellationToken.None);
             await queue.ReleaseAsync(message, CancellationToken.None);
-            return null;
+            return (false, null);
         }
         finally
         {
