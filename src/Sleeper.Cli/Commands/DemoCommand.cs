@@ -3,7 +3,11 @@ using System.Diagnostics;
 using System.Globalization;
 using Sleeper.Cli.Demo;
 using Sleeper.Cli.Output;
+using Sleeper.Compaction;
 using Sleeper.Core;
+using Sleeper.Core.Compaction;
+using Sleeper.Core.Tracking;
+using Sleeper.Jobs;
 using Sleeper.Core.Keys;
 using Sleeper.Core.Partitions;
 using Sleeper.Core.Properties;
@@ -39,7 +43,10 @@ public static class DemoCommand
             var steps = new List<(string Step, long Rows, TimeSpan Time, string Detail)>();
             var watch = Stopwatch.StartNew();
             var instance = await EmbeddedInstance.CreateAsync(location, cancellationToken: cancel);
-            var table = await instance.CreateTableAsync("demo", StandardRows.Schema, SleeperProperties.ForTable(),
+            // No GC delay: the demo collects the files compaction replaced at once, to show it.
+            var tableProperties = SleeperProperties.ForTable();
+            tableProperties.Set(TableProperty.GcDelayMinutes.Name, "0");
+            var table = await instance.CreateTableAsync("demo", StandardRows.Schema, tableProperties,
                 PartitionsBuilder.FromSplitPoints(StandardRows.Schema, StandardRows.SplitPoints(Leaves)), cancel);
             steps.Add(("create instance and table", 0, watch.Elapsed, $"{Leaves} leaf partitions from split points"));
             context.Error.WriteLine($"Instance at {instance.Root}; table 'demo' with {Leaves} leaf partitions.");
@@ -49,14 +56,13 @@ public static class DemoCommand
             steps.Add(($"ingest ({Batches} batches)", rows, ingestTime, $"{Batches} AddFiles commits"));
 
             var query = new QueryExecutor(table);
-            var (found, latencies) = await ExactKeyQueriesAsync(query, table, sampleKeys, cancel);
-            if (found != sampleKeys.Count)
-            {
-                throw new SleeperException($"The demo's exact-key queries found {found} of {sampleKeys.Count} keys it ingested.");
-            }
-            latencies.Sort();
-            steps.Add(($"exact-key queries ({sampleKeys.Count})", found, TimeSpan.FromMilliseconds(latencies.Sum()),
-                $"p50 {Percentile(latencies, 0.5):F1} ms, p99 {Percentile(latencies, 0.99):F1} ms"));
+            await LookupStepAsync(steps, query, table, sampleKeys, "before compaction", cancel);
+
+            watch.Restart();
+            var compaction = await CompactAllAsync(context, instance, table, cancel);
+            steps.Add(($"compaction ({compaction.JobsRun} jobs)", compaction.RowsRead, watch.Elapsed,
+                $"{compaction.RowsWritten:N0} rows written; one file per leaf"));
+            await LookupStepAsync(steps, query, table, sampleKeys, "after compaction", cancel);
 
             watch.Restart();
             long rangeRows = 0;
@@ -75,6 +81,10 @@ public static class DemoCommand
             {
                 throw new SleeperException($"The demo ingested {rows} rows but a full scan returned {all}.");
             }
+
+            watch.Restart();
+            var gc = await new GarbageCollector.GarbageCollector(table, instance.Time).RunAsync(cancel);
+            steps.Add(("garbage collection", 0, watch.Elapsed, $"{gc.FilesDeleted} replaced files deleted ({gc.BytesDeleted / 1048576.0:F1} MiB)"));
 
             var state = await table.StateStore.GetStateAsync(cancel);
             var bytes = state.Files.Keys.Sum(f => new FileInfo(table.ResolveDataFile(f)).Length);
@@ -96,6 +106,39 @@ public static class DemoCommand
             return 0;
         });
         return command;
+    }
+
+    private static async Task LookupStepAsync(List<(string Step, long Rows, TimeSpan Time, string Detail)> steps, QueryExecutor query, SleeperTable table,
+        List<string> sampleKeys, string when, CancellationToken cancel)
+    {
+        var (found, latencies) = await ExactKeyQueriesAsync(query, table, sampleKeys, cancel);
+        if (found != sampleKeys.Count)
+        {
+            throw new SleeperException($"The demo's exact-key queries found {found} of {sampleKeys.Count} keys it ingested.");
+        }
+        latencies.Sort();
+        steps.Add(($"exact-key queries, {when} ({sampleKeys.Count})", found, TimeSpan.FromMilliseconds(latencies.Sum()),
+            $"p50 {Percentile(latencies, 0.5):F1} ms, p99 {Percentile(latencies, 0.99):F1} ms"));
+    }
+
+    /// <summary>Compacts every leaf into one file, through the instance's job queue and a worker in this process.</summary>
+    private static async Task<CompactionWorkerResult> CompactAllAsync(CliContext context, EmbeddedInstance instance, SleeperTable table, CancellationToken cancel)
+    {
+        var jobs = await new CompactionJobCreator(table, instance.Time).CreateJobsAsync(new ForcedCompactionStrategy(), cancel);
+        var queue = FileJobQueue.InInstance(instance.Root, "compaction", timeProvider: instance.Time);
+        foreach (var job in jobs)
+        {
+            await instance.CompactionTracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Created, job.CreatedTime, PartitionId: job.PartitionId, InputFiles: job.InputFiles.Count), cancel);
+            await queue.SendAsync(CompactionJobSerDe.ToJson(job), cancel);
+        }
+        context.Chatter($"Compacting {jobs.Count} leaf partitions...");
+        var worker = new CompactionWorker(queue, instance.CompactionTracker, instance.OpenTableById, new CompactionTask(instance.Time), instance.Time);
+        var result = await worker.RunAsync(TimeSpan.Zero, cancellationToken: cancel);
+        if (result.JobsFailed > 0)
+        {
+            throw new SleeperException($"The demo's compaction had {result.JobsFailed} failed attempt(s); see 'sleeper status demo --report compaction-jobs'.");
+        }
+        return result;
     }
 
     private static async Task<TimeSpan> IngestAsync(CliContext context, SleeperTable table, long rows, int seed, List<string> sampleKeys, CancellationToken cancel)
