@@ -1,0 +1,63 @@
+using System.Text.Json.Nodes;
+
+namespace Sleeper.Cli.Tests;
+
+public sealed class CompactionCommandsTest : IDisposable
+{
+    private readonly CliRunner _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public async Task Compact_all_leaves_one_file_per_leaf_keeps_every_row_and_gc_deletes_the_replaced_files()
+    {
+        await _cli.OkAsync("instance", "create");
+        await _cli.OkAsync("table", "create", "t", "--schema", CliRunner.Example("schema.json"), "--split-points", CliRunner.Example("splits.txt"),
+            "--property", "sleeper.table.gc.delay.minutes=0");
+        for (var i = 0; i < 3; i++)
+        {
+            await _cli.OkAsync("ingest", "t", CliRunner.Example("rows.jsonl"));
+        }
+        var before = (await _cli.OkAsync("query", "t", "--range", ",")).Lines.Order().ToList();
+
+        var compacted = await _cli.OkAsync("compact", "t", "--all");
+        Assert.Contains("0 failed", compacted.Output);
+
+        var after = (await _cli.OkAsync("query", "t", "--range", ",")).Lines.Order().ToList();
+        Assert.Equal(before, after);
+        Assert.Equal(21, after.Count);
+        var partitions = JsonNode.Parse((await _cli.OkAsync("status", "t", "--report", "partitions", "--format", "json")).Output)!.AsArray();
+        Assert.All(partitions.Where(p => p!["isLeaf"]!.GetValue<bool>()), p => Assert.True(p!["fileReferenceCount"]!.GetValue<int>() <= 1));
+
+        var jobs = JsonNode.Parse((await _cli.OkAsync("status", "t", "--report", "compaction-jobs", "--format", "json")).Output)!.AsArray();
+        Assert.NotEmpty(jobs);
+        Assert.All(jobs, j => Assert.Equal("committed", j!["state"]!.GetValue<string>()));
+        Assert.Equal(21, jobs.Sum(j => j!["rowsWritten"]!.GetValue<long>()));
+        var tasks = JsonNode.Parse((await _cli.OkAsync("status", "t", "--report", "compaction-tasks", "--format", "json")).Output)!.AsArray();
+        Assert.Equal(jobs.Count, Assert.Single(tasks)!["jobsRun"]!.GetValue<int>());
+
+        var files = JsonNode.Parse((await _cli.OkAsync("status", "t", "--report", "files", "--format", "json")).Output)!;
+        Assert.Equal(3, files["readyForGc"]!.AsArray().Count);
+        var gc = await _cli.OkAsync("gc", "t");
+        Assert.Contains("Deleted 3 file(s)", gc.Output);
+        files = JsonNode.Parse((await _cli.OkAsync("status", "t", "--report", "files", "--format", "json")).Output)!;
+        Assert.Empty(files["readyForGc"]!.AsArray());
+        Assert.Equal(before, (await _cli.OkAsync("query", "t", "--range", ",")).Lines.Order().ToList());
+    }
+
+    [Fact]
+    public async Task Compact_by_the_default_strategy_waits_for_enough_files()
+    {
+        await _cli.OkAsync("instance", "create");
+        await _cli.OkAsync("table", "create", "t", "--schema", CliRunner.Example("schema.json"));
+        for (var i = 0; i < 3; i++)
+        {
+            await _cli.OkAsync("ingest", "t", CliRunner.Example("rows.jsonl"));
+        }
+        // Size ratio 3: three equal files are not enough (3 × 7 > 14), four are (3 × 7 ≤ 21).
+        Assert.Contains("0 job(s) run", (await _cli.OkAsync("compact", "t")).Output);
+        await _cli.OkAsync("ingest", "t", CliRunner.Example("rows.jsonl"));
+        Assert.Contains("1 job(s) run", (await _cli.OkAsync("compact", "t")).Output);
+        Assert.Equal(28, (await _cli.OkAsync("query", "t", "--range", ",")).Lines.Length);
+    }
+}
