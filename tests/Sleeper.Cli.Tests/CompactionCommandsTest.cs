@@ -60,4 +60,25 @@ public sealed class CompactionCommandsTest : IDisposable
         Assert.Contains("1 job(s) run", (await _cli.OkAsync("compact", "t")).Output);
         Assert.Equal(28, (await _cli.OkAsync("query", "t", "--range", ",")).Lines.Length);
     }
+
+    [Fact]
+    public async Task Jobs_queued_by_one_process_are_run_by_a_worker_that_exits_when_idle()
+    {
+        await _cli.OkAsync("instance", "create");
+        await _cli.OkAsync("table", "create", "t", "--schema", CliRunner.Example("schema.json"), "--split-points", CliRunner.Example("splits.txt"));
+        await _cli.OkAsync("ingest", "t", CliRunner.Example("rows.jsonl"));
+        await _cli.OkAsync("ingest", "t", CliRunner.Example("rows.jsonl"));
+        var before = (await _cli.OkAsync("query", "t", "--range", ",")).Lines.Order().ToList();
+
+        Assert.Contains("Queued 4 compaction job(s)", (await _cli.OkAsync("compact", "t", "--all", "--queue-only")).Output);
+        var pending = JsonNode.Parse((await _cli.OkAsync("status", "t", "--report", "compaction-jobs", "--format", "json")).Output)!.AsArray();
+        Assert.All(pending, j => Assert.Equal("pending", j!["state"]!.GetValue<string>()));
+
+        var worker = await _cli.OkAsync("worker", "compaction", "--idle-timeout", "0");
+        Assert.Contains("4 job(s) run, 0 failed", worker.Output);
+        Assert.Equal(before, (await _cli.OkAsync("query", "t", "--range", ",")).Lines.Order().ToList());
+        var done = JsonNode.Parse((await _cli.OkAsync("status", "t", "--report", "compaction-jobs", "--format", "json")).Output)!.AsArray();
+        Assert.All(done, j => Assert.Equal("committed", j!["state"]!.GetValue<string>()));
+        Assert.Equal(2, (await _cli.RunAsync("worker", "compaction", "--idle-timeout", "-1")).Status);
+    }
 }

@@ -18,7 +18,8 @@ public static class CompactCommand
     {
         var name = new Argument<string>("NAME") { Description = "The table" };
         var all = new Option<bool>("--all") { Description = "Compact every leaf partition holding more than one file into one, whatever the strategy says" };
-        var command = new Command("compact", "Create compaction jobs by the table's strategy and run them to the end in this process") { name, all };
+        var queueOnly = new Option<bool>("--queue-only") { Description = "Only create and queue the jobs, for 'sleeper worker compaction' processes to run" };
+        var command = new Command("compact", "Create compaction jobs by the table's strategy and run them to the end in this process") { name, all, queueOnly };
         command.SetAction(async (result, cancel) =>
         {
             var instance = context.OpenInstance(result);
@@ -34,6 +35,11 @@ public static class CompactCommand
                 await queue.SendAsync(CompactionJobSerDe.ToJson(job), cancel);
             }
             context.Chatter($"Created {jobs.Count} compaction job(s) for {table.Name} with {strategy.GetType().Name}.");
+            if (result.GetValue(queueOnly))
+            {
+                context.Out.WriteLine($"Queued {jobs.Count} compaction job(s) for {table.Name}");
+                return 0;
+            }
             var worker = new CompactionWorker(queue, tracker, instance.OpenTableById,
                 new CompactionTask(instance.Time, IteratorLoader.FromInstanceProperties(instance.Properties)), instance.Time);
             CompactionWorkerResult outcome;

@@ -1,0 +1,37 @@
+using System.CommandLine;
+using Sleeper.Compaction;
+using Sleeper.Core.Iterators;
+using Sleeper.Jobs;
+
+namespace Sleeper.Cli.Commands;
+
+/// <summary>sleeper worker compaction [--idle-timeout SECONDS]: a stateless worker that runs queued jobs, then exits when idle.</summary>
+public static class WorkerCommand
+{
+    public static Command Build(CliContext context)
+    {
+        var command = new Command("worker", "Run queued jobs until the queue has been empty for the idle timeout");
+        var idle = new Option<double>("--idle-timeout") { Description = "Seconds to wait for work before exiting", DefaultValueFactory = _ => 60 };
+        var compaction = new Command("compaction", "Run compaction jobs from the instance's compaction queue") { idle };
+        compaction.SetAction(async (result, cancel) =>
+        {
+            var instance = context.OpenInstance(result);
+            var seconds = result.GetValue(idle);
+            if (seconds < 0)
+            {
+                throw new UsageException("--idle-timeout must be zero or more seconds.");
+            }
+            var worker = new CompactionWorker(
+                FileJobQueue.InInstance(instance.Root, "compaction", timeProvider: instance.Time),
+                instance.CompactionTracker, instance.OpenTableById,
+                new CompactionTask(instance.Time, IteratorLoader.FromInstanceProperties(instance.Properties)), instance.Time);
+            context.Chatter($"Compaction worker {worker.TaskId} waiting for jobs (exits after {seconds:0.#} s idle)...");
+            var outcome = await worker.RunAsync(TimeSpan.FromSeconds(seconds), new Progress<CompactionResult>(r =>
+                context.Chatter($"Job {r.JobId}: {r.RowsRead:N0} rows read, {r.RowsWritten:N0} written, {r.RowsReadPerSecond:N0} rows/s")), cancel);
+            context.Out.WriteLine($"Worker {outcome.TaskId}: {outcome.JobsRun} job(s) run, {outcome.JobsFailed} failed attempt(s), {outcome.RowsRead:N0} rows read, {outcome.RowsWritten:N0} written");
+            return 0;
+        });
+        command.Subcommands.Add(compaction);
+        return command;
+    }
+}
