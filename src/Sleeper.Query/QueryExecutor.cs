@@ -48,7 +48,7 @@ public sealed class QueryExecutor(SleeperTable table)
             .GroupBy(x => x.File, StringComparer.Ordinal)
             .Select(g => ReadFile(g.Key, g.Select(x => x.Leaf).ToList(), readSchema, readColumns, statistics, cancellationToken))
             .ToList();
-        IEnumerable<RecordBatch> merged = inputs.Count == 1 ? inputs[0] : SortedBatchMerger.Merge(inputs, readSchema, OutputBatchRows);
+        IEnumerable<RecordBatch> merged = inputs.Count == 1 ? inputs[0] : new StreamingBatchMerger(readSchema, OutputBatchRows).Merge(inputs);
         var projection = fields?.Select(f => readSchema.IndexOf(f)).ToArray();
         foreach (var batch in merged)
         {
