@@ -187,6 +187,33 @@ public sealed class CompactionWorkerFailureTest(ITestOutputHelper output)
         Assert.Equal("committed", (await QueuedCompaction.StatusAsync(table.Instance, job)).State);
     }
 
+    [Fact]
+    public async Task A_message_of_a_job_committed_long_ago_whose_output_is_gone_too_is_not_retried()
+    {
+        using var table = await TableWithFilesAsync(3, 200, 5);
+        var queue = QueuedCompaction.Queue(table.Instance);
+        var job = Assert.Single(await new CompactionJobCreator(table.Table).CreateJobsAsync(new ForcedCompactionStrategy()));
+        await new CompactionTask().RunAsync(table.Table, job);
+        // Its output is compacted again with a newer file, and every replaced file is garbage collected.
+        await table.IngestAsync([new Row(["k", 1L, "v"])]);
+        var next = Assert.Single(await new CompactionJobCreator(table.Table).CreateJobsAsync(new ForcedCompactionStrategy()));
+        await new CompactionTask().RunAsync(table.Table, next);
+        await new GarbageCollector.GarbageCollector(table.Table).RunAsync();
+        var before = await CompactionModel.ContentsAsync(table.Table);
+        await queue.SendAsync(CompactionJobSerDe.ToJson(job));
+
+        var result = await QueuedCompaction.Worker(table.Instance, queue).RunAsync(TimeSpan.Zero);
+
+        Assert.Equal(0, result.JobsFailed);
+        Assert.Equal(new QueueDepth(0, 0, 0), await queue.GetDepthAsync());
+        Assert.Equal(before, await CompactionModel.ContentsAsync(table.Table));
+        await AssertCompactedIntoOutputAsync(table, next);
+        // The tracker never heard of the first commit here, so it can only say why the job was not run.
+        var status = await QueuedCompaction.StatusAsync(table.Instance, job);
+        Assert.Equal(1, status.Attempts);
+        Assert.Contains("no longer assigned", status.FailureReason, StringComparison.Ordinal);
+    }
+
     /// <summary>Jobs compared by value, their input lists included.</summary>
     private sealed class JobComparer : IEqualityComparer<CompactionJob>
     {
