@@ -188,6 +188,38 @@ public sealed class CompactionWorkerFailureTest(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Two_attempts_of_one_job_running_at_once_commit_it_once_and_keep_its_output()
+    {
+        // As when a worker stalls past its visibility timeout and another takes the job while it still runs.
+        using var table = await TableWithFilesAsync(3, 20_000, 6);
+        var before = await CompactionModel.ContentsAsync(table.Table);
+        var job = Assert.Single(await new CompactionJobCreator(table.Table).CreateJobsAsync(new ForcedCompactionStrategy()));
+        var other = table.Instance.OpenTable(table.Table.Name);
+
+        var attempts = await Task.WhenAll(
+            Task.Run(() => Outcome(new CompactionTask().RunAsync(table.Table, job))),
+            Task.Run(() => Outcome(new CompactionTask().RunAsync(other, job))));
+
+        output.WriteLine(string.Join("; ", attempts.Select(a => a.Error?.Message ?? $"committed {a.Result!.RowsWritten} rows")));
+        Assert.Single(attempts, a => a.Result is not null);
+        await AssertCompactedIntoOutputAsync(table, job);
+        Assert.True(File.Exists(table.Table.ResolveDataFile(job.OutputFile)), "The committed output is gone from disk.");
+        Assert.Equal(before, await CompactionModel.ContentsAsync(table.Table));
+    }
+
+    private static async Task<(CompactionResult? Result, Exception? Error)> Outcome(Task<CompactionResult> attempt)
+    {
+        try
+        {
+            return (await attempt, null);
+        }
+        catch (Exception e) when (e is SleeperException or IOException)
+        {
+            return (null, e);
+        }
+    }
+
+    [Fact]
     public async Task A_message_of_a_job_committed_long_ago_whose_output_is_gone_too_is_not_retried()
     {
         using var table = await TableWithFilesAsync(3, 200, 5);
