@@ -203,8 +203,8 @@ internal static class QueuedCompaction
         return jobs;
     }
 
-    public static CompactionWorker Worker(EmbeddedInstance instance, FileJobQueue queue, TimeSpan? visibilityTimeout = null) =>
-        new(queue, instance.CompactionTracker, instance.OpenTableById, new CompactionTask(instance.Time), instance.Time)
+    public static CompactionWorker Worker(EmbeddedInstance instance, FileJobQueue queue, TimeSpan? visibilityTimeout = null, TimeProvider? time = null) =>
+        new(queue, instance.CompactionTracker, instance.OpenTableById, new CompactionTask(instance.Time), time ?? instance.Time)
         {
             VisibilityTimeout = visibilityTimeout ?? TimeSpan.FromMinutes(2),
             PollInterval = TimeSpan.FromMilliseconds(50),

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Sleeper.Core;
 using Sleeper.Core.Batches;
 using Sleeper.Core.Compaction;
@@ -73,7 +74,9 @@ public sealed class CompactionModelTest(ITestOutputHelper output)
             properties.Set(TableProperty.GcDelayMinutes.Name, "0");
             var splitPoints = SplitPoints(schema, values);
             var table = await instance.CreateTableAsync("model", schema, properties, PartitionsBuilder.FromSplitPoints(schema, splitPoints));
-            var queue = QueuedCompaction.Queue(instance);
+            // The queue runs on a clock of its own, so that claims of workers that died can expire at once.
+            var queueTime = new FakeTimeProvider(DateTimeOffset.UtcNow);
+            var queue = QueuedCompaction.Queue(instance, time: queueTime);
             var model = new CompactionModel(schema);
             var context = $"{schemaName} seed {seed} ({writing}, {splitPoints.Count} split points)";
             var log = new List<string>();
@@ -88,7 +91,7 @@ public sealed class CompactionModelTest(ITestOutputHelper output)
                 }
                 else if (choice < 7)
                 {
-                    done = await CompactAsync(instance, table, queue, RandomStrategy(random));
+                    done = await CompactAsync(instance, table, queue, queueTime, RandomStrategy(random), random);
                 }
                 else if (choice < 8)
                 {
@@ -106,7 +109,7 @@ public sealed class CompactionModelTest(ITestOutputHelper output)
             }
 
             // Finally everything compacts down to one file per leaf and the garbage goes.
-            log.Add(await CompactAsync(instance, table, queue, new ForcedCompactionStrategy()));
+            log.Add(await CompactAsync(instance, table, queue, queueTime, new ForcedCompactionStrategy()));
             await new GarbageCollector.GarbageCollector(table).RunAsync();
             var state = await table.StateStore.GetStateAsync();
             Assert.All(state.Partitions.Values.Where(p => p.IsLeaf),
@@ -120,6 +123,8 @@ public sealed class CompactionModelTest(ITestOutputHelper output)
             Directory.Delete(root, recursive: true);
         }
     }
+
+    private static readonly TimeSpan DeadWorkerVisibility = TimeSpan.FromMinutes(1);
 
     private static ICompactionStrategy RandomStrategy(Random random) => random.Next(3) switch
     {
@@ -170,12 +175,34 @@ public sealed class CompactionModelTest(ITestOutputHelper output)
         return $"ingested {rows.Count} rows";
     }
 
-    private static async Task<string> CompactAsync(EmbeddedInstance instance, SleeperTable table, FileJobQueue queue, ICompactionStrategy strategy)
+    /// <summary>
+    /// Creates jobs and runs them with a worker. First, some of them may be taken by workers that die: one
+    /// abandons its job, another commits it but dies before deleting its message. The queue's clock is then
+    /// moved past their claims, so the worker gets those jobs again.
+    /// </summary>
+    private static async Task<string> CompactAsync(EmbeddedInstance instance, SleeperTable table, FileJobQueue queue, FakeTimeProvider queueTime,
+        ICompactionStrategy strategy, Random? deaths = null)
     {
         var jobs = await QueuedCompaction.CreateAndSendAsync(instance, table, queue, strategy);
-        var result = await QueuedCompaction.Worker(instance, queue).RunAsync(TimeSpan.Zero);
+        int abandoned = 0, committedThenDied = 0;
+        for (var taken = deaths is null ? 0 : deaths.Next(jobs.Count + 1); taken > 0; taken--)
+        {
+            var message = await queue.ReceiveAsync(DeadWorkerVisibility);
+            Assert.NotNull(message);
+            if (deaths!.Next(2) == 0)
+            {
+                abandoned++;
+            }
+            else
+            {
+                await new CompactionTask(instance.Time).RunAsync(table, CompactionJobSerDe.FromJson(message.Body));
+                committedThenDied++;
+            }
+        }
+        queueTime.Advance(DeadWorkerVisibility + TimeSpan.FromSeconds(1));
+        var result = await QueuedCompaction.Worker(instance, queue, time: queueTime).RunAsync(TimeSpan.Zero);
         Assert.Equal(0, result.JobsFailed);
-        Assert.Equal(jobs.Count, result.JobsRun);
+        Assert.Equal(jobs.Count - committedThenDied, result.JobsRun);
         Assert.Equal(new QueueDepth(0, 0, 0), await queue.GetDepthAsync());
         var state = await table.StateStore.GetStateAsync();
         Assert.All(state.AllReferences(), r => Assert.Null(r.JobId));
@@ -184,7 +211,7 @@ public sealed class CompactionModelTest(ITestOutputHelper output)
             Assert.True(state.TryGetReference(job.OutputFile, job.PartitionId, out _), $"Job {job.JobId}'s output is not referenced in partition {job.PartitionId}.");
             Assert.Equal("committed", (await QueuedCompaction.StatusAsync(instance, job)).State);
         }
-        return $"{strategy.GetType().Name} ran {jobs.Count} job(s)";
+        return $"{strategy.GetType().Name} ran {jobs.Count} job(s)" + (abandoned + committedThenDied > 0 ? $" ({abandoned} abandoned and {committedThenDied} committed by dying workers first)" : "");
     }
 
     private static async Task<string> SplitRandomLeafAsync(SleeperTable table, ModelValues values)
