@@ -60,28 +60,35 @@ public sealed class CompactionWorkerFailureTest(ITestOutputHelper output)
         var job = Assert.Single(await QueuedCompaction.CreateAndSendAsync(table.Instance, table.Table, queue, new ForcedCompactionStrategy()));
 
         // The worker that dies: it takes the message and says it started, then is never heard from again.
+        var claimed = System.Diagnostics.Stopwatch.StartNew();
         var taken = await queue.ReceiveAsync(ShortVisibility);
         Assert.NotNull(taken);
         await RecordStartedAsync(table, job, "worker-that-died");
 
-        // While its claim lasts no other worker sees the job, and the table is untouched.
+        // While its claim lasts no other worker sees the job, and the table is untouched. (On a machine so busy
+        // that the claim ran out meanwhile, this worker rightly takes the job itself.)
         var meanwhile = await QueuedCompaction.Worker(table.Instance, queue, ShortVisibility).RunAsync(TimeSpan.Zero);
-        Assert.Equal(0, meanwhile.JobsRun + meanwhile.JobsFailed);
-        Assert.Equal(before, await CompactionModel.ContentsAsync(table.Table));
-        Assert.All(await table.ReferencesAsync(), r => Assert.Equal(job.JobId, r.JobId));
-
-        await WaitUntilVisibleAsync(queue);
+        if (claimed.Elapsed < ShortVisibility)
+        {
+            Assert.Equal(0, meanwhile.JobsRun + meanwhile.JobsFailed);
+            Assert.Equal(before, await CompactionModel.ContentsAsync(table.Table));
+            Assert.All(await table.ReferencesAsync(), r => Assert.Equal(job.JobId, r.JobId));
+        }
+        if (meanwhile.JobsRun == 0)
+        {
+            await WaitUntilVisibleAsync(queue);
+        }
         var result = await QueuedCompaction.Worker(table.Instance, queue, ShortVisibility).RunAsync(TimeSpan.Zero);
 
-        Assert.Equal(1, result.JobsRun);
-        Assert.Equal(0, result.JobsFailed);
+        Assert.Equal(1, result.JobsRun + meanwhile.JobsRun);
+        Assert.Equal(0, result.JobsFailed + meanwhile.JobsFailed);
         Assert.Equal(before, await CompactionModel.ContentsAsync(table.Table));
         await AssertCompactedIntoOutputAsync(table, job);
         Assert.Equal(new QueueDepth(0, 0, 0), await queue.GetDepthAsync());
         var status = await QueuedCompaction.StatusAsync(table.Instance, job);
         Assert.Equal("committed", status.State);
         Assert.True(status.Attempts >= 2, $"Expected at least two attempts, saw {status.Attempts}.");
-        Assert.Equal(result.TaskId, status.TaskId);
+        Assert.Equal(meanwhile.JobsRun == 0 ? result.TaskId : meanwhile.TaskId, status.TaskId);
     }
 
     [Fact]
