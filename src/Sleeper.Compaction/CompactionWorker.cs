@@ -97,12 +97,17 @@ public sealed class CompactionWorker(
         {
             var table = openTableById(job.TableId);
             var state = await table.StateStore.GetStateAsync(cancellationToken);
-            if (state.Files.ContainsKey(job.OutputFile) && job.InputFiles.All(f => !state.TryGetReference(f, job.PartitionId, out var r) || r.JobId != job.JobId))
+            if (job.InputFiles.All(f => !state.TryGetReference(f, job.PartitionId, out var r) || r.JobId != job.JobId))
             {
-                // An earlier attempt committed and then died before it could delete the message.
+                // No input is assigned to this job any more, so no attempt could ever commit it: an earlier attempt
+                // committed and then died before it could delete the message. Its output may since have been
+                // compacted again and garbage collected; retrying would only fail until the job is dead-lettered.
                 await StopAsync(keepAlive, extender);
                 await queue.DeleteAsync(message, cancellationToken);
-                await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Committed, _time.GetUtcNow(), TaskId, job.PartitionId), cancellationToken);
+                await tracker.RecordAsync(state.Files.ContainsKey(job.OutputFile)
+                    ? new JobEvent(job.TableId, job.JobId, JobEventKind.Committed, _time.GetUtcNow(), TaskId, job.PartitionId)
+                    : new JobEvent(job.TableId, job.JobId, JobEventKind.Failed, _time.GetUtcNow(), TaskId, job.PartitionId,
+                        Reason: "its input files are no longer assigned to it, so it cannot run (an earlier attempt probably committed, and its output has since been replaced); not retried"), cancellationToken);
                 return (true, null);
             }
             var result = await task.RunAsync(table, job, cancellationToken);
