@@ -14,13 +14,15 @@ public sealed class BenchCommandTest : IDisposable
 
         var result = await _cli.OkAsync("bench", "--rows", "2000", "--output", report);
 
-        foreach (var name in new[] { "write", "ingest", "scan", "lookup" })
+        foreach (var name in new[] { "write", "ingest", "scan", "lookup", "compaction", "compaction-concurrent" })
         {
             Assert.Contains(name, result.Output);
         }
         var markdown = await File.ReadAllTextAsync(report);
         Assert.Contains("| case | ours /s | DuckDB /s | ours/DuckDB |", markdown);
         Assert.Contains("| lookup (queries/s) |", markdown);
+        Assert.Contains("| compaction |", markdown);
+        Assert.Contains("| compaction-concurrent |", markdown);
         Assert.Contains("Machine:", markdown);
         Assert.Contains("./sleeper bench", markdown);
         Assert.Empty(result.Error);
@@ -33,6 +35,7 @@ public sealed class BenchCommandTest : IDisposable
 
         Assert.Contains("write", result.Output);
         Assert.DoesNotContain("lookup", result.Output);
+        Assert.DoesNotContain("compaction", result.Output);
     }
 
     [Fact]

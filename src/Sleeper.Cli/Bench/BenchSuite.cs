@@ -20,13 +20,14 @@ namespace Sleeper.Cli.Bench;
 /// The end-to-end cases, each run by ours and then by the peer on the same input files in the same process.
 /// Ours is measured through the same public entry points the CLI uses; the peer through plain SQL.
 /// </summary>
-public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, Action<string> chatter)
+public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, int seed, Action<string> chatter)
 {
-    public static readonly string[] CaseNames = ["write", "ingest", "scan", "lookup"];
+    public static readonly string[] CaseNames = ["write", "ingest", "scan", "lookup", "compaction", "compaction-concurrent"];
 
     public const int Leaves = 64;
     private const int WarmUpLookups = 5;
 
+    private readonly CompactionCases _compaction = new(folder, inputs.Rows, seed, threads, chatter);
     private SleeperTable? _table;
     private int _instances;
 
@@ -39,6 +40,8 @@ public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, A
         "ingest" => await IngestAsync(cancel),
         "scan" => await ScanAsync(cancel),
         "lookup" => await LookupAsync(cancel),
+        "compaction" => await _compaction.SingleAsync(cancel),
+        "compaction-concurrent" => await _compaction.ConcurrentAsync(cancel),
         _ => throw new ArgumentException($"Unknown case '{name}'.", nameof(name)),
     };
 

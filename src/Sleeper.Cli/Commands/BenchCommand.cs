@@ -21,7 +21,7 @@ public static class BenchCommand
         };
         var repeatOption = new Option<int>("--repeat") { Description = "Run each case this many times and report each side's fastest run", DefaultValueFactory = _ => 1 };
         var seedOption = new Option<int>("--seed") { Description = "Seed of the generated rows", DefaultValueFactory = _ => 42 };
-        var command = new Command("bench", "Measure writing, ingesting, scanning and looking up rows, each side by side with DuckDB on the same files")
+        var command = new Command("bench", "Measure writing, ingesting, scanning, looking up and compacting rows, each side by side with DuckDB on the same files")
         {
             rowsOption, outputOption, caseOption, repeatOption, seedOption,
         };
@@ -56,7 +56,7 @@ public static class BenchCommand
                 context.Chatter($"Generating {rows:N0} rows into {folder}...");
                 var inputs = await BenchInputs.CreateAsync(folder, rows, result.GetValue(seedOption), LookupKeys, cancel);
                 var setup = watch.Elapsed;
-                var suite = new BenchSuite(folder, inputs, Environment.ProcessorCount, context.Chatter);
+                var suite = new BenchSuite(folder, inputs, Environment.ProcessorCount, result.GetValue(seedOption), context.Chatter);
                 var loadBefore = MachineInfo.LoadAverage();
                 var results = new List<CaseResult>();
                 foreach (var name in cases)
