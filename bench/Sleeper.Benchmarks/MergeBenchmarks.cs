@@ -33,7 +33,7 @@ public class MergeBenchmarks
     public long Merge()
     {
         long rows = 0;
-        foreach (var batch in SortedBatchMerger.Merge(_inputs.Select(i => (IEnumerable<RecordBatch>)i).ToList(), StandardBatches.Schema, InputBatchRows))
+        foreach (var batch in new StreamingBatchMerger(StandardBatches.Schema, InputBatchRows).Merge(_inputs.Select(i => (IEnumerable<RecordBatch>)i).ToList()))
         {
             rows += batch.Length;
             batch.Dispose();

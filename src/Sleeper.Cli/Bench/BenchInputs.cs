@@ -57,7 +57,7 @@ public sealed class BenchInputs
         }
         using (var writer = new SortedParquetWriter(sortedPath, ParquetWriteSettings.Defaults(schema)))
         {
-            foreach (var batch in SortedBatchMerger.Merge(sortedChunks.Select(c => (IEnumerable<RecordBatch>)[c]).ToList(), schema, 64 * 1024))
+            foreach (var batch in new StreamingBatchMerger(schema, 64 * 1024).Merge(sortedChunks.Select(c => (IEnumerable<RecordBatch>)[c]).ToList()))
             {
                 using (batch)
                 {
