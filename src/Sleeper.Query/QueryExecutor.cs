@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Apache.Arrow;
 using Sleeper.Core.Batches;
+using Sleeper.Core.Iterators;
 using Sleeper.Core.Keys;
 using Sleeper.Core.Query;
 using Sleeper.Core.Schema;
@@ -17,7 +18,7 @@ namespace Sleeper.Query;
 /// all the pieces are merged in key order. A file referenced from several leaves yields each row once,
 /// because every leaf keeps only the rows inside its own region.
 /// </summary>
-public sealed class QueryExecutor(SleeperTable table)
+public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null, IteratorLoader? iteratorLoader = null)
 {
     private const int OutputBatchRows = 16 * 1024;
 
@@ -34,10 +35,13 @@ public sealed class QueryExecutor(SleeperTable table)
         var schema = table.Schema;
         // An unknown field is the caller's mistake, named before anything is read.
         _ = OutputFields(fields);
+        // The table's filters, aggregation and iterator apply to reads as to compaction, so a query gives the
+        // same answer before and after a compaction. They see whole rows.
+        var iterators = TableIterators.Create(schema, table.Properties, time, iteratorLoader);
         var state = await table.StateStore.GetStateAsync(cancellationToken);
         var plan = QueryPlanner.Plan(state, regions);
         // Key columns are always read: they decide the region filter and the merge order.
-        var readSchema = fields is null ? schema : new TableSchema(schema.RowKeyFields, schema.SortKeyFields,
+        var readSchema = fields is null || iterators.Count > 0 ? schema : new TableSchema(schema.RowKeyFields, schema.SortKeyFields,
             schema.ValueFields.Where(f => fields.Contains(f.Name)));
         var readColumns = readSchema.AllFields.Select(f => f.Name).ToList();
         var statistics = new QueryStatistics { LeafPartitions = plan.Count };
@@ -49,6 +53,10 @@ public sealed class QueryExecutor(SleeperTable table)
             .Select(g => ReadFile(g.Key, g.Select(x => x.Leaf).ToList(), readSchema, readColumns, statistics, cancellationToken))
             .ToList();
         IEnumerable<RecordBatch> merged = inputs.Count == 1 ? inputs[0] : new StreamingBatchMerger(readSchema, OutputBatchRows).Merge(inputs);
+        if (iterators.Count > 0)
+        {
+            merged = TableIterators.Apply(merged, iterators);
+        }
         var projection = fields?.Select(f => readSchema.IndexOf(f)).ToArray();
         foreach (var batch in merged)
         {

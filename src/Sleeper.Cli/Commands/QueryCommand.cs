@@ -42,7 +42,7 @@ public static class QueryCommand
                 }
             }
             var fmt = Render.Format(result.GetValue(format), context.OutputIsTerminal ? "table" : "jsonl", "jsonl", "csv", "table", "parquet");
-            var query = new QueryExecutor(table);
+            var query = new QueryExecutor(table, instance.Time, Core.Iterators.IteratorLoader.FromInstanceProperties(instance.Properties));
             var outputFields = query.OutputFields(fieldNames);
             var watch = Stopwatch.StartNew();
             if (fmt == "parquet")
