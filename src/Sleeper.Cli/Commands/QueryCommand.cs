@@ -48,7 +48,7 @@ public static class QueryCommand
             if (fmt == "parquet")
             {
                 var path = result.GetValue(output) ?? throw new UsageException("--format parquet needs --output FILE.parquet.");
-                var rows = await QueryResultFile.WriteAsync(path, query.RunAsync(regions, fieldNames, cancel), cancel);
+                var rows = await ParquetOutputFile.WriteAsync(path, query.RunAsync(regions, fieldNames, cancel), cancel);
                 context.Out.WriteLine($"Wrote {rows:N0} row(s) to {path}");
                 return 0;
             }

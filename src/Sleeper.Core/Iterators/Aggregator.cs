@@ -224,7 +224,7 @@ public sealed partial class Aggregator : ISortedBatchIterator
                 {
                     continue;
                 }
-                result ??= new Dictionary<object, object?>(MapKeyComparer.Instance);
+                result ??= new Dictionary<object, object?>(KeyValueEqualityComparer.Instance);
                 foreach (var (key, value) in map)
                 {
                     if (value is null)
@@ -304,23 +304,4 @@ public sealed partial class Aggregator : ISortedBatchIterator
 
     [GeneratedRegex(@"^(?<op>\w+)\s*\(\s*(?<field>[^()\s]+)\s*\)$")]
     private static partial Regex AggregationPattern();
-
-    /// <summary>Map keys compare by value, byte arrays by their contents.</summary>
-    private sealed class MapKeyComparer : IEqualityComparer<object>
-    {
-        public static readonly MapKeyComparer Instance = new();
-
-        public new bool Equals(object? x, object? y) => KeyValues.ValueEquals(x, y);
-
-        public int GetHashCode(object obj)
-        {
-            if (obj is byte[] bytes)
-            {
-                var hash = new HashCode();
-                hash.AddBytes(bytes);
-                return hash.ToHashCode();
-            }
-            return obj.GetHashCode();
-        }
-    }
 }

@@ -4,8 +4,8 @@ using ParquetSharp.Arrow;
 
 namespace Sleeper.Cli.Output;
 
-/// <summary>Writes query results to an ordinary Parquet file (zstd), made visible only when complete.</summary>
-public static class QueryResultFile
+/// <summary>Writes batches (query results, generated rows) to an ordinary Parquet file (zstd), made visible only when complete.</summary>
+public static class ParquetOutputFile
 {
     public static async Task<long> WriteAsync(string path, IAsyncEnumerable<RecordBatch> batches, CancellationToken cancellationToken)
     {
