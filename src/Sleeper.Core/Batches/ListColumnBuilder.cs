@@ -6,21 +6,20 @@ using Apache.Arrow.Types;
 namespace Sleeper.Core.Batches;
 
 /// <summary>Builds a list column: 32-bit offsets into a child column of the element type.</summary>
-internal sealed class ListColumnBuilder : ColumnBuilder
+internal sealed class ListColumnBuilder : OffsetColumnBuilder
 {
-    private readonly GrowableBuffer _offsets;
     private readonly ColumnBuilder _elements;
     private readonly bool _elementsNullable;
 
-    public ListColumnBuilder(ListType type, int capacity) : base(type)
+    public ListColumnBuilder(ListType type, int capacity) : base(type, capacity)
     {
-        _offsets = new GrowableBuffer((capacity + 1) * sizeof(int));
-        _offsets.Append(0);
         _elements = Create(type.ValueDataType, capacity);
         _elementsNullable = type.ValueField.IsNullable;
     }
 
-    public override long EstimatedBytes => _offsets.Length + _elements.EstimatedBytes + Validity.EstimatedBytes;
+    protected override int ChildLength => _elements.Length;
+
+    public override long EstimatedBytes => Offsets.Length + _elements.EstimatedBytes + Validity.EstimatedBytes;
 
     public override bool Accepts(object value)
     {
@@ -51,16 +50,7 @@ internal sealed class ListColumnBuilder : ColumnBuilder
                 _elements.AppendObject(element);
             }
         }
-        _offsets.Append(_elements.Length);
-        Validity.AppendValid();
-        Length++;
-    }
-
-    public override void AppendNull()
-    {
-        _offsets.Append(_elements.Length);
-        Validity.AppendNull();
-        Length++;
+        EndValue();
     }
 
     public override void AppendRange(IArrowArray source, int start, int count)
@@ -70,13 +60,7 @@ internal sealed class ListColumnBuilder : ColumnBuilder
         var first = offsets[start];
         var shift = _elements.Length - first;
         _elements.AppendRange(array.Values, first, offsets[start + count] - first);
-        var target = MemoryMarshal.Cast<byte, int>(_offsets.Extend(count * sizeof(int)));
-        for (var i = 0; i < count; i++)
-        {
-            target[i] = offsets[start + i + 1] + shift;
-        }
-        Validity.AppendFrom(source, start, count);
-        Length += count;
+        AppendShiftedOffsets(source, offsets, start, count, shift);
     }
 
     public override void AppendTake(IArrowArray source, ReadOnlySpan<int> indices)
@@ -86,7 +70,7 @@ internal sealed class ListColumnBuilder : ColumnBuilder
         foreach (var i in indices)
         {
             _elements.AppendRange(array.Values, offsets[i], offsets[i + 1] - offsets[i]);
-            _offsets.Append(_elements.Length);
+            Offsets.Append(ChildLength);
         }
         Validity.AppendFrom(source, indices);
         Length += indices.Length;
@@ -96,8 +80,7 @@ internal sealed class ListColumnBuilder : ColumnBuilder
     {
         var validity = Validity.Build(out var nullCount);
         var elements = _elements.Build();
-        var data = new ArrayData(Type, Length, nullCount, 0, [validity, _offsets.Build()], [elements.Data]);
-        _offsets.Append(0);
+        var data = new ArrayData(Type, Length, nullCount, 0, [validity, BuildOffsets()], [elements.Data]);
         Length = 0;
         return ArrowArrayFactory.BuildArray(data);
     }

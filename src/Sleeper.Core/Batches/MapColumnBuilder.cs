@@ -6,26 +6,25 @@ using Apache.Arrow.Types;
 namespace Sleeper.Core.Batches;
 
 /// <summary>Builds a map column: 32-bit offsets into a child struct column of key and value columns.</summary>
-internal sealed class MapColumnBuilder : ColumnBuilder
+internal sealed class MapColumnBuilder : OffsetColumnBuilder
 {
     private readonly MapType _mapType;
-    private readonly GrowableBuffer _offsets;
     private readonly ColumnBuilder _keys;
     private readonly ColumnBuilder _values;
     private readonly bool _valuesNullable;
 
-    public MapColumnBuilder(MapType type, int capacity) : base(type)
+    public MapColumnBuilder(MapType type, int capacity) : base(type, capacity)
     {
         _mapType = type;
-        _offsets = new GrowableBuffer((capacity + 1) * sizeof(int));
-        _offsets.Append(0);
         _keys = Create(type.KeyField.DataType, capacity);
         _values = Create(type.ValueField.DataType, capacity);
         _valuesNullable = type.ValueField.IsNullable;
     }
 
+    protected override int ChildLength => _keys.Length;
+
     public override long EstimatedBytes =>
-        _offsets.Length + _keys.EstimatedBytes + _values.EstimatedBytes + Validity.EstimatedBytes;
+        Offsets.Length + _keys.EstimatedBytes + _values.EstimatedBytes + Validity.EstimatedBytes;
 
     public override bool Accepts(object value)
     {
@@ -57,16 +56,7 @@ internal sealed class MapColumnBuilder : ColumnBuilder
                 _values.AppendObject(entry.Value);
             }
         }
-        _offsets.Append(_keys.Length);
-        Validity.AppendValid();
-        Length++;
-    }
-
-    public override void AppendNull()
-    {
-        _offsets.Append(_keys.Length);
-        Validity.AppendNull();
-        Length++;
+        EndValue();
     }
 
     public override void AppendRange(IArrowArray source, int start, int count)
@@ -76,13 +66,7 @@ internal sealed class MapColumnBuilder : ColumnBuilder
         var first = offsets[start];
         var shift = _keys.Length - first;
         AppendEntries(array, first, offsets[start + count] - first);
-        var target = MemoryMarshal.Cast<byte, int>(_offsets.Extend(count * sizeof(int)));
-        for (var i = 0; i < count; i++)
-        {
-            target[i] = offsets[start + i + 1] + shift;
-        }
-        Validity.AppendFrom(source, start, count);
-        Length += count;
+        AppendShiftedOffsets(source, offsets, start, count, shift);
     }
 
     public override void AppendTake(IArrowArray source, ReadOnlySpan<int> indices)
@@ -92,7 +76,7 @@ internal sealed class MapColumnBuilder : ColumnBuilder
         foreach (var i in indices)
         {
             AppendEntries(array, offsets[i], offsets[i + 1] - offsets[i]);
-            _offsets.Append(_keys.Length);
+            Offsets.Append(ChildLength);
         }
         Validity.AppendFrom(source, indices);
         Length += indices.Length;
@@ -103,8 +87,7 @@ internal sealed class MapColumnBuilder : ColumnBuilder
         var validity = Validity.Build(out var nullCount);
         var entryCount = _keys.Length;
         var entries = new StructArray(_mapType.KeyValueType, entryCount, [_keys.Build(), _values.Build()], ArrowBuffer.Empty, 0, 0);
-        var data = new ArrayData(Type, Length, nullCount, 0, [validity, _offsets.Build()], [entries.Data]);
-        _offsets.Append(0);
+        var data = new ArrayData(Type, Length, nullCount, 0, [validity, BuildOffsets()], [entries.Data]);
         Length = 0;
         return ArrowArrayFactory.BuildArray(data);
     }

@@ -6,21 +6,20 @@ using Apache.Arrow.Types;
 namespace Sleeper.Core.Batches;
 
 /// <summary>Builds a variable-width column (Utf8 strings or binary): 32-bit offsets and a value buffer.</summary>
-internal sealed class VarBinaryColumnBuilder : ColumnBuilder
+internal sealed class VarBinaryColumnBuilder : OffsetColumnBuilder
 {
-    private readonly GrowableBuffer _offsets;
     private readonly GrowableBuffer _data;
     private readonly bool _isString;
 
-    public VarBinaryColumnBuilder(IArrowType type, int capacity, bool isString) : base(type)
+    public VarBinaryColumnBuilder(IArrowType type, int capacity, bool isString) : base(type, capacity)
     {
         _isString = isString;
-        _offsets = new GrowableBuffer((capacity + 1) * sizeof(int));
-        _offsets.Append(0);
         _data = new GrowableBuffer(capacity * 8);
     }
 
-    public override long EstimatedBytes => _offsets.Length + _data.Length + Validity.EstimatedBytes;
+    protected override int ChildLength => _data.Length;
+
+    public override long EstimatedBytes => Offsets.Length + _data.Length + Validity.EstimatedBytes;
 
     public void Append(ReadOnlySpan<byte> bytes)
     {
@@ -49,13 +48,6 @@ internal sealed class VarBinaryColumnBuilder : ColumnBuilder
         }
     }
 
-    public override void AppendNull()
-    {
-        _offsets.Append(_data.Length);
-        Validity.AppendNull();
-        Length++;
-    }
-
     public override void AppendRange(IArrowArray source, int start, int count)
     {
         var array = (BinaryArray)source;
@@ -63,13 +55,7 @@ internal sealed class VarBinaryColumnBuilder : ColumnBuilder
         var first = offsets[start];
         var shift = _data.Length - first;
         _data.Append(array.Values[first..offsets[start + count]]);
-        var target = MemoryMarshal.Cast<byte, int>(_offsets.Extend(count * sizeof(int)));
-        for (var i = 0; i < count; i++)
-        {
-            target[i] = offsets[start + i + 1] + shift;
-        }
-        Validity.AppendFrom(source, start, count);
-        Length += count;
+        AppendShiftedOffsets(source, offsets, start, count, shift);
     }
 
     public override void AppendTake(IArrowArray source, ReadOnlySpan<int> indices)
@@ -88,7 +74,7 @@ internal sealed class VarBinaryColumnBuilder : ColumnBuilder
         }
         var position = _data.Length;
         var data = _data.Extend((int)total);
-        var target = MemoryMarshal.Cast<byte, int>(_offsets.Extend(indices.Length * sizeof(int)));
+        var target = MemoryMarshal.Cast<byte, int>(Offsets.Extend(indices.Length * sizeof(int)));
         var written = 0;
         for (var k = 0; k < indices.Length; k++)
         {
@@ -106,16 +92,9 @@ internal sealed class VarBinaryColumnBuilder : ColumnBuilder
     public override IArrowArray Build()
     {
         var validity = Validity.Build(out var nullCount);
-        var data = new ArrayData(Type, Length, nullCount, 0, [validity, _offsets.Build(), _data.Build()], NoChildren);
-        _offsets.Append(0);
+        var data = new ArrayData(Type, Length, nullCount, 0, [validity, BuildOffsets(), _data.Build()], NoChildren);
         Length = 0;
         return ArrowArrayFactory.BuildArray(data);
     }
 
-    private void EndValue()
-    {
-        _offsets.Append(_data.Length);
-        Validity.AppendValid();
-        Length++;
-    }
 }
