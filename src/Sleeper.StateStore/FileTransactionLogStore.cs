@@ -111,38 +111,21 @@ public sealed class FileTransactionLogStore : ITransactionLogStore
         }
     }
 
-    private async Task<TransactionLogEntry?> TryReadAsync(long number, CancellationToken cancellationToken)
+    private Task<TransactionLogEntry?> TryReadAsync(long number, CancellationToken cancellationToken)
     {
         var path = PathOf(number);
-        byte[] bytes;
-        try
+        return JsonFiles.TryReadAsync(path, "Transaction file", "transaction", o =>
         {
-            bytes = await File.ReadAllBytesAsync(path, cancellationToken);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
-        try
-        {
-            var o = JsonNode.Parse(bytes)?.AsObject() ?? throw new JsonException("it is empty");
-            var stored = Required(o, "transactionNumber").GetValue<long>();
+            var stored = o.Required("transactionNumber").GetValue<long>();
             if (stored != number)
             {
                 throw new SleeperException($"Transaction file '{path}' holds transaction {stored}, not {number}.");
             }
             return new TransactionLogEntry(
                 number,
-                DateTimeOffset.Parse(Required(o, "updateTime").GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
-                Required(o, "type").GetValue<string>(),
-                Required(o, "body").ToJsonString(Compact));
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
-        {
-            throw new SleeperException($"Transaction file '{path}' is not a valid transaction: {e.Message}", e);
-        }
+                DateTimeOffset.Parse(o.Required("updateTime").GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+                o.Required("type").GetValue<string>(),
+                o.Required("body").ToJsonString(Compact));
+        }, cancellationToken);
     }
-
-    private static JsonNode Required(JsonObject o, string name) =>
-        o[name] ?? throw new JsonException($"it has no '{name}'");
 }

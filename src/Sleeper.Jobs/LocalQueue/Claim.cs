@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Sleeper.StateStore.LocalFiles;
 using Sleeper.Core;
 
 namespace Sleeper.Jobs.LocalQueue;
@@ -22,32 +23,10 @@ internal sealed record Claim(ClaimKind Kind, int ReceiveCount, string Receipt, D
     });
 
     /// <summary>Reads a claim, or returns null if it is gone (its message was deleted and the chain removed).</summary>
-    public static async Task<Claim?> TryReadAsync(string path, CancellationToken cancellationToken)
-    {
-        byte[] bytes;
-        try
-        {
-            bytes = await File.ReadAllBytesAsync(path, cancellationToken);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
-        try
-        {
-            var o = JsonNode.Parse(bytes)?.AsObject() ?? throw new JsonException("it is empty");
-            return new Claim(
-                Enum.Parse<ClaimKind>(Required(o, "kind").GetValue<string>()),
-                Required(o, "receiveCount").GetValue<int>(),
-                Required(o, "receipt").GetValue<string>(),
-                new DateTimeOffset(Required(o, "expiresAtTicks").GetValue<long>(), TimeSpan.Zero));
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException)
-        {
-            throw new SleeperException($"Queue claim file '{path}' is not a valid claim: {e.Message}", e);
-        }
-    }
-
-    private static JsonNode Required(JsonObject o, string name) =>
-        o[name] ?? throw new JsonException($"it has no '{name}'");
+    public static Task<Claim?> TryReadAsync(string path, CancellationToken cancellationToken) =>
+        JsonFiles.TryReadAsync(path, "Queue claim file", "claim", o => new Claim(
+            Enum.Parse<ClaimKind>(o.Required("kind").GetValue<string>()),
+            o.Required("receiveCount").GetValue<int>(),
+            o.Required("receipt").GetValue<string>(),
+            new DateTimeOffset(o.Required("expiresAtTicks").GetValue<long>(), TimeSpan.Zero)), cancellationToken);
 }

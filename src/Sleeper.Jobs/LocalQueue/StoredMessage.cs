@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Sleeper.StateStore.LocalFiles;
 using Sleeper.Core;
 
 namespace Sleeper.Jobs.LocalQueue;
@@ -16,36 +17,18 @@ internal sealed record StoredMessage(string Id, string Body, DateTimeOffset Sent
     });
 
     /// <summary>Reads a message file, or returns null if it is gone (deleted or dead-lettered meanwhile).</summary>
-    public static async Task<StoredMessage?> TryReadAsync(string path, string expectedId, CancellationToken cancellationToken)
-    {
-        byte[] bytes;
-        try
+    public static Task<StoredMessage?> TryReadAsync(string path, string expectedId, CancellationToken cancellationToken) =>
+        JsonFiles.TryReadAsync(path, "Queue message file", "message", o =>
         {
-            bytes = await File.ReadAllBytesAsync(path, cancellationToken);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
-        try
-        {
-            var o = JsonNode.Parse(bytes)?.AsObject() ?? throw new JsonException("it is empty");
-            var id = Required(o, "id").GetValue<string>();
+            var id = o.Required("id").GetValue<string>();
             if (id != expectedId)
             {
                 throw new JsonException($"it holds message '{id}'");
             }
             return new StoredMessage(
                 id,
-                Required(o, "body").GetValue<string>(),
-                DateTimeOffset.Parse(Required(o, "sentTime").GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture),
-                Required(o, "receiveCount").GetValue<int>());
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
-        {
-            throw new SleeperException($"Queue message file '{path}' is not a valid message: {e.Message}", e);
-        }
-    }
-
-    private static JsonNode Required(JsonObject o, string name) => o[name] ?? throw new JsonException($"it has no '{name}'");
+                o.Required("body").GetValue<string>(),
+                DateTimeOffset.Parse(o.Required("sentTime").GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture),
+                o.Required("receiveCount").GetValue<int>());
+        }, cancellationToken);
 }
