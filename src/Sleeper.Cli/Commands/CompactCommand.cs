@@ -5,6 +5,7 @@ using Sleeper.Cli.Output;
 using Sleeper.Compaction;
 using Sleeper.Core.Compaction;
 using Sleeper.Core.Iterators;
+using Sleeper.Core.Jobs;
 using Sleeper.Core.Tracking;
 using Sleeper.Jobs;
 using Spectre.Console;
@@ -27,7 +28,7 @@ public static class CompactCommand
             var strategy = result.GetValue(all) ? new ForcedCompactionStrategy() : CompactionStrategies.For(table.Properties);
             var watch = Stopwatch.StartNew();
             var jobs = await new CompactionJobCreator(table, instance.Time).CreateJobsAsync(strategy, cancel);
-            var queue = FileJobQueue.InInstance(instance.Root, "compaction", timeProvider: instance.Time);
+            var queue = FileJobQueue.InInstance(instance.Root, QueueNames.Compaction, timeProvider: instance.Time);
             var tracker = instance.CompactionTracker;
             foreach (var job in jobs)
             {

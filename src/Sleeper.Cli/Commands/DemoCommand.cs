@@ -6,6 +6,7 @@ using Sleeper.Cli.Output;
 using Sleeper.Compaction;
 using Sleeper.Core;
 using Sleeper.Core.Compaction;
+using Sleeper.Core.Jobs;
 using Sleeper.Core.Tracking;
 using Sleeper.Jobs;
 using Sleeper.Core.Keys;
@@ -125,7 +126,7 @@ public static class DemoCommand
     private static async Task<CompactionWorkerResult> CompactAllAsync(CliContext context, EmbeddedInstance instance, SleeperTable table, CancellationToken cancel)
     {
         var jobs = await new CompactionJobCreator(table, instance.Time).CreateJobsAsync(new ForcedCompactionStrategy(), cancel);
-        var queue = FileJobQueue.InInstance(instance.Root, "compaction", timeProvider: instance.Time);
+        var queue = FileJobQueue.InInstance(instance.Root, QueueNames.Compaction, timeProvider: instance.Time);
         foreach (var job in jobs)
         {
             await instance.CompactionTracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Created, job.CreatedTime, PartitionId: job.PartitionId, InputFiles: job.InputFiles.Count), cancel);

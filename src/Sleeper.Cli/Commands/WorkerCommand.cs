@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Sleeper.Compaction;
 using Sleeper.Core.Iterators;
+using Sleeper.Core.Jobs;
 using Sleeper.Jobs;
 
 namespace Sleeper.Cli.Commands;
@@ -22,7 +23,7 @@ public static class WorkerCommand
                 throw new UsageException("--idle-timeout must be zero or more seconds.");
             }
             var worker = new CompactionWorker(
-                FileJobQueue.InInstance(instance.Root, "compaction", timeProvider: instance.Time),
+                FileJobQueue.InInstance(instance.Root, QueueNames.Compaction, timeProvider: instance.Time),
                 instance.CompactionTracker, instance.OpenTableById,
                 new CompactionTask(instance.Time, IteratorLoader.FromInstanceProperties(instance.Properties)), instance.Time);
             context.Chatter($"Compaction worker {worker.TaskId} waiting for jobs (exits after {seconds:0.#} s idle)...");

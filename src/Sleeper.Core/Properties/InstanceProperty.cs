@@ -30,7 +30,11 @@ public static class InstanceProperty
         "sleeper.iterators.assembly.path", null,
         "Comma-separated paths of .NET assemblies holding the custom iterator classes that tables name in sleeper.table.iterator.class.name.");
 
+    public static readonly PropertyDefinition IngestScratchFolder = PropertyDefinition.Text(
+        "sleeper.ingest.scratch.folder", null,
+        "Local folder where ingest spills sorted runs when its memory budget is full (default: the system's temporary folder).");
+
     public static readonly IReadOnlyList<PropertyDefinition> All =
-        [Id, SnapshotEveryTransactions, SnapshotLoadWhenBehindBy, DeleteBehindSnapshotMinAgeMinutes, PartitionSplittingFilesMaximum, QueryThreads,
+        [Id, IngestScratchFolder, SnapshotEveryTransactions, SnapshotLoadWhenBehindBy, DeleteBehindSnapshotMinAgeMinutes, PartitionSplittingFilesMaximum, QueryThreads,
          IteratorsAssemblyPath];
 }

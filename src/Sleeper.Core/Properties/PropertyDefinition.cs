@@ -22,6 +22,31 @@ public sealed record PropertyDefinition(string Name, string? DefaultValue, strin
         new(name, defaultValue.ToString(CultureInfo.InvariantCulture), description,
             v => long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) && i > 0 ? null : "is not a positive whole number");
 
+    /// <summary>A size in bytes, written as a number with an optional K, M, G or T suffix (powers of 1024), as Sleeper's are.</summary>
+    public static PropertyDefinition ByteSize(string name, long defaultValue, string description) =>
+        new(name, defaultValue.ToString(CultureInfo.InvariantCulture), description,
+            v => ParseByteSize(v) is > 0 ? null : "is not a positive size in bytes (a number, optionally followed by K, M, G or T)");
+
+    /// <summary>Parses "256M", "1G", "1048576"; null if the text is not a size.</summary>
+    public static long? ParseByteSize(string value)
+    {
+        value = value.Trim();
+        if (value.Length == 0)
+        {
+            return null;
+        }
+        var multiplier = char.ToUpperInvariant(value[^1]) switch
+        {
+            'K' => 1L << 10,
+            'M' => 1L << 20,
+            'G' => 1L << 30,
+            'T' => 1L << 40,
+            _ => 1L,
+        };
+        var digits = multiplier == 1 ? value : value[..^1];
+        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n <= long.MaxValue / multiplier ? n * multiplier : null;
+    }
+
     public static PropertyDefinition NonNegativeInt(string name, int defaultValue, string description) =>
         new(name, defaultValue.ToString(CultureInfo.InvariantCulture), description,
             v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) && i >= 0 ? null : "is not a whole number of zero or more");

@@ -48,6 +48,10 @@ public sealed class SleeperProperties
 
     public long GetLong(PropertyDefinition d) => long.Parse(Get(d)!, CultureInfo.InvariantCulture);
 
+    /// <summary>A size property in bytes ("256M" is 268435456).</summary>
+    public long GetBytes(PropertyDefinition d) => PropertyDefinition.ParseByteSize(Get(d)!)
+        ?? throw new PropertyException($"Property {d.Name}: '{Get(d)}' is not a size in bytes.");
+
     public bool GetBool(PropertyDefinition d) => bool.Parse(Get(d)!);
 
     public PropertyDefinition Definition(string name) => _definitions.TryGetValue(name, out var d) ? d

@@ -65,6 +65,39 @@ public static class TableProperty
         "sleeper.table.ingest.batch.rows", 1_000_000,
         "Ingest sorts and writes rows in batches of at most this many.");
 
+    public static readonly PropertyDefinition IngestMemoryBytes = PropertyDefinition.ByteSize(
+        "sleeper.table.ingest.memory.bytes", 256L * 1024 * 1024,
+        "Ingest buffers rows in memory up to about this many bytes (e.g. 256M), then sorts them and spills them to a local sorted run.");
+
+    public static readonly PropertyDefinition BatcherJobMinSize = PropertyDefinition.ByteSize(
+        "sleeper.table.ingest.batcher.job.min.size", 1024L * 1024 * 1024,
+        "The ingest batcher makes a job once its pending files add up to at least this many bytes (e.g. 1G).");
+
+    public static readonly PropertyDefinition BatcherJobMaxSize = PropertyDefinition.ByteSize(
+        "sleeper.table.ingest.batcher.job.max.size", 5L * 1024 * 1024 * 1024,
+        "The ingest batcher puts at most this many bytes of files in one job (e.g. 5G).");
+
+    public static readonly PropertyDefinition BatcherJobMinFiles = PropertyDefinition.PositiveInt(
+        "sleeper.table.ingest.batcher.job.min.files", 1,
+        "The ingest batcher makes a job once at least this many files are pending.");
+
+    public static readonly PropertyDefinition BatcherJobMaxFiles = PropertyDefinition.PositiveInt(
+        "sleeper.table.ingest.batcher.job.max.files", 100,
+        "The ingest batcher puts at most this many files in one job.");
+
+    public static readonly PropertyDefinition BatcherFileMaxAgeSeconds = PropertyDefinition.NonNegativeInt(
+        "sleeper.table.ingest.batcher.file.max.age.seconds", 300,
+        "A file pending in the ingest batcher this long is sent in a job even if the size and count minimums are not met.");
+
+    public static readonly PropertyDefinition BatcherIngestQueue = PropertyDefinition.OneOf(
+        "sleeper.table.ingest.batcher.ingest.queue", "standard_ingest",
+        "Where the ingest batcher sends its jobs: standard_ingest (the ingest queue) or bulk_import (the bulk import queue; Sleeper's bulk_import_emr, bulk_import_emr_serverless, bulk_import_persistent_emr and bulk_import_eks mean the same here).",
+        "standard_ingest", "bulk_import", "bulk_import_emr", "bulk_import_emr_serverless", "bulk_import_persistent_emr", "bulk_import_eks");
+
+    public static readonly PropertyDefinition BulkImportMinLeafPartitions = PropertyDefinition.PositiveInt(
+        "sleeper.table.bulk.import.min.leaf.partitions", 64,
+        "Bulk import first splits the table from sketches of its input when it has fewer leaf partitions than this.");
+
     public static readonly PropertyDefinition SplitsBase64Encoded = PropertyDefinition.Boolean(
         "sleeper.table.splits.base64.encoded", false,
         "Whether string split points are written in base64 (byte-array split points always are).");
@@ -86,6 +119,7 @@ public static class TableProperty
         CompactionFilesBatchSize, CompactionStrategyClass, SizeRatioRatio, SizeRatioMaxConcurrentJobsPerPartition,
         PartitionSplittingThreshold, GcDelayMinutes, RowGroupRowsMax, PageSize, CompressionCodec, CompressionLevel,
         DictionaryEncodingRowKeys, DictionaryEncodingSortKeys, DictionaryEncodingValues, IngestFileWritingStrategy,
-        IngestBatchRows, SplitsBase64Encoded, Aggregations, Filters, IteratorClassName, IteratorConfig,
+        IngestBatchRows, IngestMemoryBytes, BatcherJobMinSize, BatcherJobMaxSize, BatcherJobMinFiles, BatcherJobMaxFiles,
+        BatcherFileMaxAgeSeconds, BatcherIngestQueue, BulkImportMinLeafPartitions, SplitsBase64Encoded, Aggregations, Filters, IteratorClassName, IteratorConfig,
     ];
 }
