@@ -39,6 +39,9 @@ public sealed class EmbeddedInstance
     /// <summary>The ingest job and task tracker of this instance.</summary>
     public IJobTrackerPort IngestTracker => new FileJobTracker(Path.Combine(Root, "trackers", "ingest"));
 
+    /// <summary>The bulk import job and task tracker of this instance.</summary>
+    public IJobTrackerPort BulkImportTracker => new FileJobTracker(Path.Combine(Root, "trackers", "bulk-import"));
+
     public static bool Exists(string root) => File.Exists(Path.Combine(root, PropertiesFileName));
 
     /// <summary>Makes a new instance folder; an error if one is already there.</summary>

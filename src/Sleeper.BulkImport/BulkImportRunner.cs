@@ -1,0 +1,259 @@
+using System.Diagnostics;
+using Apache.Arrow;
+using Sleeper.BulkImport.Partitioning;
+using Sleeper.BulkImport.Reading;
+using Sleeper.BulkImport.Sorting;
+using Sleeper.BulkImport.Spilling;
+using Sleeper.Core.Batches;
+using Sleeper.Core.Files;
+using Sleeper.Core.Partitions;
+using Sleeper.Core.StateStore.Transactions;
+using Sleeper.Core.Tables;
+using Sleeper.Ingest.Input;
+using Sleeper.Parquet;
+
+namespace Sleeper.BulkImport;
+
+/// <summary>
+/// Bulk import: the fast path for loading a large data set. Pre-splits the table from a sketch of the input when
+/// it has fewer leaves than <c>sleeper.table.bulk.import.min.leaf.partitions</c>; reads the inputs on every core,
+/// finding each row's leaf partition and buffering rows per leaf (sorted runs spill to scratch files when the
+/// memory budget is full); then sorts each leaf and writes its file, several leaves at once; and commits every
+/// file in one AddFiles. If anything fails, the files written are deleted and the table's files are unchanged
+/// (a pre-split, once committed, stays: it is a valid tree holding the same data).
+/// </summary>
+public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? options = null)
+{
+    private const int MergeBatchRows = 64 * 1024;
+
+    private readonly BulkImportOptions _options = options ?? new BulkImportOptions();
+
+    /// <param name="jobId">The queued job this import runs, if any: its id goes into the file names.</param>
+    public async Task<BulkImportResult> ImportAsync(IReadOnlyList<IIngestInput> inputs, IProgress<BulkImportProgress>? progress = null,
+        string? jobId = null, CancellationToken cancellationToken = default)
+    {
+        var watch = Stopwatch.StartNew();
+        var schema = table.Schema;
+        var parallelism = Math.Max(1, _options.Parallelism);
+        var plan = ReadPlan.For(inputs, schema);
+        var counters = new Counters(progress);
+
+        var leavesBefore = (await table.StateStore.GetStateAsync(cancellationToken).ConfigureAwait(false)).PartitionTree().Leaves.Count;
+        counters.LeafPartitions = leavesBefore;
+        var (tree, added) = await new PreSplitter(table, parallelism, _options.BatchRows)
+            .PreSplitIfNeededAsync(plan, rows => counters.Sketched(rows), cancellationToken).ConfigureAwait(false);
+        counters.LeafPartitions = tree.Leaves.Count;
+        counters.Added = added;
+        counters.Report(BulkImportStage.Reading);
+
+        var locator = new PartitionLocator(tree, schema);
+        var leaves = locator.Leaves;
+        var arrowSchema = ArrowSchemas.ToArrow(schema);
+        var budgetPerThread = Math.Max(1, _options.MemoryBytesFor(table.Properties) / parallelism);
+        var buffers = Enumerable.Range(0, parallelism).Select(_ => new LeafBuffer(leaves.Count)).ToArray();
+        var spilledRuns = Enumerable.Range(0, leaves.Count).Select(_ => new List<(string Path, long Rows)>()).ToArray();
+        var written = new List<string>();
+        var references = new List<FileReference>();
+        using var spill = new SpillFolder(_options.ScratchRoot);
+        try
+        {
+            await ParallelReader.RunAsync(plan.Units, parallelism, schema, _options.BatchRows, firstKeyOnly: false, async (worker, batch, token) =>
+            {
+                var buffer = buffers[worker];
+                try
+                {
+                    buffer.Add(batch, locator.Locate(batch));
+                }
+                catch
+                {
+                    batch.Dispose();
+                    throw;
+                }
+                counters.Read(batch.Length);
+                if (buffer.Bytes >= budgetPerThread)
+                {
+                    await SpillAsync(buffer, spill, spilledRuns, arrowSchema, token).ConfigureAwait(false);
+                    counters.SpilledRuns = spill.RunsWritten;
+                }
+            }, cancellationToken).ConfigureAwait(false);
+
+            // One list of every buffered batch; each thread's runs are shifted to index into it.
+            var sources = new List<RecordBatch>();
+            var offsets = new int[buffers.Length];
+            for (var w = 0; w < buffers.Length; w++)
+            {
+                offsets[w] = sources.Count;
+                sources.AddRange(buffers[w].Sources);
+            }
+            var rowsOfLeaf = new long[leaves.Count];
+            for (var leaf = 0; leaf < leaves.Count; leaf++)
+            {
+                rowsOfLeaf[leaf] = buffers.Sum(b => b.Leaf(leaf).Rows) + spilledRuns[leaf].Sum(r => r.Rows);
+            }
+            // Biggest leaves first, so the last leaves to finish are small and no core waits long at the end.
+            var order = Enumerable.Range(0, leaves.Count).Where(l => rowsOfLeaf[l] > 0).OrderByDescending(l => rowsOfLeaf[l]).ToList();
+            counters.LeavesToWrite = order.Count;
+            counters.Report(BulkImportStage.Writing);
+            var settings = ParquetWriteSettings.From(schema, table.Properties);
+            await Parallel.ForEachAsync(order, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (leaf, token) =>
+            {
+                var runs = CombinedRuns(buffers, offsets, leaf);
+                var partition = leaves[leaf];
+                var (filename, path) = BulkImportFiles.NewDataFile(table, partition.Id, jobId);
+                lock (written)
+                {
+                    written.Add(path);
+                }
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                var rows = await WriteLeafAsync(path, settings, schema, arrowSchema, sources, runs, spilledRuns[leaf], token).ConfigureAwait(false);
+                if (rows != rowsOfLeaf[leaf])
+                {
+                    throw new InvalidOperationException($"Bulk import into table '{table.Name}' wrote {rows} rows to partition '{partition.Id}' but buffered {rowsOfLeaf[leaf]}.");
+                }
+                lock (references)
+                {
+                    references.Add(new FileReference(filename, partition.Id, rows));
+                }
+                counters.LeafWritten();
+            }).ConfigureAwait(false);
+            foreach (var buffer in buffers)
+            {
+                buffer.Clear();
+            }
+
+            counters.Report(BulkImportStage.Committing);
+            if (references.Count > 0)
+            {
+                await table.StateStore.CommitAsync(new AddFilesTransaction(references), cancellationToken).ConfigureAwait(false);
+            }
+            return new BulkImportResult(references.Sum(r => r.NumberOfRows), references.Count, leavesBefore, leaves.Count, added,
+                spill.RunsWritten, references, watch.Elapsed);
+        }
+        catch
+        {
+            foreach (var path in written)
+            {
+                DeleteQuietly(path);
+                DeleteQuietly(SketchesFile.PathFor(path));
+            }
+            throw;
+        }
+        finally
+        {
+            foreach (var buffer in buffers)
+            {
+                buffer.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Sorts every leaf's rows of one thread's buffer into a run file each, then frees the buffer.</summary>
+    private async Task SpillAsync(LeafBuffer buffer, SpillFolder spill, List<(string Path, long Rows)>[] spilledRuns,
+        Schema arrowSchema, CancellationToken cancellationToken)
+    {
+        for (var leaf = 0; leaf < spilledRuns.Length; leaf++)
+        {
+            var list = buffer.Leaf(leaf);
+            if (list.Rows == 0)
+            {
+                continue;
+            }
+            var rows = list.Rows;
+            var sorted = LeafSorter.Sorted(table.Schema, arrowSchema, buffer.Sources, list.Runs.ToArray(), MergeBatchRows);
+            var path = await spill.WriteRunAsync(leaf, arrowSchema, sorted, cancellationToken).ConfigureAwait(false);
+            lock (spilledRuns[leaf])
+            {
+                spilledRuns[leaf].Add((path, rows));
+            }
+        }
+        buffer.Clear();
+    }
+
+    private static SourceRun[] CombinedRuns(LeafBuffer[] buffers, int[] offsets, int leaf)
+    {
+        var runs = new SourceRun[buffers.Sum(b => b.Leaf(leaf).Count)];
+        var i = 0;
+        for (var w = 0; w < buffers.Length; w++)
+        {
+            foreach (var run in buffers[w].Leaf(leaf).Runs)
+            {
+                runs[i++] = run with { Source = run.Source + offsets[w] };
+            }
+        }
+        return runs;
+    }
+
+    /// <summary>
+    /// Writes one leaf's file: its rows in memory, sorted, merged with its spilled runs when there are any.
+    /// Returns the rows written; the file and its sketches are in place when it returns.
+    /// </summary>
+    private async Task<long> WriteLeafAsync(string path, ParquetWriteSettings settings, Core.Schema.TableSchema schema, Schema arrowSchema,
+        IReadOnlyList<RecordBatch> sources, SourceRun[] runs, List<(string Path, long Rows)> spilled, CancellationToken cancellationToken)
+    {
+        var inMemory = runs.Length == 0 ? [] : LeafSorter.Sorted(schema, arrowSchema, sources, runs, _options.BatchRows);
+        var sorted = spilled.Count == 0
+            ? inMemory
+            : new StreamingBatchMerger(schema, MergeBatchRows).Merge([inMemory, .. spilled.Select(r => SpillFolder.ReadRun(r.Path))]);
+        await using var writer = new SortedParquetWriter(path, settings);
+        foreach (var batch in sorted)
+        {
+            using (batch)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                writer.Write(batch);
+            }
+        }
+        return await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void DeleteQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // An unreferenced file left behind is harmless: garbage collection removes it.
+        }
+    }
+
+    /// <summary>The running totals behind progress reports, updated from every thread.</summary>
+    private sealed class Counters(IProgress<BulkImportProgress>? progress)
+    {
+        private long _rowsRead;
+        private long _rowsSketched;
+        private int _leavesWritten;
+        private BulkImportStage _stage = BulkImportStage.Sketching;
+
+        public int LeafPartitions { get; set; }
+        public int Added { get; set; }
+        public int LeavesToWrite { get; set; }
+        public int SpilledRuns { get; set; }
+
+        public void Sketched(long total)
+        {
+            Interlocked.Exchange(ref _rowsSketched, total);
+            Report(BulkImportStage.Sketching);
+        }
+
+        public void Read(long rows)
+        {
+            Interlocked.Add(ref _rowsRead, rows);
+            Report(BulkImportStage.Reading);
+        }
+
+        public void LeafWritten()
+        {
+            Interlocked.Increment(ref _leavesWritten);
+            Report(BulkImportStage.Writing);
+        }
+
+        public void Report(BulkImportStage stage)
+        {
+            _stage = stage;
+            progress?.Report(new BulkImportProgress(_stage, Interlocked.Read(ref _rowsRead), Interlocked.Read(ref _rowsSketched),
+                LeafPartitions, Added, Volatile.Read(ref _leavesWritten), LeavesToWrite, SpilledRuns));
+        }
+    }
+}

@@ -1,0 +1,194 @@
+using Sleeper.Core;
+using Sleeper.Core.Ingest;
+using Sleeper.Core.Jobs;
+using Sleeper.Core.Tables;
+using Sleeper.Core.Tracking;
+using Sleeper.Ingest.Input;
+
+namespace Sleeper.BulkImport;
+
+/// <summary>What a bulk import worker did before it stopped.</summary>
+public sealed record BulkImportWorkerResult(string TaskId, int JobsRun, int JobsFailed, long RowsWritten);
+
+/// <summary>
+/// Runs queued bulk import jobs until the queue stays empty for the idle timeout. A failed job goes back to the
+/// queue and is retried, then dead-lettered; since an import changes the table's files only in its last commit,
+/// a failed attempt leaves nothing behind. A job whose earlier attempt committed and then died before deleting
+/// its message is recognised (by the tracker's committed event, or by its files in the table, whose names carry
+/// the job id) and not imported again.
+/// </summary>
+public sealed class BulkImportWorker(
+    IJobQueue queue,
+    IJobTracker tracker,
+    Func<BulkImportJob, SleeperTable> openTable,
+    BulkImportOptions? options = null,
+    TimeProvider? time = null)
+{
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    /// <summary>How long a received job stays hidden from other workers; extended while the job runs.</summary>
+    public TimeSpan VisibilityTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    public string TaskId { get; } = Guid.NewGuid().ToString();
+
+    /// <summary>Runs jobs until none has been visible for <paramref name="idleTimeout"/>; reports each job committed.</summary>
+    public async Task<BulkImportWorkerResult> RunAsync(TimeSpan idleTimeout, IProgress<(BulkImportJob Job, BulkImportResult Result)>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        await tracker.RecordAsync(new TaskEvent(TaskId, false, _time.GetUtcNow()), cancellationToken);
+        int run = 0, failed = 0;
+        long rows = 0;
+        var idleSince = _time.GetUtcNow();
+        try
+        {
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var message = await queue.ReceiveAsync(VisibilityTimeout, OnDeadLetterAsync, cancellationToken);
+                if (message is null)
+                {
+                    if (_time.GetUtcNow() - idleSince >= idleTimeout)
+                    {
+                        break;
+                    }
+                    await Task.Delay(PollInterval, _time, cancellationToken);
+                    continue;
+                }
+                var (succeeded, job, result) = await RunOneAsync(message, cancellationToken);
+                if (!succeeded)
+                {
+                    failed++;
+                }
+                else if (result is not null)
+                {
+                    run++;
+                    rows += result.RowsWritten;
+                    progress?.Report((job!, result));
+                }
+                idleSince = _time.GetUtcNow();
+            }
+        }
+        finally
+        {
+            await tracker.RecordAsync(new TaskEvent(TaskId, true, _time.GetUtcNow(), run, rows, rows), CancellationToken.None);
+        }
+        return new BulkImportWorkerResult(TaskId, run, failed, rows);
+    }
+
+    private async Task<(bool Succeeded, BulkImportJob? Job, BulkImportResult? Result)> RunOneAsync(QueuedMessage message, CancellationToken cancellationToken)
+    {
+        BulkImportJob job;
+        try
+        {
+            job = IngestJobSerDe.BulkImportFromJson(message.Body);
+        }
+        catch (SleeperException)
+        {
+            // A message no worker could ever run: let it go to the dead letters.
+            await queue.ReleaseAsync(message, cancellationToken);
+            return (false, null, null);
+        }
+        var tableId = job.TableId ?? job.TableName!;
+        using var keepAlive = new CancellationTokenSource();
+        var extender = ExtendWhileRunningAsync(message, keepAlive.Token);
+        try
+        {
+            var table = openTable(job);
+            tableId = table.Id;
+            if (await AlreadyCommittedAsync(table, job, cancellationToken))
+            {
+                await StopAsync(keepAlive, extender);
+                await queue.DeleteAsync(message, cancellationToken);
+                await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Committed, _time.GetUtcNow(), TaskId,
+                    Reason: "an earlier attempt had committed it; not imported again"), cancellationToken);
+                return (true, job, null);
+            }
+            await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Started, _time.GetUtcNow(), TaskId, InputFiles: job.Files.Count), cancellationToken);
+            var inputs = IngestInputs.Resolve(job.Files, null);
+            var result = await new BulkImportRunner(table, options).ImportAsync(inputs, null, job.Id, cancellationToken);
+            await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Finished, _time.GetUtcNow(), TaskId,
+                InputFiles: job.Files.Count, RowsRead: result.RowsWritten, RowsWritten: result.RowsWritten), cancellationToken);
+            await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Committed, _time.GetUtcNow(), TaskId), cancellationToken);
+            await StopAsync(keepAlive, extender);
+            await queue.DeleteAsync(message, cancellationToken);
+            return (true, job, result);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            await StopAsync(keepAlive, extender);
+            await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Failed, _time.GetUtcNow(), TaskId, Reason: e.Message), CancellationToken.None);
+            await queue.ReleaseAsync(message, CancellationToken.None);
+            return (false, job, null);
+        }
+        finally
+        {
+            await StopAsync(keepAlive, extender);
+        }
+    }
+
+    /// <summary>
+    /// The tracker is asked first; the table's files second, for a worker that died between the commit and the
+    /// tracker's record. (Only a later compaction and garbage collection of those files within the visibility
+    /// timeout could hide both, and the tracker has the event in every case but that crash.)
+    /// </summary>
+    private async Task<bool> AlreadyCommittedAsync(SleeperTable table, BulkImportJob job, CancellationToken cancellationToken)
+    {
+        var events = await tracker.ReadJobEventsAsync(table.Id, cancellationToken);
+        if (events.Any(e => e.JobId == job.Id && e.Kind == JobEventKind.Committed))
+        {
+            return true;
+        }
+        var state = await table.StateStore.GetStateAsync(cancellationToken);
+        return state.Files.Keys.Any(f => BulkImportFiles.IsFromJob(f, job.Id));
+    }
+
+    private async Task OnDeadLetterAsync(QueuedMessage message)
+    {
+        BulkImportJob job;
+        try
+        {
+            job = IngestJobSerDe.BulkImportFromJson(message.Body);
+        }
+        catch (SleeperException)
+        {
+            return;
+        }
+        string tableId;
+        try
+        {
+            tableId = openTable(job).Id;
+        }
+        catch (SleeperException)
+        {
+            tableId = job.TableId ?? job.TableName!;
+        }
+        await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Failed, _time.GetUtcNow(), TaskId,
+            Reason: $"dead-lettered after {message.ReceiveCount} attempts"));
+    }
+
+    private async Task ExtendWhileRunningAsync(QueuedMessage message, CancellationToken stop)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(VisibilityTimeout / 2, _time, stop);
+                await queue.ExtendVisibilityAsync(message, VisibilityTimeout, stop);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static async Task StopAsync(CancellationTokenSource keepAlive, Task extender)
+    {
+        if (!keepAlive.IsCancellationRequested)
+        {
+            await keepAlive.CancelAsync();
+        }
+        await extender;
+    }
+}

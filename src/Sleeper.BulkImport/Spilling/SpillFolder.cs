@@ -1,0 +1,67 @@
+using Apache.Arrow;
+using Apache.Arrow.Ipc;
+
+namespace Sleeper.BulkImport.Spilling;
+
+/// <summary>
+/// A private scratch folder for sorted runs that did not fit in memory, written as uncompressed Arrow IPC
+/// streams (far cheaper to write and read back than Parquet; they live only for one import). The folder and
+/// everything in it is deleted on dispose, whether the import succeeded or not.
+/// </summary>
+public sealed class SpillFolder : IDisposable
+{
+    private int _runs;
+
+    public SpillFolder(string? root)
+    {
+        Path = System.IO.Path.Combine(root ?? System.IO.Path.GetTempPath(), "sleeper-bulk-import-" + Guid.NewGuid().ToString("N"));
+    }
+
+    public string Path { get; }
+
+    public int RunsWritten => _runs;
+
+    /// <summary>Writes one sorted run; returns its path. The batches are disposed once written.</summary>
+    public async Task<string> WriteRunAsync(int leaf, Schema schema, IEnumerable<RecordBatch> sortedBatches, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path);
+        var path = System.IO.Path.Combine(Path, $"leaf-{leaf}-run-{Interlocked.Increment(ref _runs)}.arrows");
+        await using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous);
+        using var writer = new ArrowStreamWriter(stream, schema, leaveOpen: true);
+        foreach (var batch in sortedBatches)
+        {
+            using (batch)
+            {
+                await writer.WriteRecordBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        await writer.WriteEndAsync(cancellationToken).ConfigureAwait(false);
+        return path;
+    }
+
+    /// <summary>Reads a run back, a batch at a time; the caller owns each batch.</summary>
+    public static IEnumerable<RecordBatch> ReadRun(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        using var reader = new ArrowStreamReader(stream);
+        while (reader.ReadNextRecordBatch() is { } batch)
+        {
+            yield return batch;
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (Directory.Exists(Path))
+            {
+                Directory.Delete(Path, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // Nothing refers to a leftover scratch file; the temp folder's own cleanup removes it.
+        }
+    }
+}
