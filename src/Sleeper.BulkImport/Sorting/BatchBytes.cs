@@ -22,7 +22,7 @@ public static class BatchBytes
         {
             bytes += buffer.Length;
         }
-        foreach (var child in data.Children)
+        foreach (var child in data.Children ?? [])
         {
             bytes += Of(child);
         }
