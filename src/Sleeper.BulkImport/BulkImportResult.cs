@@ -15,7 +15,15 @@ public sealed record BulkImportResult(
     int PartitionsAddedByPreSplit,
     int SpilledRuns,
     IReadOnlyList<FileReference> References,
-    TimeSpan Elapsed)
+    TimeSpan Elapsed,
+    BulkImportTimings Timings)
 {
     public double RowsPerSecond => RowsWritten / Math.Max(Elapsed.TotalSeconds, 1e-9);
+}
+
+/// <summary>Where a bulk import's time went, stage by stage (each stage uses every thread).</summary>
+public sealed record BulkImportTimings(TimeSpan PreSplit, TimeSpan Read, TimeSpan SortAndWrite, TimeSpan Commit)
+{
+    public override string ToString() =>
+        $"pre-split {PreSplit.TotalSeconds:F2} s, read and partition {Read.TotalSeconds:F2} s, sort and write {SortAndWrite.TotalSeconds:F2} s, commit {Commit.TotalSeconds:F2} s";
 }

@@ -40,16 +40,18 @@ public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? opti
 
         var leavesBefore = (await table.StateStore.GetStateAsync(cancellationToken).ConfigureAwait(false)).PartitionTree().Leaves.Count;
         counters.LeafPartitions = leavesBefore;
-        var (tree, added) = await new PreSplitter(table, parallelism, _options.BatchRows)
-            .PreSplitIfNeededAsync(plan, rows => counters.Sketched(rows), cancellationToken).ConfigureAwait(false);
+        var memoryBytes = _options.MemoryBytesFor(table.Properties);
+        var (tree, added, units) = await new PreSplitter(table, parallelism, _options.BatchRows)
+            .PreSplitIfNeededAsync(plan, memoryBytes, rows => counters.Sketched(rows), cancellationToken).ConfigureAwait(false);
+        var preSplitTime = watch.Elapsed;
         counters.LeafPartitions = tree.Leaves.Count;
         counters.Added = added;
         counters.Report(BulkImportStage.Reading);
 
-        var locator = new PartitionLocator(tree, schema);
+        var locator = new FirstKeyLocator(tree, schema);
         var leaves = locator.Leaves;
         var arrowSchema = ArrowSchemas.ToArrow(schema);
-        var budgetPerThread = Math.Max(1, _options.MemoryBytesFor(table.Properties) / parallelism);
+        var budgetPerThread = Math.Max(1, memoryBytes / parallelism);
         var buffers = Enumerable.Range(0, parallelism).Select(_ => new LeafBuffer(leaves.Count)).ToArray();
         var spilledRuns = Enumerable.Range(0, leaves.Count).Select(_ => new List<(string Path, long Rows)>()).ToArray();
         var written = new List<string>();
@@ -57,7 +59,7 @@ public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? opti
         using var spill = new SpillFolder(_options.ScratchRoot);
         try
         {
-            await ParallelReader.RunAsync(plan.Units, parallelism, schema, _options.BatchRows, firstKeyOnly: false, async (worker, batch, token) =>
+            await ParallelReader.RunAsync(units, parallelism, schema, _options.BatchRows, firstKeyOnly: false, async (worker, batch, token) =>
             {
                 var buffer = buffers[worker];
                 try
@@ -77,6 +79,7 @@ public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? opti
                 }
             }, cancellationToken).ConfigureAwait(false);
 
+            var readTime = watch.Elapsed;
             // One list of every buffered batch; each thread's runs are shifted to index into it.
             var sources = new List<RecordBatch>();
             var offsets = new int[buffers.Length];
@@ -121,13 +124,15 @@ public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? opti
                 buffer.Clear();
             }
 
+            var writeTime = watch.Elapsed;
             counters.Report(BulkImportStage.Committing);
             if (references.Count > 0)
             {
                 await table.StateStore.CommitAsync(new AddFilesTransaction(references), cancellationToken).ConfigureAwait(false);
             }
             return new BulkImportResult(references.Sum(r => r.NumberOfRows), references.Count, leavesBefore, leaves.Count, added,
-                spill.RunsWritten, references, watch.Elapsed);
+                spill.RunsWritten, references, watch.Elapsed,
+                new BulkImportTimings(preSplitTime, readTime - preSplitTime, writeTime - readTime, watch.Elapsed - writeTime));
         }
         catch
         {
@@ -143,6 +148,10 @@ public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? opti
             foreach (var buffer in buffers)
             {
                 buffer.Dispose();
+            }
+            foreach (var unit in units.OfType<HeldBatches>())
+            {
+                unit.Dispose();
             }
         }
     }

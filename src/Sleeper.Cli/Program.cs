@@ -19,6 +19,7 @@ namespace Sleeper.Cli
             root.Subcommands.Add(InstanceCommands.Build(context));
             root.Subcommands.Add(TableCommands.Build(context));
             root.Subcommands.Add(IngestCommand.Build(context));
+            root.Subcommands.Add(BulkImportCommand.Build(context));
             root.Subcommands.Add(QueryCommand.Build(context));
             root.Subcommands.Add(StatusCommand.Build(context));
             root.Subcommands.Add(CompactCommand.Build(context));

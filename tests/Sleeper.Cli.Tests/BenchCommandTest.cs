@@ -14,7 +14,7 @@ public sealed class BenchCommandTest : IDisposable
 
         var result = await _cli.OkAsync("bench", "--rows", "2000", "--output", report);
 
-        foreach (var name in new[] { "write", "ingest", "scan", "lookup", "compaction", "compaction-concurrent" })
+        foreach (var name in new[] { "write", "ingest", "scan", "lookup", "compaction", "compaction-concurrent", "bulk-import" })
         {
             Assert.Contains(name, result.Output);
         }
@@ -23,6 +23,7 @@ public sealed class BenchCommandTest : IDisposable
         Assert.Contains("| lookup (queries/s) |", markdown);
         Assert.Contains("| compaction |", markdown);
         Assert.Contains("| compaction-concurrent |", markdown);
+        Assert.Contains("| bulk-import |", markdown);
         Assert.Contains("Machine:", markdown);
         Assert.Contains("./sleeper bench", markdown);
         Assert.Empty(result.Error);

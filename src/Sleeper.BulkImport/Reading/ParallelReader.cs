@@ -10,8 +10,14 @@ namespace Sleeper.BulkImport.Reading;
 public static class ParallelReader
 {
     /// <param name="consume">Called on worker <c>w</c>'s thread with each batch it read; it owns the batch.</param>
-    public static async Task RunAsync(IReadOnlyList<ReadUnit> units, int parallelism, TableSchema schema, int batchRows, bool firstKeyOnly,
-        Func<int, RecordBatch, CancellationToken, ValueTask> consume, CancellationToken cancellationToken)
+    public static Task RunAsync(IReadOnlyList<ReadUnit> units, int parallelism, TableSchema schema, int batchRows, bool firstKeyOnly,
+        Func<int, RecordBatch, CancellationToken, ValueTask> consume, CancellationToken cancellationToken) =>
+        RunAsync(units, parallelism, schema, batchRows, _ => firstKeyOnly, (worker, _, _, batch, token) => consume(worker, batch, token), cancellationToken);
+
+    /// <param name="firstKeyOnly">Asked as each unit starts: read only its first row key column?</param>
+    /// <param name="consume">Called with the worker, the unit's index, whether only the first key was read, and the batch, which it owns.</param>
+    public static async Task RunAsync(IReadOnlyList<ReadUnit> units, int parallelism, TableSchema schema, int batchRows, Func<int, bool> firstKeyOnly,
+        Func<int, int, bool, RecordBatch, CancellationToken, ValueTask> consume, CancellationToken cancellationToken)
     {
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var next = -1;
@@ -23,9 +29,10 @@ public static class ParallelReader
                 while ((unit = Interlocked.Increment(ref next)) < units.Count)
                 {
                     failed.Token.ThrowIfCancellationRequested();
-                    await foreach (var batch in units[unit].ReadAsync(schema, batchRows, firstKeyOnly, failed.Token).ConfigureAwait(false))
+                    var keyOnly = firstKeyOnly(unit);
+                    await foreach (var batch in units[unit].ReadAsync(schema, batchRows, keyOnly, failed.Token).ConfigureAwait(false))
                     {
-                        await consume(worker, batch, failed.Token).ConfigureAwait(false);
+                        await consume(worker, unit, keyOnly, batch, failed.Token).ConfigureAwait(false);
                     }
                 }
             }

@@ -65,3 +65,45 @@ public sealed record WholeInput(IIngestInput Input) : ReadUnit(Input.Name)
         await Task.CompletedTask.ConfigureAwait(false);
     }
 }
+
+/// <summary>
+/// Batches of a unit already read whole while the input was sketched, held in memory so the main pass need not
+/// read them again. Each batch is handed over (and forgotten here) as it is read; <see cref="Dispose"/> frees any
+/// never handed over, after a failure.
+/// </summary>
+public sealed record HeldBatches(string Source, Queue<RecordBatch> Batches) : ReadUnit(Source), IDisposable
+{
+    public override async IAsyncEnumerable<RecordBatch> ReadAsync(TableSchema schema, int batchRows, bool firstKeyOnly,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (firstKeyOnly)
+        {
+            throw new InvalidOperationException($"The batches held of {Source} were read whole; they are not read again for their keys.");
+        }
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            RecordBatch? batch;
+            lock (Batches)
+            {
+                if (!Batches.TryDequeue(out batch))
+                {
+                    break;
+                }
+            }
+            yield return batch;
+        }
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    public void Dispose()
+    {
+        lock (Batches)
+        {
+            while (Batches.TryDequeue(out var batch))
+            {
+                batch.Dispose();
+            }
+        }
+    }
+}

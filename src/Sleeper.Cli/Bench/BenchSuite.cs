@@ -22,12 +22,13 @@ namespace Sleeper.Cli.Bench;
 /// </summary>
 public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, int seed, Action<string> chatter)
 {
-    public static readonly string[] CaseNames = ["write", "ingest", "scan", "lookup", "compaction", "compaction-concurrent"];
+    public static readonly string[] CaseNames = ["write", "ingest", "scan", "lookup", "compaction", "compaction-concurrent", "bulk-import"];
 
     public const int Leaves = 64;
     private const int WarmUpLookups = 5;
 
     private readonly CompactionCases _compaction = new(folder, inputs.Rows, seed, threads, chatter);
+    private readonly BulkImportCase _bulkImport = new(folder, inputs.Rows, seed, threads, chatter);
     private SleeperTable? _table;
     private int _instances;
 
@@ -42,6 +43,7 @@ public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, i
         "lookup" => await LookupAsync(cancel),
         "compaction" => await _compaction.SingleAsync(cancel),
         "compaction-concurrent" => await _compaction.ConcurrentAsync(cancel),
+        "bulk-import" => await _bulkImport.RunAsync(cancel),
         _ => throw new ArgumentException($"Unknown case '{name}'.", nameof(name)),
     };
 

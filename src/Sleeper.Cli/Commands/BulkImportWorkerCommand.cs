@@ -1,0 +1,36 @@
+using System.CommandLine;
+using Sleeper.BulkImport;
+using Sleeper.Core.Jobs;
+using Sleeper.Jobs;
+
+namespace Sleeper.Cli.Commands;
+
+/// <summary>sleeper worker bulk-import [--idle-timeout SECONDS]: runs queued bulk import jobs, then exits when idle.</summary>
+public static class BulkImportWorkerCommand
+{
+    public static Command Build(CliContext context)
+    {
+        var idle = new Option<double>("--idle-timeout") { Description = "Seconds to wait for work before exiting", DefaultValueFactory = _ => 60 };
+        var command = new Command("bulk-import", "Run bulk import jobs from the instance's bulk import queue") { idle };
+        command.SetAction(async (result, cancel) =>
+        {
+            var instance = context.OpenInstance(result);
+            var seconds = result.GetValue(idle);
+            if (seconds < 0)
+            {
+                throw new UsageException("--idle-timeout must be zero or more seconds.");
+            }
+            var worker = new BulkImportWorker(
+                FileJobQueue.InInstance(instance.Root, QueueNames.BulkImport, timeProvider: instance.Time),
+                instance.BulkImportTracker,
+                job => job.TableId is { } id ? instance.OpenTableById(id) : instance.OpenTable(job.TableName!, requireOnline: true),
+                time: instance.Time);
+            context.Chatter($"Bulk import worker {worker.TaskId} waiting for jobs (exits after {seconds:0.#} s idle)...");
+            var outcome = await worker.RunAsync(TimeSpan.FromSeconds(seconds), new Progress<(Core.Ingest.BulkImportJob Job, BulkImportResult Result)>(r =>
+                context.Chatter($"Job {r.Job.Id}: {r.Result.RowsWritten:N0} rows, {r.Result.FilesWritten} file(s), {r.Result.RowsPerSecond:N0} rows/s")), cancel);
+            context.Out.WriteLine($"Worker {outcome.TaskId}: {outcome.JobsRun} job(s) run, {outcome.JobsFailed} failed attempt(s), {outcome.RowsWritten:N0} rows imported");
+            return 0;
+        });
+        return command;
+    }
+}
