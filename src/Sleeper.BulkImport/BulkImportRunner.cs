@@ -62,16 +62,13 @@ public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? opti
             await ParallelReader.RunAsync(units, parallelism, schema, _options.BatchRows, firstKeyOnly: false, async (worker, batch, token) =>
             {
                 var buffer = buffers[worker];
-                try
+                var rows = batch.Length;
+                using (batch)
                 {
-                    buffer.Add(batch, locator.Locate(batch));
+                    var (grouped, leafOfRow) = LeafGrouping.Group(batch, locator.Locate(batch), leaves.Count, arrowSchema);
+                    buffer.Add(grouped, leafOfRow);
                 }
-                catch
-                {
-                    batch.Dispose();
-                    throw;
-                }
-                counters.Read(batch.Length);
+                counters.Read(rows);
                 if (buffer.Bytes >= budgetPerThread)
                 {
                     await SpillAsync(buffer, spill, spilledRuns, arrowSchema, token).ConfigureAwait(false);
