@@ -87,6 +87,7 @@ public sealed class PreSplitter(SleeperTable table, int parallelism, int batchRo
     private async Task<KeyFieldSketch> SketchFirstKeyAsync(ReadPlan plan, HeldBatches?[] held, long holdBytes, Action<long>? sketched, CancellationToken cancellationToken)
     {
         var sketches = Enumerable.Range(0, Math.Max(1, parallelism)).Select(_ => new RowKeySketches(table.Schema)).ToArray();
+        var arrowSchema = ArrowSchemas.ToArrow(table.Schema);
         long rows = 0;
         long heldBytes = 0;
         // A unit is held whole only if it starts while there is room, so the overshoot is at most a unit a thread.
@@ -110,12 +111,19 @@ public sealed class PreSplitter(SleeperTable table, int parallelism, int batchRo
             }
             else
             {
+                // Held as a managed copy: the reader's native buffers go straight back to its pool for the next
+                // read, where holding them would keep the native heap as large as everything held, and more.
+                RecordBatch copy;
+                using (batch)
+                {
+                    copy = BatchGather.Gather(arrowSchema, [batch], [new SourceRun(0, 0, batch.Length)], batch.Length);
+                }
                 lock (held[unit]!.Batches)
                 {
-                    held[unit]!.Batches.Enqueue(batch);
+                    held[unit]!.Batches.Enqueue(copy);
                 }
-                Interlocked.Add(ref heldBytes, BatchBytes.Of(batch));
-                Sketch(sketches[worker].Fields[0], batch);
+                Interlocked.Add(ref heldBytes, BatchBytes.Of(copy));
+                Sketch(sketches[worker].Fields[0], copy);
             }
             sketched?.Invoke(Interlocked.Add(ref rows, batch.Length));
             return ValueTask.CompletedTask;
