@@ -32,35 +32,43 @@ public static class LeafSorter
         {
             throw new InvalidOperationException($"A leaf partition holds {rows:N0} rows in memory, more than one sort can take; give the bulk import less memory so it spills sooner.");
         }
-        var single = new SourceRun[rows];
-        var i = 0;
-        foreach (var run in runs)
-        {
-            for (var r = 0; r < run.Length; r++)
-            {
-                single[i++] = new SourceRun(run.Source, run.Start + r, 1);
-            }
-        }
+        // The keys are gathered run by run (whole runs copied at once); the sort's permutation indexes rows of them.
         var keySchema = new Apache.Arrow.Schema(arrowSchema.FieldsList.Take(schema.KeyFieldCount), null);
         int[] permutation;
-        using (var keys = BatchGather.Gather(keySchema, sources, single, (int)rows))
+        using (var keys = BatchGather.Gather(keySchema, sources, runs, (int)rows))
         {
             permutation = BatchSorter.SortPermutation(keys, schema);
         }
-        var sorted = new List<SourceRun>();
+        // Row i of the gathered keys is row (runStartRow[r] + offset) of source runs[r].
+        var runOfRow = new int[rows];
+        var row = 0;
+        for (var r = 0; r < runs.Length; r++)
+        {
+            System.Array.Fill(runOfRow, r, row, runs[r].Length);
+            row += runs[r].Length;
+        }
+        var firstRowOfRun = new int[runs.Length];
+        for (int r = 0, at = 0; r < runs.Length; at += runs[r].Length, r++)
+        {
+            firstRowOfRun[r] = at;
+        }
+        var sorted = new SourceRun[rows];
+        var count = 0;
         foreach (var p in permutation)
         {
-            var row = single[p];
-            if (sorted.Count > 0 && sorted[^1] is var last && last.Source == row.Source && last.Start + last.Length == row.Start)
+            var run = runs[runOfRow[p]];
+            var source = run.Source;
+            var start = run.Start + (p - firstRowOfRun[runOfRow[p]]);
+            if (count > 0 && sorted[count - 1].Source == source && sorted[count - 1].Start + sorted[count - 1].Length == start)
             {
-                sorted[^1] = last with { Length = last.Length + 1 };
+                sorted[count - 1] = sorted[count - 1] with { Length = sorted[count - 1].Length + 1 };
             }
             else
             {
-                sorted.Add(row);
+                sorted[count++] = new SourceRun(source, start, 1);
             }
         }
-        return sorted.ToArray();
+        return sorted.AsSpan(0, count).ToArray();
     }
 
     private static IEnumerable<RecordBatch> Chunks(Apache.Arrow.Schema arrowSchema, IReadOnlyList<RecordBatch> sources, SourceRun[] order, int chunkRows)

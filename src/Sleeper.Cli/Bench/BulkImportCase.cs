@@ -58,7 +58,7 @@ public sealed class BulkImportCase(string folder, long rows, int seed, int threa
         });
         CheckRows([peerOut], "The peer");
         return new CaseResult("bulk-import", "rows/s", ours, peer,
-            $"bulk imports {inputs.Count} unsorted Parquet files into a new one-partition table with sleeper.table.bulk.import.min.leaf.partitions={MinLeaves} (BulkImportRunner, {threads} threads): sketches the first key of every file, commits the pre-split, reads the rows again partitioning them by leaf, sorts each leaf and writes its file with sketches, several leaves at once, then commits one AddFiles",
+            $"bulk imports {inputs.Count} unsorted Parquet files into a new one-partition table with sleeper.table.bulk.import.min.leaf.partitions={MinLeaves} (BulkImportRunner, {threads} threads): reads every file on every thread, holding the rows in memory while it sketches an even sample of the first key, commits the pre-split, groups the rows by leaf, sorts each leaf and writes its file with sketches, several leaves at once, then commits one AddFiles",
             $"`COPY (SELECT * FROM read_parquet([the same {inputs.Count} files]) ORDER BY key, timestamp) TO out {PeerOptions}`: one globally sorted file, {threads} threads",
             $"ours pre-split 1 → {result!.LeafPartitions} leaves, wrote {result.FilesWritten} files, {result.SpilledRuns} spilled runs; ours took {result.Timings}; the peer wrote one file with no partitions");
     }
