@@ -208,7 +208,8 @@ public sealed class WrittenFilesTests : IDisposable
     public async Task A_parquet_input_is_gathered_into_batches_of_the_ingest_batch_size_whatever_its_row_groups()
     {
         var table = await TableAsync(IngestRunner.OneReferencePerLeaf, 400, "m");
-        // A one-byte budget spills every sorted batch as a run of its own, so the runs show the batch sizes.
+        // A one-byte budget spills each sorted batch as a run of its own when the next arrives, so the runs show
+        // the batch sizes: 400, 400 spilled, and the last 200 merged from memory.
         table.Properties.Set(TableProperty.IngestMemoryBytes.Name, "1");
         var parquet = Path.Combine(_temp.Path, "many-groups.parquet");
         var rows = RandomRows(1000, seed: 5);
@@ -229,7 +230,7 @@ public sealed class WrittenFilesTests : IDisposable
         var result = await new IngestRunner(table).IngestAsync([new ParquetInput(parquet)]);
 
         Assert.Equal(1000, result.RowsWritten);
-        Assert.Equal(3, result.Statistics!.SpilledRuns);
+        Assert.Equal(2, result.Statistics!.SpilledRuns);
         Assert.Equal(1, result.FilesWritten);
         Assert.Equal(1000, (await table.StateStore.GetStateAsync()).AllReferences().Sum(r => r.NumberOfRows));
     }

@@ -5,7 +5,7 @@ using Sleeper.Core.Schema;
 namespace Sleeper.Ingest.Spill;
 
 /// <summary>
-/// Holds sorted batches in memory up to a byte budget. When the budget is passed, every held batch is written
+/// Holds sorted batches in memory up to a byte budget. When the next would pass it, every held batch is written
 /// to the scratch folder as a sorted run of its own and dropped from memory: each run is already sorted, so
 /// spilling is a plain copy, and the one k-way merge at the end reads every run and every batch still held.
 /// </summary>
@@ -26,16 +26,20 @@ public sealed class SpillingSorter(TableSchema schema, long budgetBytes, Scratch
     /// <summary>Sorts a batch by key (then sort key); the caller keeps ownership of the input.</summary>
     public RecordBatch Sort(RecordBatch unsorted) => BatchTake.Take(unsorted, BatchSorter.SortPermutation(unsorted, schema));
 
-    /// <summary>Takes ownership of a sorted batch; spills everything held once the budget is passed.</summary>
+    /// <summary>
+    /// Takes ownership of a sorted batch. If holding it too would pass the budget, everything held so far is
+    /// spilled first, so what is held never passes the budget (unless one batch alone does).
+    /// </summary>
     public void Hold(RecordBatch sorted)
     {
-        _held.Add(sorted);
-        _heldBytes += BatchBytes.Of(sorted);
-        PeakHeldBytes = Math.Max(PeakHeldBytes, _heldBytes);
-        if (_heldBytes > budgetBytes)
+        var bytes = BatchBytes.Of(sorted);
+        if (_heldBytes + bytes > budgetBytes && _held.Count > 0)
         {
             Spill();
         }
+        _held.Add(sorted);
+        _heldBytes += bytes;
+        PeakHeldBytes = Math.Max(PeakHeldBytes, _heldBytes);
     }
 
     /// <summary>
