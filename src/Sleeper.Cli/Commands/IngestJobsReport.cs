@@ -37,14 +37,18 @@ public static class IngestJobsReport
             }).ToArray()));
             return;
         }
-        // Narrow enough to read on a terminal: short ids and times of day; the JSON form has them whole.
+        // Narrow enough to read on a terminal: short ids and times of day, with failure reasons written out in
+        // full below the table rather than squeezed into a column; the JSON form has everything whole.
         var oneTable = tables.Count == 1;
-        Render.Table(context, [.. (string[])["job", .. oneTable ? (string[])[] : ["table"]], "state", "files", "rows", "started", "finished", "committed", "rows/s", "attempts", "failure reason"],
+        Render.Table(context, [.. (string[])["job", .. oneTable ? (string[])[] : ["table"]], "state", "files", "rows", "start", "finish", "commit", "rows/s", "tries"],
             jobs.Select(j => (IReadOnlyList<string>)
             [j.JobId[..Math.Min(8, j.JobId.Length)], .. oneTable ? (string[])[] : [tables[j.TableId]], j.State, N(j.InputFiles), N(j.RowsWritten),
              Clock(j.Started), Clock(j.Finished), Clock(j.Committed),
-             j.RowsPerSecond is { } rate ? rate.ToString("N0", CultureInfo.InvariantCulture) : "", j.Attempts.ToString(CultureInfo.InvariantCulture),
-             j.FailureReason ?? ""]));
+             j.RowsPerSecond is { } rate ? rate.ToString("N0", CultureInfo.InvariantCulture) : "", j.Attempts.ToString(CultureInfo.InvariantCulture)]));
+        foreach (var j in jobs.Where(j => j.FailureReason is not null))
+        {
+            context.Out.WriteLine($"Job {j.JobId} ({j.State}), last failure reason: {j.FailureReason}");
+        }
     }
 
     private static string? Time(DateTimeOffset? time) => time?.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
