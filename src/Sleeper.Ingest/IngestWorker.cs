@@ -220,7 +220,7 @@ public sealed class IngestWorker(
         {
             tableId = openTable(job).Id;
         }
-        catch (SleeperException)
+        catch (Exception e) when (e is SleeperException or IOException)
         {
             // The table is gone; the job is recorded under the id or name it gave.
         }
