@@ -181,6 +181,45 @@ public sealed class IngestWorkerFailureTest
         Assert.Equal(QueuedIngestTable.ExpectedRows(Enumerable.Range(0, 200)), await table.RowsAsync());
     }
 
+    [Fact]
+    public async Task A_long_job_keeps_its_claim_so_no_other_worker_takes_it_while_it_runs()
+    {
+        using var table = await QueuedIngestTable.CreateAsync();
+        var job = await table.SubmitAsync(table.WriteJsonLines("rows.jsonl", 100));
+        var queue = new InterceptingQueue(table.Queue);
+        QueuedMessage? takenMeanwhile = null;
+        var tracker = new InterceptingTracker(table.Tracker)
+        {
+            // While the job runs, twice its visibility timeout passes in half-timeout steps; after each step the
+            // worker's claim is renewed, and at the end no other worker can take the job.
+            AfterJobEvent = async e =>
+            {
+                if (e.Kind != JobEventKind.Started)
+                {
+                    return;
+                }
+                for (var step = 1; step <= 4; step++)
+                {
+                    table.Time.Advance(QueuedIngestTable.Visibility / 2 + TimeSpan.FromSeconds(1));
+                    var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+                    while (queue.Extensions < step)
+                    {
+                        Assert.True(DateTime.UtcNow < deadline, $"The claim was not renewed after step {step}.");
+                        await Task.Delay(10);
+                    }
+                }
+                takenMeanwhile = await table.Queue.ReceiveAsync(QueuedIngestTable.Visibility);
+            },
+        };
+
+        var result = await table.Worker(queue: queue, tracker: tracker).RunAsync(TimeSpan.Zero);
+
+        Assert.Null(takenMeanwhile);
+        Assert.Equal((1, 0), (result.JobsRun, result.JobsFailed));
+        Assert.Equal(QueuedIngestTable.ExpectedRows(Enumerable.Range(0, 100)), await table.RowsAsync());
+        Assert.Equal(("committed", 1), ((await table.StatusAsync(job)).State, (await table.StatusAsync(job)).Attempts));
+    }
+
     /// <summary>
     /// What a worker that dies at the chosen point leaves behind: it took the message, wrote the job's files and
     /// recorded them, and (with <paramref name="commit"/>) committed them; then nothing more. Returns the files.

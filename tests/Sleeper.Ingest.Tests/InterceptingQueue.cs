@@ -13,6 +13,11 @@ public sealed class InterceptingQueue(IJobQueue inner) : IJobQueue
 
     public Func<QueuedMessage, Task>? BeforeExtend { get; set; }
 
+    private int _extensions;
+
+    /// <summary>How many visibility extensions succeeded.</summary>
+    public int Extensions => Volatile.Read(ref _extensions);
+
     public string Name => inner.Name;
 
     public Task<string> SendAsync(string body, CancellationToken cancellationToken = default) => inner.SendAsync(body, cancellationToken);
@@ -31,7 +36,12 @@ public sealed class InterceptingQueue(IJobQueue inner) : IJobQueue
         {
             await hook(message);
         }
-        return await inner.ExtendVisibilityAsync(message, visibilityTimeout, cancellationToken);
+        var extended = await inner.ExtendVisibilityAsync(message, visibilityTimeout, cancellationToken);
+        if (extended)
+        {
+            Interlocked.Increment(ref _extensions);
+        }
+        return extended;
     }
 
     public Task<IReadOnlyList<QueuedMessage>> GetDeadLettersAsync(CancellationToken cancellationToken = default) => inner.GetDeadLettersAsync(cancellationToken);
