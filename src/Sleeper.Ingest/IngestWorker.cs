@@ -133,14 +133,18 @@ public sealed class IngestWorker(
             {
                 throw new LostClaimException(job.Id);
             }
-            if (ingested.References.Count > 0)
-            {
-                await table.StateStore.CommitAsync(new AddFilesTransaction(ingested.References), cancellationToken);
-            }
+            await CommitAsync(table, ingested, outputs);
             committed = true;
             await tracker.RecordAsync(new JobEvent(table.Id, job.Id, JobEventKind.Committed, _time.GetUtcNow(), TaskId), CancellationToken.None);
             await queue.DeleteAsync(message, CancellationToken.None);
             return (true, new IngestJobResult(job.Id, table.Name, ingested.RowsWritten, outputs.Count, start, finish));
+        }
+        catch (UncertainCommitException)
+        {
+            // Nothing is recorded and the files stay: the next attempt finds out from the table whether they were
+            // committed, and either finishes the bookkeeping or deletes them and runs the job again.
+            await queue.ReleaseAsync(message, CancellationToken.None);
+            return (false, null);
         }
         catch (Exception e) when (!committed)
         {
@@ -174,6 +178,40 @@ public sealed class IngestWorker(
         finally
         {
             await StopAsync(keepAlive, extender);
+        }
+    }
+
+    /// <summary>
+    /// Commits the files in one AddFiles. A commit that throws may still have gone through (say, the snapshot
+    /// after it failed), so the table is asked: only if the files are not there has it failed.
+    /// </summary>
+    private static async Task CommitAsync(SleeperTable table, IngestResult ingested, IReadOnlyList<string> outputs)
+    {
+        if (ingested.References.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            // Not cancellable: a commit stopped halfway might have gone through, and then its files must stay.
+            await table.StateStore.CommitAsync(new AddFilesTransaction(ingested.References), CancellationToken.None);
+        }
+        catch (Exception failure)
+        {
+            bool inTable;
+            try
+            {
+                var state = await table.StateStore.GetStateAsync(CancellationToken.None);
+                inTable = outputs.Any(state.Files.ContainsKey);
+            }
+            catch (Exception e)
+            {
+                throw new UncertainCommitException(failure, e);
+            }
+            if (!inTable)
+            {
+                throw;
+            }
         }
     }
 
@@ -252,6 +290,10 @@ public sealed class IngestWorker(
         }
         await extender;
     }
+
+    /// <summary>A commit failed and the table could not be read to tell whether it went through.</summary>
+    private sealed class UncertainCommitException(Exception commitFailure, Exception readFailure)
+        : SleeperException($"Could not tell whether a commit went through: it failed ({commitFailure.Message}) and so did reading the table ({readFailure.Message}).", commitFailure);
 
     /// <summary>Another worker took the job over while this one ran; this attempt must not commit.</summary>
     private sealed class LostClaimException(string jobId)

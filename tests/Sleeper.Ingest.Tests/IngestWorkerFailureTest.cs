@@ -6,6 +6,7 @@ using Sleeper.Core.Properties;
 using Sleeper.Core.StateStore.Transactions;
 using Sleeper.Core.Tracking;
 using Sleeper.Ingest.Input;
+using Sleeper.StateStore;
 using Xunit;
 
 namespace Sleeper.Ingest.Tests;
@@ -218,6 +219,27 @@ public sealed class IngestWorkerFailureTest
         Assert.Equal((1, 0), (result.JobsRun, result.JobsFailed));
         Assert.Equal(QueuedIngestTable.ExpectedRows(Enumerable.Range(0, 100)), await table.RowsAsync());
         Assert.Equal(("committed", 1), ((await table.StatusAsync(job)).State, (await table.StatusAsync(job)).Attempts));
+    }
+
+    [Fact]
+    public async Task A_commit_that_goes_through_and_then_throws_keeps_its_files_and_counts_as_committed()
+    {
+        using var table = await QueuedIngestTable.CreateAsync();
+        // A snapshot after every commit, and the one after the job's commit cannot be written (a folder is where it
+        // would go), so the commit appends its transaction and then throws.
+        table.Instance.Properties.Set(InstanceProperty.SnapshotEveryTransactions.Name, "1");
+        var number = table.Table.StateStore.LastTransactionNumber + 1;
+        var snapshots = Path.Combine(table.Table.Directory, "statestore", EmbeddedStateStores.SnapshotsFolder);
+        Directory.CreateDirectory(Path.Combine(snapshots, $"snapshot-{number:D19}-{table.Time.GetUtcNow().ToUnixTimeMilliseconds()}.json"));
+        var job = await table.SubmitAsync(table.WriteJsonLines("rows.jsonl", 150));
+
+        var result = await table.Worker().RunAsync(TimeSpan.Zero);
+
+        Assert.DoesNotContain(await new FileSnapshotStore(snapshots).ListSnapshotsAsync(), s => s.TransactionNumber == number);
+        Assert.Equal((1, 0), (result.JobsRun, result.JobsFailed));
+        Assert.Equal(QueuedIngestTable.ExpectedRows(Enumerable.Range(0, 150)), await table.RowsAsync());
+        Assert.Equal("committed", (await table.StatusAsync(job)).State);
+        Assert.Equal(new QueueDepth(0, 0, 0), await table.Queue.GetDepthAsync());
     }
 
     /// <summary>
