@@ -32,17 +32,47 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
     private const int SpillSliceRows = 32 * 1024;
 
     /// <summary>Ingests rows from files or standard input; reports the rows read so far.</summary>
-    public Task<IngestResult> IngestAsync(IEnumerable<IIngestInput> inputs, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
-    {
-        var maxRows = table.Properties.GetInt(TableProperty.IngestBatchRows);
-        return IngestBatchesAsync(inputs.SelectMany(i => i.ReadBatches(table.Schema, maxRows)), progress, cancellationToken);
-    }
+    public Task<IngestResult> IngestAsync(IEnumerable<IIngestInput> inputs, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        IngestBatchesAsync(Read(inputs), progress, cancellationToken);
 
     /// <summary>
     /// Ingests batches already in the table's column order and validated (types right); the batches are
     /// disposed here. Key fields must have no nulls.
     /// </summary>
     public async Task<IngestResult> IngestBatchesAsync(IEnumerable<RecordBatch> batches, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var result = await WriteBatchesAsync(batches, progress, cancellationToken);
+        if (result.References.Count == 0)
+        {
+            return result;
+        }
+        try
+        {
+            await table.StateStore.CommitAsync(new AddFilesTransaction(result.References), cancellationToken);
+        }
+        catch
+        {
+            // A commit that throws may still have been appended (the failure came after it): the files are
+            // deleted only when the table is known not to reference them.
+            if (!await MayBeCommittedAsync(result))
+            {
+                DeleteFiles(result.References.Select(r => r.Filename));
+            }
+            throw;
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Writes the table's files from the inputs but commits nothing: the caller commits the returned references
+    /// in one AddFiles (and may record them first, as a queued job's worker does), or deletes them with
+    /// <see cref="DeleteFiles"/>.
+    /// </summary>
+    public Task<IngestResult> WriteAsync(IEnumerable<IIngestInput> inputs, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        WriteBatchesAsync(Read(inputs), progress, cancellationToken);
+
+    /// <summary>As <see cref="WriteAsync"/>, from batches (disposed here).</summary>
+    public async Task<IngestResult> WriteBatchesAsync(IEnumerable<RecordBatch> batches, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         var state = await table.StateStore.GetStateAsync(cancellationToken);
         var locator = new PartitionLocator(state.PartitionTree(), table.Schema);
@@ -64,13 +94,40 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
         {
             await MergeAndWriteAsync(sorter.TakeSortedInputs(), locator, output, cancellationToken);
             var references = await output.FinishAsync(cancellationToken);
-            await table.StateStore.CommitAsync(new AddFilesTransaction(references), cancellationToken);
             return new IngestResult(rows, references.Select(r => r.Filename).Distinct().Count(), references, stats);
         }
         catch
         {
             output.DeleteFinished();
             throw;
+        }
+    }
+
+    /// <summary>Deletes written files that were never committed (and their sketches); files already gone are fine.</summary>
+    public void DeleteFiles(IEnumerable<string> filenames)
+    {
+        foreach (var filename in filenames.Distinct(StringComparer.Ordinal))
+        {
+            OutputFiles.DeleteQuietly(table.ResolveDataFile(filename));
+        }
+    }
+
+    private IEnumerable<RecordBatch> Read(IEnumerable<IIngestInput> inputs)
+    {
+        var maxRows = table.Properties.GetInt(TableProperty.IngestBatchRows);
+        return inputs.SelectMany(i => i.ReadBatches(table.Schema, maxRows));
+    }
+
+    private async Task<bool> MayBeCommittedAsync(IngestResult result)
+    {
+        try
+        {
+            var state = await table.StateStore.GetStateAsync(CancellationToken.None);
+            return result.References.Any(r => state.Files.ContainsKey(r.Filename));
+        }
+        catch
+        {
+            return true;
         }
     }
 
