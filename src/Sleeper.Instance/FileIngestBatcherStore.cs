@@ -120,6 +120,11 @@ public sealed class FileIngestBatcherStore : IIngestBatcherStore
     /// <summary>Reads the entries after the last one folded, in order, until the next number is missing.</summary>
     private static async Task CatchUpAsync(TableLog log, CancellationToken cancellationToken)
     {
+        if (!Directory.Exists(log.Directory))
+        {
+            // Nothing was ever added for the table.
+            return;
+        }
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -16,6 +16,7 @@ public static class IngestCommand
         var format = new Option<string?>("--format") { Description = "parquet, csv or jsonl (default: by extension; jsonl for standard input)" };
         format.AcceptOnlyFromAmong(IngestInputs.Formats);
         var command = new Command("ingest", "Ingest rows from JSON lines, CSV or Parquet files now, in this process") { name, paths, format };
+        command.Subcommands.Add(IngestBatchCommand.Build(context));
         command.SetAction(async (result, cancel) =>
         {
             var instance = context.OpenInstance(result);
