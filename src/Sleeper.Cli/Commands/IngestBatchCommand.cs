@@ -41,7 +41,9 @@ public static class IngestBatchCommand
             var run = await runner.RunAsync(table.Id, table.Properties, flushing, cancel);
 
             var addedFiles = added.Select(f => f.File).ToHashSet(StringComparer.Ordinal);
-            var alreadyPending = requests.Where(r => !addedFiles.Contains(r.File)).ToList();
+            // Shown as the batcher holds them, with the time they first arrived.
+            var pendingByFile = pending.ToDictionary(f => f.File, StringComparer.Ordinal);
+            var alreadyPending = requests.Where(r => !addedFiles.Contains(r.File)).Select(r => pendingByFile.GetValueOrDefault(r.File) ?? r).ToList();
             if (fmt == "json")
             {
                 Render.Json(context, new JsonObject

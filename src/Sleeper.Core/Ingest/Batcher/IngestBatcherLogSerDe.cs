@@ -13,7 +13,7 @@ public static class IngestBatcherLogSerDe
 
     public static string ToJson(string tableId, IngestBatcherLogEntry entry)
     {
-        var json = new JsonObject { ["time"] = Time(entry.Time) };
+        var json = new JsonObject { ["tableId"] = tableId, ["time"] = Time(entry.Time) };
         switch (entry)
         {
             case FilesAddedEntry added:
@@ -37,7 +37,6 @@ public static class IngestBatcherLogSerDe
             default:
                 throw new ArgumentException($"Unknown ingest batcher log entry {entry.GetType().Name}.", nameof(entry));
         }
-        json["tableId"] = tableId;
         return json.ToJsonString();
     }
 
