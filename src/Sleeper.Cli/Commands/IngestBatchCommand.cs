@@ -75,10 +75,7 @@ public static class IngestBatchCommand
                 {
                     o.WriteLine($"Re-sent job {job.JobId}, which was never sent, to queue {job.Queue}: {job.Files.Count} file(s) of {Bytes(job.Files)}.");
                 }
-                if (run.Plan.Jobs.Count == 0)
-                {
-                    o.WriteLine($"No job sent ({run.Plan.Reason}).");
-                }
+                o.WriteLine(run.Plan.Jobs.Count == 0 ? $"No job sent ({run.Plan.Reason})." : $"Batching: {run.Plan.Reason}.");
                 foreach (var job in run.Sent)
                 {
                     o.WriteLine($"Sent job {job.JobId} to queue {job.Queue}: {job.Files.Count} file(s) of {Bytes(job.Files)}.");

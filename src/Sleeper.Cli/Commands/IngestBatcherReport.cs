@@ -48,10 +48,11 @@ public static class IngestBatcherReport
             }
             context.Out.WriteLine($"Table {name}: {pending.Count} file(s) pending in the ingest batcher ({Bytes(pending.Sum(f => f.FileSizeBytes))}), " +
                 $"{jobs.Sum(j => j.Files.Count)} file(s) batched into {jobs.Count} job(s), {jobs.Count(j => j.SentTime is null)} of them not sent yet");
+            // Narrow cells (job ids cut to 8 characters, as the compaction report does) leave the width to the paths.
             Render.Table(context, ["file", "bytes", "received", "job", "queue", "state"],
-                pending.Select(f => (IReadOnlyList<string>)[f.File, Bytes(f.FileSizeBytes), Time(f.ReceivedTime), "", "", "pending"])
+                pending.Select(f => (IReadOnlyList<string>)[f.File, N(f.FileSizeBytes), ShortTime(f.ReceivedTime), "", "", "pending"])
                     .Concat(jobs.SelectMany(j => j.Files.Select(f => (IReadOnlyList<string>)
-                        [f.File, Bytes(f.FileSizeBytes), Time(f.ReceivedTime), j.JobId, j.Queue, j.SentTime is { } sent ? $"sent {Time(sent)}" : "not sent yet"]))));
+                        [f.File, N(f.FileSizeBytes), ShortTime(f.ReceivedTime), j.JobId.Length > 8 ? j.JobId[..8] : j.JobId, j.Queue, j.SentTime is null ? "not sent" : "sent"]))));
         }
         if (format == "json")
         {
@@ -68,5 +69,9 @@ public static class IngestBatcherReport
 
     public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 
-    private static string Bytes(long bytes) => bytes.ToString("N0", CultureInfo.InvariantCulture) + " bytes";
+    private static string ShortTime(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+
+    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Bytes(long bytes) => N(bytes) + " bytes";
 }
