@@ -17,6 +17,14 @@ namespace Sleeper.Instance;
 /// other folds the winner's entry and decides again. So the log is one linear history, and a set of files is
 /// assigned to a job all at once or not at all: two batchers can never put a file in two jobs, and a file
 /// submitted twice while pending is recorded once. Batched files stay in the log with their job id, for the report.
+/// <para>
+/// So that the log does not grow for ever, every <see cref="SnapshotEveryEntries"/> entries the writer of that
+/// entry saves a snapshot of the state (in <c>snapshots/</c>, without the jobs sent more than
+/// <see cref="KeepSentJobsFor"/> ago), and readers start from the newest snapshot. Entries and snapshots behind a
+/// snapshot are deleted only once that snapshot is <see cref="DeleteBehindSnapshotsAfter"/> old: a writer catches
+/// up just before it appends, so none can still be working from a state that old, and none can re-create a
+/// deleted entry's number.
+/// </para>
 /// </remarks>
 public sealed class FileIngestBatcherStore : IIngestBatcherStore
 {
@@ -31,6 +39,15 @@ public sealed class FileIngestBatcherStore : IIngestBatcherStore
         _directory = Path.GetFullPath(directory);
         _time = time ?? TimeProvider.System;
     }
+
+    /// <summary>How many log entries between snapshots; 0 for none.</summary>
+    public int SnapshotEveryEntries { get; init; } = 100;
+
+    /// <summary>How long a sent job stays in the record (and the report) once a snapshot is taken after that.</summary>
+    public TimeSpan KeepSentJobsFor { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>How old a snapshot must be before the entries and snapshots behind it are deleted.</summary>
+    public TimeSpan DeleteBehindSnapshotsAfter { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>The batcher store of the embedded instance in <paramref name="instanceDirectory"/>.</summary>
     public static FileIngestBatcherStore InInstance(string instanceDirectory, TimeProvider? time = null) =>
@@ -107,6 +124,10 @@ public sealed class FileIngestBatcherStore : IIngestBatcherStore
                 {
                     log.State.Apply(entry);
                     log.LastNumber++;
+                    if (SnapshotEveryEntries > 0 && log.LastNumber % SnapshotEveryEntries == 0)
+                    {
+                        await SnapshotAsync(log, cancellationToken);
+                    }
                     return result;
                 }
             }
@@ -117,13 +138,26 @@ public sealed class FileIngestBatcherStore : IIngestBatcherStore
         }
     }
 
-    /// <summary>Reads the entries after the last one folded, in order, until the next number is missing.</summary>
+    /// <summary>
+    /// Brings the fold up to date: from the newest snapshot if it is ahead of it, then the entries after, in order,
+    /// until the next number is missing.
+    /// </summary>
     private static async Task CatchUpAsync(TableLog log, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(log.Directory))
         {
             // Nothing was ever added for the table.
             return;
+        }
+        var newest = SnapshotNumbers(log).DefaultIfEmpty(0).Max();
+        if (newest > log.LastNumber)
+        {
+            var snapshot = await ReadSnapshotAsync(log, newest, cancellationToken);
+            if (snapshot is { } loaded)
+            {
+                log.State = loaded.State;
+                log.LastNumber = loaded.Number;
+            }
         }
         while (true)
         {
@@ -138,6 +172,70 @@ public sealed class FileIngestBatcherStore : IIngestBatcherStore
             log.LastNumber++;
         }
     }
+
+    /// <summary>Saves the state just reached as a snapshot, then deletes what is behind the snapshots old enough.</summary>
+    private async Task SnapshotAsync(TableLog log, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        log.State = log.State.Trimmed(now - KeepSentJobsFor);
+        Directory.CreateDirectory(SnapshotsDirectory(log));
+        var bytes = Encoding.UTF8.GetBytes(IngestBatcherLogSerDe.SnapshotToJson(log.LastNumber, now, log.State));
+        // Nobody else writes this number's snapshot: only the writer of the entry takes it.
+        await AtomicFiles.TryCreateAsync(SnapshotPath(log, log.LastNumber), bytes, cancellationToken);
+
+        var cutoff = now - DeleteBehindSnapshotsAfter;
+        foreach (var number in SnapshotNumbers(log).OrderDescending())
+        {
+            var snapshot = await ReadSnapshotAsync(log, number, cancellationToken);
+            if (snapshot is not { } old || old.CreatedTime > cutoff)
+            {
+                continue;
+            }
+            // Oldest first, so the entries left are always one unbroken run up to the newest.
+            foreach (var entry in EntryNumbers(log).Where(n => n <= number).Order())
+            {
+                File.Delete(EntryPath(log, entry));
+            }
+            foreach (var older in SnapshotNumbers(log).Where(n => n < number))
+            {
+                File.Delete(SnapshotPath(log, older));
+            }
+            return;
+        }
+    }
+
+    private static async Task<(long Number, DateTimeOffset CreatedTime, IngestBatcherTableState State)?> ReadSnapshotAsync(TableLog log, long number, CancellationToken cancellationToken)
+    {
+        var path = SnapshotPath(log, number);
+        var read = await JsonFiles.TryReadAsync(path, "Ingest batcher snapshot", "ingest batcher snapshot",
+            json => new Snapshot(IngestBatcherLogSerDe.SnapshotFromJson(json)), cancellationToken);
+        return read?.Value;
+    }
+
+    private static IEnumerable<long> EntryNumbers(TableLog log) => NumberedFiles(log.Directory);
+
+    private static IEnumerable<long> SnapshotNumbers(TableLog log) => NumberedFiles(SnapshotsDirectory(log));
+
+    private static IEnumerable<long> NumberedFiles(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            yield break;
+        }
+        foreach (var path in Directory.EnumerateFiles(directory, "*.json"))
+        {
+            var name = Path.GetFileNameWithoutExtension(path);
+            if (name.Length == NumberDigits && long.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+            {
+                yield return number;
+            }
+        }
+    }
+
+    private static string SnapshotsDirectory(TableLog log) => Path.Combine(Path.GetDirectoryName(log.Directory)!, "snapshots");
+
+    private static string SnapshotPath(TableLog log, long number) =>
+        Path.Combine(SnapshotsDirectory(log), number.ToString(CultureInfo.InvariantCulture).PadLeft(NumberDigits, '0') + ".json");
 
     private TableLog Log(string tableId)
     {
@@ -155,8 +253,11 @@ public sealed class FileIngestBatcherStore : IIngestBatcherStore
     private sealed class TableLog(string directory, IngestBatcherTableState state)
     {
         public string Directory { get; } = directory;
-        public IngestBatcherTableState State { get; } = state;
+        public IngestBatcherTableState State { get; set; } = state;
         public long LastNumber { get; set; }
         public SemaphoreSlim Lock { get; } = new(1, 1);
     }
+
+    /// <summary>A box for a read snapshot, since the JSON reader returns classes only.</summary>
+    private sealed record Snapshot((long Number, DateTimeOffset CreatedTime, IngestBatcherTableState State) Value);
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Sleeper.Core;
 using Sleeper.Core.Ingest.Batcher;
 using Sleeper.Core.Jobs;
@@ -121,6 +122,53 @@ public sealed class FileIngestBatcherStoreTest : IDisposable
         Assert.Equal(120, added);
         Assert.Equal(120, batched.Count);
         Assert.Equal(120, batched.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Snapshots_bound_the_log_and_drop_jobs_sent_long_ago_but_keep_pending_files_and_unsent_jobs()
+    {
+        var time = new FakeTimeProvider(T0);
+        FileIngestBatcherStore Trimming() => new(Path.Combine(_folder, "batcher"), time)
+        {
+            SnapshotEveryEntries = 4,
+            KeepSentJobsFor = TimeSpan.FromHours(1),
+            DeleteBehindSnapshotsAfter = TimeSpan.FromMinutes(10),
+        };
+        var logFolder = Path.Combine(_folder, "batcher", "t1", "log");
+        var store = Trimming();
+        await store.AddFilesAsync("t1", [File("old-sent"), File("old-unsent"), File("pending")]);
+        Assert.True(await store.TryAssignJobsAsync("t1", [Job("sent", [File("old-sent")]), Job("unsent", [File("old-unsent")])]));
+        await store.MarkJobsSentAsync("t1", ["sent"], T0);
+
+        // Two hours on, a busy table: every entry is a new file batched and sent at once.
+        time.Advance(TimeSpan.FromHours(2));
+        for (var i = 0; i < 40; i++)
+        {
+            var file = File($"f{i}");
+            await store.AddFilesAsync("t1", [file]);
+            Assert.True(await store.TryAssignJobsAsync("t1", [Job($"j{i}", [file])]));
+            await store.MarkJobsSentAsync("t1", [$"j{i}"], time.GetUtcNow());
+            time.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        // 123 entries written, three a minute at the end; only those since a snapshot at least ten minutes old remain,
+        // and only the snapshots since that one.
+        Assert.InRange(Directory.GetFiles(logFolder).Length, 1, (3 * 11) + 4);
+        Assert.InRange(Directory.GetFiles(Path.Combine(_folder, "batcher", "t1", "snapshots")).Length, 1, (3 * 11 / 4) + 2);
+        foreach (var reader in new[] { store, Trimming() })
+        {
+            Assert.Equal([File("pending")], await reader.GetPendingFilesAsync("t1"));
+            var jobs = await reader.GetJobsAsync("t1");
+            Assert.DoesNotContain(jobs, j => j.JobId == "sent");
+            Assert.Contains(jobs, j => j.JobId == "unsent" && j.SentTime is null);
+            Assert.Contains(jobs, j => j.JobId == "j39");
+        }
+
+        // A fresh store appends after the snapshot and its entries, not into the numbers deleted behind it.
+        var fresh = Trimming();
+        Assert.True(await fresh.TryAssignJobsAsync("t1", [Job("last", [File("pending")])]));
+        Assert.Empty(await Trimming().GetPendingFilesAsync("t1"));
+        Assert.Contains(await store.GetJobsAsync("t1"), j => j.JobId == "last");
     }
 
     [Fact]

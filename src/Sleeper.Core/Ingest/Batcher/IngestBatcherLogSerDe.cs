@@ -22,13 +22,7 @@ public static class IngestBatcherLogSerDe
                 break;
             case JobsAssignedEntry assigned:
                 json["type"] = JobsAssigned;
-                json["jobs"] = new JsonArray(assigned.Jobs.Select(j => (JsonNode)new JsonObject
-                {
-                    ["jobId"] = j.JobId,
-                    ["queue"] = j.Queue,
-                    ["createdTime"] = Time(j.CreatedTime),
-                    ["files"] = Files(j.Files),
-                }).ToArray());
+                json["jobs"] = Jobs(assigned.Jobs);
                 break;
             case JobsSentEntry sent:
                 json["type"] = JobsSent;
@@ -49,16 +43,46 @@ public static class IngestBatcherLogSerDe
         return type switch
         {
             FilesAdded => new FilesAddedEntry(time, ReadFiles(Required(json, "files"), tableId)),
-            JobsAssigned => new JobsAssignedEntry(time, Required(json, "jobs").AsArray().Select(j => new IngestBatcherJob(
-                Required(j!.AsObject(), "jobId").GetValue<string>(),
-                tableId,
-                Required(j.AsObject(), "queue").GetValue<string>(),
-                ReadFiles(Required(j.AsObject(), "files"), tableId),
-                ParseTime(Required(j.AsObject(), "createdTime")))).ToList()),
+            JobsAssigned => new JobsAssignedEntry(time, ReadJobs(Required(json, "jobs"), tableId)),
             JobsSent => new JobsSentEntry(time, Required(json, "jobIds").AsArray().Select(id => id!.GetValue<string>()).ToList()),
             _ => throw new JsonException($"its type '{type}' is none of {FilesAdded}, {JobsAssigned}, {JobsSent}"),
         };
     }
+
+    /// <summary>A snapshot of a table's state as of log entry <paramref name="number"/>: {"tableId", "number", "createdTime", "pending", "jobs"}.</summary>
+    public static string SnapshotToJson(long number, DateTimeOffset createdTime, IngestBatcherTableState state) => new JsonObject
+    {
+        ["tableId"] = state.TableId,
+        ["number"] = number,
+        ["createdTime"] = Time(createdTime),
+        ["pending"] = Files(state.Pending),
+        ["jobs"] = Jobs(state.Jobs),
+    }.ToJsonString();
+
+    /// <summary>Reads a snapshot: the entry number it is the state at, when it was made, and the state.</summary>
+    public static (long Number, DateTimeOffset CreatedTime, IngestBatcherTableState State) SnapshotFromJson(JsonObject json)
+    {
+        var tableId = Required(json, "tableId").GetValue<string>();
+        return (Required(json, "number").GetValue<long>(), ParseTime(Required(json, "createdTime")),
+            IngestBatcherTableState.FromSnapshot(tableId, ReadFiles(Required(json, "pending"), tableId), ReadJobs(Required(json, "jobs"), tableId)));
+    }
+
+    private static JsonArray Jobs(IEnumerable<IngestBatcherJob> jobs) => new(jobs.Select(j => (JsonNode)new JsonObject
+    {
+        ["jobId"] = j.JobId,
+        ["queue"] = j.Queue,
+        ["createdTime"] = Time(j.CreatedTime),
+        ["sentTime"] = j.SentTime is { } sent ? Time(sent) : null,
+        ["files"] = Files(j.Files),
+    }).ToArray());
+
+    private static List<IngestBatcherJob> ReadJobs(JsonNode node, string tableId) => node.AsArray().Select(j => new IngestBatcherJob(
+        Required(j!.AsObject(), "jobId").GetValue<string>(),
+        tableId,
+        Required(j.AsObject(), "queue").GetValue<string>(),
+        ReadFiles(Required(j.AsObject(), "files"), tableId),
+        ParseTime(Required(j.AsObject(), "createdTime")),
+        j["sentTime"] is { } sent ? ParseTime(sent) : null)).ToList();
 
     private static JsonArray Files(IEnumerable<FileIngestRequest> files) => new(files.Select(f => (JsonNode)new JsonObject
     {

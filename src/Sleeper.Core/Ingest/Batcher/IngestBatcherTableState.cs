@@ -13,6 +13,26 @@ public sealed class IngestBatcherTableState(string tableId)
 
     public string TableId { get; } = tableId;
 
+    /// <summary>A state from a snapshot: pending files in arrival order and jobs in the order they were made.</summary>
+    public static IngestBatcherTableState FromSnapshot(string tableId, IReadOnlyList<FileIngestRequest> pending, IReadOnlyList<IngestBatcherJob> jobs)
+    {
+        var state = new IngestBatcherTableState(tableId);
+        state.Apply(new FilesAddedEntry(DateTimeOffset.MinValue, pending));
+        foreach (var job in jobs)
+        {
+            state._jobIndex[job.JobId] = state._jobs.Count;
+            state._jobs.Add(job);
+        }
+        return state;
+    }
+
+    /// <summary>
+    /// This state without the jobs sent before <paramref name="keepSentSince"/>, so the record does not grow for
+    /// ever. Jobs not sent yet are always kept: a later round still has to send them.
+    /// </summary>
+    public IngestBatcherTableState Trimmed(DateTimeOffset keepSentSince) =>
+        FromSnapshot(TableId, _pending, _jobs.Where(j => j.SentTime is not { } sent || sent >= keepSentSince).ToList());
+
     /// <summary>Pending files, oldest first.</summary>
     public IReadOnlyList<FileIngestRequest> Pending => _pending;
 
