@@ -18,6 +18,7 @@ public static class IngestCommand
         format.AcceptOnlyFromAmong(IngestInputs.Formats);
         var command = new Command("ingest", "Ingest rows from JSON lines, CSV or Parquet files now, in this process") { name, paths, format };
         command.Subcommands.Add(IngestSubmitCommand.Build(context));
+        command.Subcommands.Add(IngestBatchCommand.Build(context));
         command.SetAction(async (result, cancel) =>
         {
             var instance = context.OpenInstance(result);
