@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Apache.Arrow;
 using Sleeper.Core;
 using Sleeper.Core.Batches;
@@ -7,151 +8,265 @@ using Sleeper.Core.Properties;
 using Sleeper.Core.StateStore.Transactions;
 using Sleeper.Core.Tables;
 using Sleeper.Ingest.Input;
+using Sleeper.Ingest.Output;
+using Sleeper.Ingest.Spill;
 using Sleeper.Parquet;
 
 namespace Sleeper.Ingest;
 
 /// <summary>
-/// Direct ingest: takes validated, unsorted batches, sorts each on its columns, writes it as sorted Parquet
-/// (one file referenced from every leaf it covers, or one file per leaf, by the table's writing strategy),
-/// and commits every file in one AddFiles transaction at the end. If anything fails before the commit, the
-/// files written so far are deleted and the table is unchanged.
+/// Direct ingest with bounded memory. Rows are read in batches and each batch is sorted on its columns; sorted
+/// batches are held in memory up to the table's byte budget (<c>sleeper.table.ingest.memory.bytes</c>) and
+/// spilled to a scratch folder as sorted runs beyond it. At the end one k-way merge of every run writes the
+/// table's files (one file referenced from each leaf it covers, or one file per leaf, by the writing strategy),
+/// and one AddFiles commits them all. Reading and sorting overlap on two threads, as do merging and encoding.
+/// If anything fails, the files written are deleted and the table is unchanged; the scratch folder is always
+/// removed.
 /// </summary>
-public sealed class IngestRunner(SleeperTable table)
+public sealed class IngestRunner(SleeperTable table, string? scratchParent = null)
 {
     public const string OneReferencePerLeaf = "one_reference_per_leaf";
     public const string OneFilePerLeaf = "one_file_per_leaf";
 
+    private const int MergeBatchRows = 64 * 1024;
+    private const int SpillSliceRows = 32 * 1024;
+
     /// <summary>Ingests rows from files or standard input; reports the rows read so far.</summary>
-    public Task<IngestResult> IngestAsync(IEnumerable<IIngestInput> inputs, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    public Task<IngestResult> IngestAsync(IEnumerable<IIngestInput> inputs, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        IngestBatchesAsync(Read(inputs), progress, cancellationToken);
+
+    /// <summary>
+    /// Ingests batches already in the table's column order and validated (types right); the batches are
+    /// disposed here. Key fields must have no nulls.
+    /// </summary>
+    public async Task<IngestResult> IngestBatchesAsync(IEnumerable<RecordBatch> batches, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
-        var maxRows = table.Properties.GetInt(TableProperty.IngestBatchRows);
-        return IngestBatchesAsync(inputs.SelectMany(i => i.ReadBatches(table.Schema, maxRows)), progress, cancellationToken);
+        var result = await WriteBatchesAsync(batches, progress, cancellationToken);
+        if (result.References.Count == 0)
+        {
+            return result;
+        }
+        try
+        {
+            await table.StateStore.CommitAsync(new AddFilesTransaction(result.References), cancellationToken);
+        }
+        catch
+        {
+            // A commit that throws may still have been appended (the failure came after it): the files are
+            // deleted only when the table is known not to reference them.
+            if (!await MayBeCommittedAsync(result))
+            {
+                DeleteFiles(result.References.Select(r => r.Filename));
+            }
+            throw;
+        }
+        return result;
     }
 
-    /// <summary>Ingests batches already in the table's column order and validated (keys non-null, types right).</summary>
-    public async Task<IngestResult> IngestBatchesAsync(IEnumerable<RecordBatch> batches, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Writes the table's files from the inputs but commits nothing: the caller commits the returned references
+    /// in one AddFiles (and may record them first, as a queued job's worker does), or deletes them with
+    /// <see cref="DeleteFiles"/>.
+    /// </summary>
+    public Task<IngestResult> WriteAsync(IEnumerable<IIngestInput> inputs, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        WriteBatchesAsync(Read(inputs), progress, cancellationToken);
+
+    /// <summary>As <see cref="WriteAsync"/>, from batches (disposed here).</summary>
+    public async Task<IngestResult> WriteBatchesAsync(IEnumerable<RecordBatch> batches, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         var state = await table.StateStore.GetStateAsync(cancellationToken);
         var locator = new PartitionLocator(state.PartitionTree(), table.Schema);
+        using var scratch = new ScratchFolder(scratchParent);
+        using var sorter = new SpillingSorter(table.Schema, table.Properties.GetBytes(TableProperty.IngestMemoryBytes), scratch, SpillSliceRows);
+        var rowsPerLeaf = new long[locator.Leaves.Count];
+        var rows = await SortAsync(batches, sorter, locator, rowsPerLeaf, progress, cancellationToken);
+        var stats = new IngestStatistics(sorter.SpilledRuns, sorter.SpilledBytes, sorter.PeakHeldBytes);
+        if (rows == 0)
+        {
+            return new IngestResult(0, 0, [], stats);
+        }
+        var settings = ParquetWriteSettings.From(table.Schema, table.Properties) with { EncodeColumnsInParallel = true };
         var onePerLeaf = string.Equals(table.Properties.Get(TableProperty.IngestFileWritingStrategy), OneFilePerLeaf, StringComparison.OrdinalIgnoreCase);
-        var settings = ParquetWriteSettings.From(table.Schema, table.Properties);
-        var references = new List<FileReference>();
-        var written = new List<string>();
-        long rows = 0;
-        // One batch is written in the background while the next is read and sorted: the two halves of the
-        // work then share the machine's cores instead of taking turns.
-        var pending = Task.CompletedTask;
+        using IIngestOutput output = onePerLeaf
+            ? new OneFilePerLeafOutput(table, locator, settings)
+            : new OneReferencePerLeafOutput(table, locator.Leaves, rowsPerLeaf, settings);
         try
         {
-            foreach (var batch in batches)
+            await MergeAndWriteAsync(sorter.TakeSortedInputs(), locator, output, cancellationToken);
+            var references = await output.FinishAsync(cancellationToken);
+            return new IngestResult(rows, references.Select(r => r.Filename).Distinct().Count(), references, stats);
+        }
+        catch
+        {
+            output.DeleteFinished();
+            throw;
+        }
+    }
+
+    /// <summary>Deletes written files that were never committed (and their sketches); files already gone are fine.</summary>
+    public void DeleteFiles(IEnumerable<string> filenames)
+    {
+        foreach (var filename in filenames.Distinct(StringComparer.Ordinal))
+        {
+            OutputFiles.DeleteQuietly(table.ResolveDataFile(filename));
+        }
+    }
+
+    private IEnumerable<RecordBatch> Read(IEnumerable<IIngestInput> inputs)
+    {
+        var maxRows = table.Properties.GetInt(TableProperty.IngestBatchRows);
+        return inputs.SelectMany(i => i.ReadBatches(table.Schema, maxRows));
+    }
+
+    private async Task<bool> MayBeCommittedAsync(IngestResult result)
+    {
+        try
+        {
+            var state = await table.StateStore.GetStateAsync(CancellationToken.None);
+            return result.References.Any(r => state.Files.ContainsKey(r.Filename));
+        }
+        catch
+        {
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Phase one: a reader thread pulls batches from the inputs while this one sorts them, counts each leaf's
+    /// rows and hands them to the sorter, which spills when its budget is full.
+    /// </summary>
+    private async Task<long> SortAsync(IEnumerable<RecordBatch> batches, SpillingSorter sorter, PartitionLocator locator, long[] rowsPerLeaf,
+        IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var read = new BlockingCollection<RecordBatch>(1);
+        var reader = Task.Factory.StartNew(() =>
+        {
+            Thread.CurrentThread.Name = "ingest-read";
+            try
             {
-                cancellationToken.ThrowIfCancellationRequested();
+                foreach (var batch in batches)
+                {
+                    try
+                    {
+                        read.Add(batch, failed.Token);
+                    }
+                    catch
+                    {
+                        batch.Dispose();
+                        throw;
+                    }
+                }
+            }
+            finally
+            {
+                read.CompleteAdding();
+            }
+        }, failed.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        long rows = 0;
+        try
+        {
+            foreach (var batch in read.GetConsumingEnumerable(failed.Token))
+            {
                 RecordBatch sorted;
-                int[] leafOfRow;
                 using (batch)
                 {
+                    failed.Token.ThrowIfCancellationRequested();
                     if (batch.Length == 0)
                     {
                         continue;
                     }
                     CheckNoNullKeys(batch);
-                    var permutation = BatchSorter.SortPermutation(batch, table.Schema);
-                    sorted = BatchTake.Take(batch, permutation);
-                    leafOfRow = locator.LocateSorted(sorted);
+                    sorted = sorter.Sort(batch);
                 }
-                await pending;
-                pending = Task.Run(async () =>
+                foreach (var leaf in locator.LocateSorted(sorted))
                 {
-                    using (sorted)
-                    {
-                        if (onePerLeaf)
-                        {
-                            await WriteFilePerLeafAsync(sorted, leafOfRow, locator.Leaves, settings, references, written, cancellationToken);
-                        }
-                        else
-                        {
-                            await WriteOneFileAsync(sorted, leafOfRow, locator.Leaves, settings, references, written, cancellationToken);
-                        }
-                    }
-                }, cancellationToken);
-                rows += leafOfRow.Length;
+                    rowsPerLeaf[leaf]++;
+                }
+                rows += sorted.Length;
+                sorter.Hold(sorted);
                 progress?.Report(rows);
             }
-            await pending;
-            if (references.Count > 0)
-            {
-                await table.StateStore.CommitAsync(new AddFilesTransaction(references), cancellationToken);
-            }
-            return new IngestResult(rows, written.Count, references);
+            await reader;
+            return rows;
         }
         catch
         {
+            failed.Cancel();
             try
             {
-                await pending;
+                await reader;
             }
             catch
             {
-                // The write in flight failed too, or was cancelled: its file is in the list either way.
+                // The reader stops on the cancellation; the first failure is the one to report.
             }
-            foreach (var path in written)
+            while (read.TryTake(out var left))
             {
-                DeleteQuietly(path);
-                DeleteQuietly(Path.ChangeExtension(path, ".sketches"));
+                left.Dispose();
             }
             throw;
         }
     }
 
-    private async Task WriteOneFileAsync(RecordBatch sorted, int[] leafOfRow, IReadOnlyList<Partition> leaves, ParquetWriteSettings settings,
-        List<FileReference> references, List<string> written, CancellationToken cancellationToken)
+    /// <summary>Phase two: one thread merges the sorted runs and finds each row's leaf; another encodes and writes.</summary>
+    private async Task MergeAndWriteAsync(IReadOnlyList<IEnumerable<RecordBatch>> inputs, PartitionLocator locator, IIngestOutput output,
+        CancellationToken cancellationToken)
     {
-        var counts = new long[leaves.Count];
-        foreach (var leaf in leafOfRow)
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var merged = new BlockingCollection<(RecordBatch Batch, int[] LeafOfRow)>(2);
+        var merge = Task.Factory.StartNew(() =>
         {
-            counts[leaf]++;
-        }
-        var used = Enumerable.Range(0, leaves.Count).Where(i => counts[i] > 0).ToList();
-        var partitionId = used.Count == 1 ? leaves[used[0]].Id : PartitionsBuilder.RootId;
-        var (filename, path) = table.NewDataFile(partitionId);
-        written.Add(path);
-        await WriteAsync(path, sorted, settings, cancellationToken);
-        foreach (var i in used)
-        {
-            references.Add(new FileReference(filename, leaves[i].Id, counts[i], CountApproximate: false, OnlyContainsDataForThisPartition: used.Count == 1));
-        }
-    }
-
-    private async Task WriteFilePerLeafAsync(RecordBatch sorted, int[] leafOfRow, IReadOnlyList<Partition> leaves, ParquetWriteSettings settings,
-        List<FileReference> references, List<string> written, CancellationToken cancellationToken)
-    {
-        // Stable grouping keeps each leaf's rows in sorted order.
-        var rowsOfLeaf = new List<int>?[leaves.Count];
-        for (var row = 0; row < leafOfRow.Length; row++)
-        {
-            (rowsOfLeaf[leafOfRow[row]] ??= []).Add(row);
-        }
-        for (var i = 0; i < leaves.Count; i++)
-        {
-            if (rowsOfLeaf[i] is not { } leafRows)
+            Thread.CurrentThread.Name = "ingest-merge";
+            try
             {
-                continue;
+                foreach (var batch in new StreamingBatchMerger(table.Schema, MergeBatchRows).Merge(inputs))
+                {
+                    try
+                    {
+                        merged.Add((batch, locator.LocateSorted(batch)), failed.Token);
+                    }
+                    catch
+                    {
+                        batch.Dispose();
+                        throw;
+                    }
+                }
             }
-            using var part = leafRows.Count == sorted.Length ? null : BatchTake.Take(sorted, leafRows.ToArray());
-            var (filename, path) = table.NewDataFile(leaves[i].Id);
-            written.Add(path);
-            await WriteAsync(path, part ?? sorted, settings, cancellationToken);
-            references.Add(new FileReference(filename, leaves[i].Id, leafRows.Count));
+            finally
+            {
+                merged.CompleteAdding();
+            }
+        }, failed.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        try
+        {
+            foreach (var (batch, leafOfRow) in merged.GetConsumingEnumerable(failed.Token))
+            {
+                using (batch)
+                {
+                    failed.Token.ThrowIfCancellationRequested();
+                    await output.WriteAsync(batch, leafOfRow, failed.Token);
+                }
+            }
+            await merge;
         }
-    }
-
-    private static async Task WriteAsync(string path, RecordBatch sorted, ParquetWriteSettings settings, CancellationToken cancellationToken)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        using var writer = new SortedParquetWriter(path, settings);
-        writer.Write(sorted);
-        await writer.CommitAsync(cancellationToken);
+        catch
+        {
+            failed.Cancel();
+            try
+            {
+                await merge;
+            }
+            catch
+            {
+                // Stopped by the cancellation; the first failure is the one to report.
+            }
+            while (merged.TryTake(out var left))
+            {
+                left.Batch.Dispose();
+            }
+            throw;
+        }
     }
 
     private void CheckNoNullKeys(RecordBatch batch)
@@ -162,18 +277,6 @@ public sealed class IngestRunner(SleeperTable table)
             {
                 throw new RowValidationException($"Key field '{table.Schema.AllFields[i].Name}' is null in {batch.Column(i).NullCount} row(s); key fields must have a value.");
             }
-        }
-    }
-
-    private static void DeleteQuietly(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // An unreferenced file left behind is harmless: garbage collection removes it.
         }
     }
 }

@@ -14,7 +14,7 @@ public sealed class BenchCommandTest : IDisposable
 
         var result = await _cli.OkAsync("bench", "--rows", "2000", "--output", report);
 
-        foreach (var name in new[] { "write", "ingest", "scan", "lookup", "compaction", "compaction-concurrent", "bulk-import" })
+        foreach (var name in new[] { "write", "ingest", "ingest-budget", "scan", "lookup", "compaction", "compaction-concurrent", "bulk-import" })
         {
             Assert.Contains(name, result.Output);
         }
@@ -22,6 +22,7 @@ public sealed class BenchCommandTest : IDisposable
         Assert.Contains("| case | ours /s | DuckDB /s | ours/DuckDB |", markdown);
         Assert.Contains("| lookup (queries/s) |", markdown);
         Assert.Contains("| compaction |", markdown);
+        Assert.Contains("| ingest-budget |", markdown);
         Assert.Contains("| compaction-concurrent |", markdown);
         Assert.Contains("| bulk-import |", markdown);
         Assert.Contains("Machine:", markdown);
@@ -45,6 +46,6 @@ public sealed class BenchCommandTest : IDisposable
         var result = await _cli.RunAsync("bench", "--case", "compact");
 
         Assert.Equal(2, result.Status);
-        Assert.Contains("write, ingest, scan, lookup", result.Error);
+        Assert.Contains("write, ingest, ingest-budget, scan, lookup", result.Error);
     }
 }

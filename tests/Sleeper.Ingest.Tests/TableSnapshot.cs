@@ -17,4 +17,11 @@ public sealed record TableSnapshot(IReadOnlyList<string> References, IReadOnlyLi
             : [];
         return new TableSnapshot(references, files);
     }
+
+    /// <summary>Fails unless the table holds the same references and data files as <paramref name="expected"/>.</summary>
+    public void AssertSameAs(TableSnapshot expected)
+    {
+        Xunit.Assert.Equal(expected.References, References);
+        Xunit.Assert.Equal(expected.DataFiles, DataFiles);
+    }
 }

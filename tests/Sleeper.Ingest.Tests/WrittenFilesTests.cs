@@ -108,41 +108,47 @@ public sealed class WrittenFilesTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task One_reference_per_leaf_writes_a_file_per_batch_referenced_from_each_leaf_it_covers()
+    [Theory]
+    [InlineData("1G")]
+    [InlineData("2K")]
+    public async Task One_reference_per_leaf_writes_one_sorted_file_referenced_from_each_leaf_it_covers(string memory)
     {
         var table = await TableAsync(IngestRunner.OneReferencePerLeaf, 100, "g", "p");
+        table.Properties.Set(TableProperty.IngestMemoryBytes.Name, memory);
         var rows = RandomRows(300, 2);
-        // The last batch holds keys of one leaf only.
-        rows.AddRange(Enumerable.Range(0, 30).Select(i => new Row(["zz" + i, (long)i, "w"])));
 
         var result = await new IngestRunner(table).IngestAsync([new JsonLinesInput("rows", () => new StringReader(JsonLines(rows)))]);
 
-        Assert.Equal(4, result.FilesWritten);
+        Assert.Equal(1, result.FilesWritten);
+        Assert.Equal(memory == "2K", result.Statistics!.SpilledRuns > 0);
         var state = await table.StateStore.GetStateAsync();
         var leaves = state.PartitionTree().Leaves.ToList();
-        Assert.Equal(4, state.Files.Count);
-        var batches = rows.Chunk(100).ToList();
-        foreach (var file in state.Files.Values)
-        {
-            var fileRows = await ReadFileAsync(table, file.Filename);
-            AssertSorted(fileRows, file.Filename);
-            Assert.True(File.Exists(SketchesFile.PathFor(table.ResolveDataFile(file.Filename))), $"{file.Filename} has no sketches file");
-            var perLeaf = fileRows.GroupBy(r => LeafOf(leaves, r)).ToDictionary(g => g.Key, g => (long)g.Count());
-            Assert.Equal(perLeaf.Keys.Order(StringComparer.Ordinal), file.References.Keys.Order(StringComparer.Ordinal));
-            foreach (var reference in file.References.Values)
-            {
-                Assert.Equal(perLeaf[reference.PartitionId], reference.NumberOfRows);
-                Assert.Equal(perLeaf.Count == 1, reference.OnlyContainsDataForThisPartition);
-            }
-            // Each file holds exactly one input batch.
-            Assert.Contains(batches, b => b.Length == fileRows.Count
-                && b.Select(r => r.ToString()).Order(StringComparer.Ordinal).SequenceEqual(fileRows.Select(r => r.ToString()).Order(StringComparer.Ordinal)));
-        }
-        Assert.Contains(state.Files.Values, f => f.References.Count == 3);
-        Assert.Contains(state.Files.Values, f => f.References.Count == 1 && f.References.Values.Single().OnlyContainsDataForThisPartition);
-        var totalPerLeaf = rows.GroupBy(r => LeafOf(leaves, r)).ToDictionary(g => g.Key, g => (long)g.Count());
-        Assert.Equal(totalPerLeaf.OrderBy(p => p.Key), state.AllReferences().GroupBy(r => r.PartitionId).ToDictionary(g => g.Key, g => g.Sum(r => r.NumberOfRows)).OrderBy(p => p.Key));
+        var file = Assert.Single(state.Files.Values);
+        var fileRows = await ReadFileAsync(table, file.Filename);
+        AssertSorted(fileRows, file.Filename);
+        Assert.Equal(rows.Select(r => r.ToString()).Order(StringComparer.Ordinal), fileRows.Select(r => r.ToString()).Order(StringComparer.Ordinal));
+        Assert.Contains("partition_root", file.Filename);
+        Assert.True(File.Exists(SketchesFile.PathFor(table.ResolveDataFile(file.Filename))), $"{file.Filename} has no sketches file");
+        var perLeaf = rows.GroupBy(r => LeafOf(leaves, r)).ToDictionary(g => g.Key, g => (long)g.Count());
+        Assert.Equal(3, perLeaf.Count);
+        Assert.Equal(perLeaf.OrderBy(p => p.Key), file.References.Values.ToDictionary(r => r.PartitionId, r => r.NumberOfRows).OrderBy(p => p.Key));
+        Assert.All(file.References.Values, r => Assert.False(r.OnlyContainsDataForThisPartition));
+    }
+
+    [Fact]
+    public async Task One_reference_per_leaf_puts_a_file_with_rows_of_one_leaf_in_that_leafs_folder()
+    {
+        var table = await TableAsync(IngestRunner.OneReferencePerLeaf, 100, "g", "p");
+        var rows = Enumerable.Range(0, 30).Select(i => new Row(["zz" + i, (long)i, "w"])).ToList();
+
+        await new IngestRunner(table).IngestAsync([new JsonLinesInput("rows", () => new StringReader(JsonLines(rows)))]);
+
+        var state = await table.StateStore.GetStateAsync();
+        var file = Assert.Single(state.Files.Values);
+        var reference = Assert.Single(file.References.Values);
+        Assert.True(reference.OnlyContainsDataForThisPartition);
+        Assert.Equal(30, reference.NumberOfRows);
+        Assert.Contains($"partition_{reference.PartitionId}/", file.Filename);
     }
 
     [Fact]
@@ -202,6 +208,9 @@ public sealed class WrittenFilesTests : IDisposable
     public async Task A_parquet_input_is_gathered_into_batches_of_the_ingest_batch_size_whatever_its_row_groups()
     {
         var table = await TableAsync(IngestRunner.OneReferencePerLeaf, 400, "m");
+        // A one-byte budget spills each sorted batch as a run of its own when the next arrives, so the runs show
+        // the batch sizes: 400, 400 spilled, and the last 200 merged from memory.
+        table.Properties.Set(TableProperty.IngestMemoryBytes.Name, "1");
         var parquet = Path.Combine(_temp.Path, "many-groups.parquet");
         var rows = RandomRows(1000, seed: 5);
         var settings = ParquetWriteSettings.Defaults(Schema) with { RowGroupRowsMax = 30 };
@@ -221,7 +230,8 @@ public sealed class WrittenFilesTests : IDisposable
         var result = await new IngestRunner(table).IngestAsync([new ParquetInput(parquet)]);
 
         Assert.Equal(1000, result.RowsWritten);
-        Assert.Equal(3, result.FilesWritten);
+        Assert.Equal(2, result.Statistics!.SpilledRuns);
+        Assert.Equal(1, result.FilesWritten);
         Assert.Equal(1000, (await table.StateStore.GetStateAsync()).AllReferences().Sum(r => r.NumberOfRows));
     }
 

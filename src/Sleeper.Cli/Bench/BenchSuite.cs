@@ -22,12 +22,13 @@ namespace Sleeper.Cli.Bench;
 /// </summary>
 public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, int seed, Action<string> chatter)
 {
-    public static readonly string[] CaseNames = ["write", "ingest", "scan", "lookup", "compaction", "compaction-concurrent", "bulk-import"];
+    public static readonly string[] CaseNames = ["write", "ingest", "ingest-budget", "scan", "lookup", "compaction", "compaction-concurrent", "bulk-import"];
 
     public const int Leaves = 64;
     private const int WarmUpLookups = 5;
 
     private readonly CompactionCases _compaction = new(folder, inputs.Rows, seed, threads, chatter);
+    private readonly IngestBudgetCase _ingestBudget = new(folder, inputs, threads, chatter);
     private readonly BulkImportCase _bulkImport = new(folder, inputs.Rows, seed, threads, chatter);
     private SleeperTable? _table;
     private int _instances;
@@ -39,6 +40,7 @@ public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, i
     {
         "write" => await WriteAsync(cancel),
         "ingest" => await IngestAsync(cancel),
+        "ingest-budget" => await _ingestBudget.RunAsync(cancel),
         "scan" => await ScanAsync(cancel),
         "lookup" => await LookupAsync(cancel),
         "compaction" => await _compaction.SingleAsync(cancel),
@@ -132,9 +134,9 @@ public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, i
         });
         CheckPeerOutput(peerOut);
         return new CaseResult("ingest", "rows/s", ours, peer,
-            $"ingests the unsorted input file into a table of {Leaves} leaf partitions (IngestRunner with the Parquet input): reads it in batches, sorts each batch, writes each as a sorted file with sketches, commits one AddFiles transaction",
+            $"ingests the unsorted input file into a table of {Leaves} leaf partitions (IngestRunner with the Parquet input, default 256 MiB memory budget): reads it in batches and sorts each, spills sorted runs beyond the budget, merges them into one sorted file with sketches referenced from every leaf, commits one AddFiles transaction",
             $"`COPY (SELECT * FROM read_parquet(input) ORDER BY key, timestamp) TO out (same options as write)`: one globally sorted file, {threads} threads",
-            $"ours wrote {result!.FilesWritten} files and {result.References.Count} references; the peer one file with no partitions");
+            $"ours wrote {result!.FilesWritten} file(s) and {result.References.Count} references, spilling {result.Statistics?.SpilledRuns ?? 0} runs ({(result.Statistics?.SpilledBytes ?? 0) / 1048576.0:N0} MiB); the peer one file with no partitions");
     }
 
     private async Task<CaseResult> ScanAsync(CancellationToken cancel)

@@ -6,62 +6,86 @@ using Sleeper.Core.Properties;
 using Sleeper.Core.Sketches;
 using Sleeper.Core.Tables;
 using Sleeper.Ingest.Input;
+using Sleeper.Ingest.Spill;
 using Sleeper.Parquet;
 
 namespace Sleeper.Cli.Bench;
 
 /// <summary>
-/// Where our ingest spends its time: the steps the ingest runner takes for each batch (read, sort
-/// permutation, gather, locate leaves, write), run one after another with a clock on each, so that the
-/// runner itself carries no instrumentation.
+/// Where our ingest spends its time: the steps the ingest runner takes (read, sort permutation, gather, locate
+/// leaves, spill each sorted batch as a run, merge the runs, write the table's file), run one after another
+/// on one thread with a clock on each, so that the runner itself carries no instrumentation. The runner
+/// overlaps read with sort and merge with write, so its wall time is less than this sum.
 /// </summary>
-public sealed record IngestPhases(long Rows, int Batches, TimeSpan Read, TimeSpan Sort, TimeSpan Take, TimeSpan Locate, TimeSpan Write, TimeSpan Sketches)
+public sealed record IngestPhases(long Rows, int Batches, TimeSpan Read, TimeSpan Sort, TimeSpan Take, TimeSpan Locate, TimeSpan Spill, TimeSpan Merge,
+    TimeSpan Write, TimeSpan Sketches)
 {
-    public TimeSpan Total => Read + Sort + Take + Locate + Write;
+    public TimeSpan Total => Read + Sort + Take + Locate + Spill + Merge + Write;
 
     public static async Task<IngestPhases> MeasureAsync(SleeperTable table, string input, string folder, CancellationToken cancel)
     {
         var state = await table.StateStore.GetStateAsync(cancel);
         var locator = new PartitionLocator(state.PartitionTree(), table.Schema);
-        var settings = ParquetWriteSettings.From(table.Schema, table.Properties);
+        var settings = ParquetWriteSettings.From(table.Schema, table.Properties) with { EncodeColumnsInParallel = true };
         var maxRows = table.Properties.GetInt(TableProperty.IngestBatchRows);
         Directory.CreateDirectory(folder);
-        TimeSpan read = default, sort = default, take = default, locate = default, write = default, sketches = default;
+        TimeSpan read = default, sort = default, take = default, locate = default, spill = default, merge = default, write = default, sketches = default;
         long rows = 0;
-        var batches = 0;
+        var runs = new List<string>();
         var watch = Stopwatch.StartNew();
-        using var source = new ParquetInput(input).ReadBatches(table.Schema, maxRows).GetEnumerator();
-        while (source.MoveNext())
+        using (var source = new ParquetInput(input).ReadBatches(table.Schema, maxRows).GetEnumerator())
         {
-            using var batch = source.Current;
-            read += watch.Elapsed;
-            watch.Restart();
-            var permutation = BatchSorter.SortPermutation(batch, table.Schema);
-            sort += watch.Elapsed;
-            watch.Restart();
-            using var sorted = BatchTake.Take(batch, permutation);
-            take += watch.Elapsed;
-            watch.Restart();
-            // The call ingest itself makes: a sorted batch is placed by binary search where the splits allow it.
-            _ = locator.LocateSorted(sorted);
-            locate += watch.Elapsed;
-            watch.Restart();
-            using (var writer = new SortedParquetWriter(Path.Combine(folder, $"batch-{batches}.parquet"), settings))
+            while (source.MoveNext())
             {
-                writer.Write(sorted);
-                await writer.CommitAsync(cancel);
+                using var batch = source.Current;
+                read += watch.Elapsed;
+                watch.Restart();
+                var permutation = BatchSorter.SortPermutation(batch, table.Schema);
+                sort += watch.Elapsed;
+                watch.Restart();
+                using var sorted = BatchTake.Take(batch, permutation);
+                take += watch.Elapsed;
+                watch.Restart();
+                _ = locator.LocateSorted(sorted);
+                locate += watch.Elapsed;
+                watch.Restart();
+                var run = Path.Combine(folder, $"run-{runs.Count}{SortedRunFile.Extension}");
+                SortedRunFile.Write(run, sorted, 32 * 1024);
+                runs.Add(run);
+                spill += watch.Elapsed;
+                rows += batch.Length;
+                watch.Restart();
             }
-            write += watch.Elapsed;
-            // The writer updates sketches as it goes; doing it again alone shows their share of the write.
-            watch.Restart();
-            new RowKeySketches(table.Schema).UpdateFromBatch(sorted);
-            sketches += watch.Elapsed;
-            rows += batch.Length;
-            batches++;
-            watch.Restart();
         }
         read += watch.Elapsed;
-        return new IngestPhases(rows, batches, read, sort, take, locate, write, sketches);
+        watch.Restart();
+        using (var writer = new SortedParquetWriter(Path.Combine(folder, "merged.parquet"), settings))
+        {
+            foreach (var batch in new StreamingBatchMerger(table.Schema, 64 * 1024).Merge(runs.Select(SortedRunFile.Read).ToList()))
+            {
+                using (batch)
+                {
+                    merge += watch.Elapsed;
+                    watch.Restart();
+                    writer.Write(batch);
+                    write += watch.Elapsed;
+                    // The writer updates sketches as it goes; doing it again alone shows their share of the write.
+                    watch.Restart();
+                    new RowKeySketches(table.Schema).UpdateFromBatch(batch);
+                    sketches += watch.Elapsed;
+                    watch.Restart();
+                }
+            }
+            merge += watch.Elapsed;
+            watch.Restart();
+            await writer.CommitAsync(cancel);
+            write += watch.Elapsed;
+        }
+        foreach (var run in runs)
+        {
+            File.Delete(run);
+        }
+        return new IngestPhases(rows, runs.Count, read, sort, take, locate, spill, merge, write, sketches);
     }
 
     /// <summary>One line for the report: seconds and share of each phase.</summary>
@@ -69,7 +93,8 @@ public sealed record IngestPhases(long Rows, int Batches, TimeSpan Read, TimeSpa
     {
         var total = Math.Max(Total.TotalSeconds, 1e-9);
         string Part(string name, TimeSpan t) => $"{name} {t.TotalSeconds:F2} s ({100 * t.TotalSeconds / total:F0}%)";
-        return $"{Rows:N0} rows in {Batches} batches, {Total.TotalSeconds:F2} s: {Part("read", Read)}, {Part("sort permutation", Sort)}, " +
-            $"{Part("gather (take)", Take)}, {Part("locate leaves", Locate)}, {Part("write", Write)} (of which key sketches {Sketches.TotalSeconds:F2} s)";
+        return $"{Rows:N0} rows in {Batches} sorted runs, {Total.TotalSeconds:F2} s one step at a time: {Part("read", Read)}, {Part("sort permutation", Sort)}, " +
+            $"{Part("gather (take)", Take)}, {Part("locate leaves", Locate)}, {Part("spill runs", Spill)}, {Part("merge runs", Merge)}, " +
+            $"{Part("encode and write", Write)} (key sketches alone {Sketches.TotalSeconds:F2} s)";
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Sleeper.Core.Properties;
 using Sleeper.Ingest;
 using Sleeper.Ingest.Input;
 using Spectre.Console;
@@ -16,16 +17,23 @@ public static class IngestCommand
         var format = new Option<string?>("--format") { Description = "parquet, csv or jsonl (default: by extension; jsonl for standard input)" };
         format.AcceptOnlyFromAmong(IngestInputs.Formats);
         var command = new Command("ingest", "Ingest rows from JSON lines, CSV or Parquet files now, in this process") { name, paths, format };
+        command.Subcommands.Add(IngestSubmitCommand.Build(context));
+        command.Subcommands.Add(IngestBatchCommand.Build(context));
         command.SetAction(async (result, cancel) =>
         {
             var instance = context.OpenInstance(result);
             var table = instance.OpenTable(result.GetValue(name)!, requireOnline: true);
             var inputs = IngestInputs.Resolve(result.GetValue(paths)!, result.GetValue(format));
             var watch = Stopwatch.StartNew();
-            var outcome = await WithProgress(context, "Ingesting", progress => new IngestRunner(table).IngestAsync(inputs, progress, cancel));
+            var outcome = await WithProgress(context, "Ingesting", progress =>
+                new IngestRunner(table, instance.Properties.Get(InstanceProperty.IngestScratchFolder)).IngestAsync(inputs, progress, cancel));
             var seconds = watch.Elapsed.TotalSeconds;
             context.Out.WriteLine($"Ingested {outcome.RowsWritten:N0} rows into {table.Name}: {outcome.FilesWritten} file(s), " +
                 $"{outcome.References.Count} file reference(s), in {seconds:F2} s ({outcome.RowsWritten / Math.Max(seconds, 1e-9):N0} rows/s)");
+            if (outcome.Statistics is { SpilledRuns: > 0 } spills)
+            {
+                context.Chatter($"Spilled {spills.SpilledRuns} sorted run(s), {spills.SpilledBytes / 1048576.0:N1} MiB, to local scratch (memory budget {table.Properties.Get(TableProperty.IngestMemoryBytes)} bytes).");
+            }
             return 0;
         });
         return command;

@@ -12,12 +12,12 @@ namespace Sleeper.Cli.Commands;
 /// <summary>sleeper status [NAME] [--report …]: reports on tables, their partitions and files.</summary>
 public static class StatusCommand
 {
-    private static readonly string[] Reports = ["full", "partitions", "files", "compaction-jobs", "compaction-tasks"];
+    private static readonly string[] Reports = ["full", "partitions", "files", "compaction-jobs", "compaction-tasks", "ingest-jobs", "ingest-batcher", "dead-letters"];
 
     public static Command Build(CliContext context)
     {
         var name = new Argument<string?>("NAME") { Description = "The table (all tables if left out)", Arity = ArgumentArity.ZeroOrOne };
-        var report = new Option<string>("--report") { Description = "full, partitions, files, compaction-jobs or compaction-tasks", DefaultValueFactory = _ => "full" };
+        var report = new Option<string>("--report") { Description = "full, partitions, files, compaction-jobs, compaction-tasks, ingest-jobs, ingest-batcher or dead-letters", DefaultValueFactory = _ => "full" };
         report.AcceptOnlyFromAmong(Reports);
         var format = new Option<string?>("--format") { Description = "table or json" };
         var command = new Command("status", "Report on tables: partitions and files") { name, report, format };
@@ -30,6 +30,21 @@ public static class StatusCommand
             if (which is "compaction-jobs" or "compaction-tasks")
             {
                 await TrackerReports.WriteAsync(context, instance, which, names, fmt, cancel);
+                return 0;
+            }
+            if (which == "ingest-jobs")
+            {
+                await IngestJobsReport.WriteAsync(context, instance, names, fmt, cancel);
+                return 0;
+            }
+            if (which == "dead-letters")
+            {
+                await DeadLettersReport.WriteAsync(context, instance, result.GetValue(name) is { } table ? [table] : null, fmt, cancel);
+                return 0;
+            }
+            if (which == "ingest-batcher")
+            {
+                await IngestBatcherReport.WriteAsync(context, instance, names, fmt, cancel);
                 return 0;
             }
             var json = new JsonObject();

@@ -33,6 +33,7 @@ public static class WorkerCommand
             return 0;
         });
         command.Subcommands.Add(compaction);
+        command.Subcommands.Add(IngestWorkerCommand.Build(context));
         command.Subcommands.Add(BulkImportWorkerCommand.Build(context));
         return command;
     }

@@ -54,6 +54,12 @@ public sealed class PartitionLocator
         return result;
     }
 
+    /// <summary>
+    /// True when every split is on the first row key: in sorted order each leaf's rows are then one run, so once
+    /// the rows move on from a leaf, none of its rows come again.
+    /// </summary>
+    public bool LeavesAreRunsInSortedOrder => _firstKeyIntervals is not null;
+
     /// <summary>The leaves, in the order whose indexes <see cref="Locate"/> returns.</summary>
     public IReadOnlyList<Partition> Leaves { get; }
 

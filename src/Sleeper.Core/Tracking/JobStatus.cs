@@ -15,7 +15,8 @@ public sealed record JobStatus(
     string? TaskId,
     long? RowsRead,
     long? RowsWritten,
-    int Attempts)
+    int Attempts,
+    IReadOnlyList<string>? Files = null)
 {
     public string State => Committed is not null ? "committed"
         : Failed is not null && (Started is null || Failed >= Started) ? "failed"
@@ -36,10 +37,11 @@ public sealed record JobStatus(
             var committed = ordered.LastOrDefault(e => e.Kind == JobEventKind.Committed);
             var failed = ordered.LastOrDefault(e => e.Kind == JobEventKind.Failed);
             return new JobStatus(g.Key.TableId, g.Key.JobId,
-                created?.PartitionId ?? started?.PartitionId, created?.InputFiles,
+                created?.PartitionId ?? started?.PartitionId, created?.InputFiles ?? started?.InputFiles,
                 created?.Time, started?.Time, finished?.Time, committed?.Time, failed?.Time, failed?.Reason,
                 started?.TaskId, finished?.RowsRead, finished?.RowsWritten,
-                ordered.Count(e => e.Kind == JobEventKind.Started));
+                ordered.Count(e => e.Kind == JobEventKind.Started),
+                created?.Files ?? started?.Files);
         }).OrderBy(s => s.Created ?? s.Started).ToList();
 }
 

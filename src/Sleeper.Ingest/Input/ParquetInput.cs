@@ -6,9 +6,10 @@ using Sleeper.Parquet;
 namespace Sleeper.Ingest.Input;
 
 /// <summary>
-/// Rows from a Parquet file whose columns match the table's schema (extra columns are ignored). The file's
-/// small read batches are gathered into batches of up to the ingest batch size, so that one ingest batch
-/// makes one sorted file whatever the file's row groups are.
+/// Rows from a Parquet file whose columns match the table's schema (extra columns are ignored), in batches of
+/// up to the ingest batch size. The Parquet reader decodes straight into batches of that size where it can, so
+/// they pass through without a copy (and their native memory is freed as soon as ingest has sorted them);
+/// smaller pieces, as at the ends of row groups, are gathered into full batches.
 /// </summary>
 public sealed class ParquetInput(string path) : IIngestInput
 {
@@ -16,14 +17,27 @@ public sealed class ParquetInput(string path) : IIngestInput
 
     public IEnumerable<RecordBatch> ReadBatches(TableSchema schema, int maxRows)
     {
-        using var reader = SortedParquetReader.Open(Name, schema);
+        using var reader = SortedParquetReader.Open(Name, schema, preBuffer: false, batchRows: maxRows);
         var columns = schema.AllFields.Select(f => f.Name).ToList();
         RecordBatchBuilder? builder = null;
         foreach (var batch in reader.ReadAllAsync(columns).ToBlockingEnumerable())
         {
-            using (batch)
+            try
             {
                 ParquetInputChecks.CheckNulls(batch, schema, Name);
+            }
+            catch
+            {
+                batch.Dispose();
+                throw;
+            }
+            if (batch.Length >= maxRows / 2 && builder is null)
+            {
+                yield return batch;
+                continue;
+            }
+            using (batch)
+            {
                 var start = 0;
                 while (start < batch.Length)
                 {

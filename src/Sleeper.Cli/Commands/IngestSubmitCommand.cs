@@ -1,0 +1,43 @@
+using System.CommandLine;
+using Sleeper.Core.Ingest;
+using Sleeper.Core.Jobs;
+using Sleeper.Core.Tracking;
+using Sleeper.Ingest.Input;
+using Sleeper.Jobs;
+
+namespace Sleeper.Cli.Commands;
+
+/// <summary>sleeper ingest submit NAME PATH...: queue an ingest job for a worker (sleeper worker ingest) to run.</summary>
+public static class IngestSubmitCommand
+{
+    public static Command Build(CliContext context)
+    {
+        var name = new Argument<string>("NAME") { Description = "The table" };
+        var paths = new Argument<string[]>("PATH") { Description = "Parquet, CSV or JSON lines files, or folders (read recursively)", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("submit", "Queue an ingest job; 'sleeper worker ingest' runs it. Prints the job id") { name, paths };
+        command.SetAction(async (result, cancel) =>
+        {
+            var instance = context.OpenInstance(result);
+            var table = instance.GetTableStatus(result.GetValue(name)!);
+            var given = result.GetValue(paths)!;
+            if (given.Contains("-"))
+            {
+                throw new UsageException("An ingest job reads files, not standard input; use 'sleeper ingest NAME -' to ingest standard input now.");
+            }
+            // Absolute, because the worker may run anywhere; resolved now so a missing file or unknown format is
+            // reported here rather than by the worker later.
+            var files = given.Select(Path.GetFullPath).ToList();
+            _ = IngestInputs.Resolve(files, format: null);
+            var job = new IngestJob(Guid.NewGuid().ToString(), table.TableName, table.TableId, files);
+            var queue = FileJobQueue.InInstance(instance.Root, QueueNames.Ingest, timeProvider: instance.Time);
+            // Created is recorded first, so a worker that takes the job at once never has its Started come before it.
+            await instance.IngestTracker.RecordAsync(new JobEvent(table.TableId, job.Id, JobEventKind.Created, instance.Time.GetUtcNow(),
+                InputFiles: files.Count, Files: files), cancel);
+            await queue.SendAsync(IngestJobSerDe.ToJson(job), cancel);
+            context.Chatter($"Queued ingest job for table {table.TableName} with {files.Count} path(s); run it with 'sleeper worker ingest'.");
+            context.Out.WriteLine(job.Id);
+            return 0;
+        });
+        return command;
+    }
+}

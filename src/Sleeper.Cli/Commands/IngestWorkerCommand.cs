@@ -1,0 +1,45 @@
+using System.CommandLine;
+using Sleeper.Core.Ingest;
+using Sleeper.Core.Jobs;
+using Sleeper.Core.Properties;
+using Sleeper.Core.Tables;
+using Sleeper.Ingest;
+using Sleeper.Instance;
+using Sleeper.Jobs;
+
+namespace Sleeper.Cli.Commands;
+
+/// <summary>sleeper worker ingest [--idle-timeout SECONDS]: runs queued ingest jobs, then exits when idle.</summary>
+public static class IngestWorkerCommand
+{
+    public static Command Build(CliContext context)
+    {
+        var idle = new Option<double>("--idle-timeout") { Description = "Seconds to wait for work before exiting", DefaultValueFactory = _ => 60 };
+        var command = new Command("ingest", "Run ingest jobs from the instance's ingest queue") { idle };
+        command.SetAction(async (result, cancel) =>
+        {
+            var instance = context.OpenInstance(result);
+            var seconds = result.GetValue(idle);
+            if (seconds < 0)
+            {
+                throw new UsageException("--idle-timeout must be zero or more seconds.");
+            }
+            var worker = new IngestWorker(
+                FileJobQueue.InInstance(instance.Root, QueueNames.Ingest, timeProvider: instance.Time),
+                instance.IngestTracker, job => OpenTable(instance, job), instance.Time)
+            {
+                ScratchFolder = instance.Properties.Get(InstanceProperty.IngestScratchFolder),
+            };
+            context.Chatter($"Ingest worker {worker.TaskId} waiting for jobs (exits after {seconds:0.#} s idle)...");
+            var outcome = await worker.RunAsync(TimeSpan.FromSeconds(seconds), new Progress<IngestJobResult>(r =>
+                context.Chatter($"Job {r.JobId}: {r.RowsWritten:N0} rows into {r.TableName} in {r.FilesWritten} file(s), {r.RowsPerSecond:N0} rows/s")), cancel);
+            context.Out.WriteLine($"Worker {outcome.TaskId}: {outcome.JobsRun} job(s) run, {outcome.JobsFailed} failed attempt(s), {outcome.RowsWritten:N0} rows written");
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>By id when the job gives one, so a table renamed since the job was queued is still found.</summary>
+    public static SleeperTable OpenTable(EmbeddedInstance instance, IngestJob job) =>
+        job.TableId is { } id ? instance.OpenTableById(id) : instance.OpenTable(job.TableName!);
+}

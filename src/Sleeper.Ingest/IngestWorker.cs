@@ -1,0 +1,304 @@
+using Sleeper.Core;
+using Sleeper.Core.Ingest;
+using Sleeper.Core.Jobs;
+using Sleeper.Core.StateStore.Transactions;
+using Sleeper.Core.Tables;
+using Sleeper.Core.Tracking;
+using Sleeper.Ingest.Input;
+
+namespace Sleeper.Ingest;
+
+/// <summary>What an ingest worker did before it stopped.</summary>
+public sealed record IngestWorkerResult(string TaskId, int JobsRun, int JobsFailed, long RowsWritten);
+
+/// <summary>
+/// An ingest task: takes ingest jobs from the queue and runs them until the queue stays empty for the idle
+/// timeout. Every input's schema is checked before anything is written; a job that fails is handed back and
+/// retried, and one that fails too often is dead-lettered. Each job's rows are committed exactly once.
+/// </summary>
+/// <remarks>
+/// <para>
+/// At-least-once delivery means a job can come round again after its commit, when a worker dies between its
+/// AddFiles commit and deleting the message. To make that harmless, the worker writes the job's files without
+/// committing them, records their names in the job tracker (the Finished event), and only then commits them
+/// itself. An attempt starts by reading the tracker and the table (<see cref="EarlierAttempts"/>): a job that
+/// an earlier attempt committed is recognised as done and its message deleted, with nothing ingested again.
+/// </para>
+/// <para>
+/// Just before committing, the worker renews its claim on the message. If another worker has taken the job over
+/// meanwhile (this one stalled past its visibility timeout), the renewal fails and this attempt gives up without
+/// committing; if it succeeds, nobody else can receive the job for a whole visibility timeout, which the one
+/// commit fits well within. So two attempts never both commit.
+/// </para>
+/// </remarks>
+public sealed class IngestWorker(
+    IJobQueue queue,
+    IJobTracker tracker,
+    Func<IngestJob, SleeperTable> openTable,
+    TimeProvider? time = null)
+{
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    /// <summary>How long a received job stays hidden from other tasks; extended while the job runs.</summary>
+    public TimeSpan VisibilityTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Where ingest spills sorted runs (sleeper.ingest.scratch.folder); the system's temporary folder when null.</summary>
+    public string? ScratchFolder { get; init; }
+
+    public string TaskId { get; init; } = Guid.NewGuid().ToString();
+
+    /// <summary>Runs jobs until none has been visible for <paramref name="idleTimeout"/>; reports each committed job.</summary>
+    public async Task<IngestWorkerResult> RunAsync(TimeSpan idleTimeout, IProgress<IngestJobResult>? progress = null, CancellationToken cancellationToken = default)
+    {
+        await tracker.RecordAsync(new TaskEvent(TaskId, false, _time.GetUtcNow()), cancellationToken);
+        int run = 0, failed = 0;
+        long written = 0;
+        var idleSince = _time.GetUtcNow();
+        try
+        {
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var message = await queue.ReceiveAsync(VisibilityTimeout, OnDeadLetterAsync, cancellationToken);
+                if (message is null)
+                {
+                    if (_time.GetUtcNow() - idleSince >= idleTimeout)
+                    {
+                        break;
+                    }
+                    await Task.Delay(PollInterval, _time, cancellationToken);
+                    continue;
+                }
+                var (succeeded, result) = await RunOneAsync(message, cancellationToken);
+                if (!succeeded)
+                {
+                    failed++;
+                }
+                else if (result is not null)
+                {
+                    run++;
+                    written += result.RowsWritten;
+                    progress?.Report(result);
+                }
+                idleSince = _time.GetUtcNow();
+            }
+        }
+        finally
+        {
+            await tracker.RecordAsync(new TaskEvent(TaskId, true, _time.GetUtcNow(), run, written, written), CancellationToken.None);
+        }
+        return new IngestWorkerResult(TaskId, run, failed, written);
+    }
+
+    /// <summary>One attempt at one job: (false, null) if it failed, (true, null) if an earlier attempt had already committed it.</summary>
+    private async Task<(bool Succeeded, IngestJobResult? Result)> RunOneAsync(QueuedMessage message, CancellationToken cancellationToken)
+    {
+        IngestJob job;
+        try
+        {
+            job = IngestJobSerDe.IngestFromJson(message.Body);
+        }
+        catch (SleeperException)
+        {
+            // A message no task could ever run: let it go to the dead letters.
+            await queue.ReleaseAsync(message, cancellationToken);
+            return (false, null);
+        }
+        var tableId = job.TableId ?? job.TableName!;
+        using var keepAlive = new CancellationTokenSource();
+        var extender = ExtendWhileRunningAsync(message, keepAlive.Token);
+        IReadOnlyList<string> outputs = [];
+        var committed = false;
+        SleeperTable? table = null;
+        try
+        {
+            table = openTable(job);
+            tableId = table.Id;
+            if (await RecogniseEarlierAttemptsAsync(table, job, cancellationToken))
+            {
+                await StopAsync(keepAlive, extender);
+                await queue.DeleteAsync(message, cancellationToken);
+                return (true, null);
+            }
+            var start = _time.GetUtcNow();
+            await tracker.RecordAsync(new JobEvent(table.Id, job.Id, JobEventKind.Started, start, TaskId, InputFiles: job.Files.Count, Files: job.Files), cancellationToken);
+            var inputs = IngestInputs.Resolve(job.Files, format: null);
+            InputSchemaCheck.CheckAll(inputs, table.Schema, cancellationToken);
+            var ingested = await new IngestRunner(table, ScratchFolder).WriteAsync(inputs, cancellationToken: cancellationToken);
+            outputs = ingested.References.Select(r => r.Filename).Distinct(StringComparer.Ordinal).ToList();
+            var finish = _time.GetUtcNow();
+            await tracker.RecordAsync(new JobEvent(table.Id, job.Id, JobEventKind.Finished, finish, TaskId, InputFiles: job.Files.Count,
+                RowsRead: ingested.RowsWritten, RowsWritten: ingested.RowsWritten, OutputFiles: outputs), cancellationToken);
+            await StopAsync(keepAlive, extender);
+            if (!await queue.ExtendVisibilityAsync(message, VisibilityTimeout, cancellationToken))
+            {
+                throw new LostClaimException(job.Id);
+            }
+            await CommitAsync(table, ingested, outputs);
+            committed = true;
+            await tracker.RecordAsync(new JobEvent(table.Id, job.Id, JobEventKind.Committed, _time.GetUtcNow(), TaskId), CancellationToken.None);
+            await queue.DeleteAsync(message, CancellationToken.None);
+            return (true, new IngestJobResult(job.Id, table.Name, ingested.RowsWritten, outputs.Count, start, finish));
+        }
+        catch (UncertainCommitException)
+        {
+            // Nothing is recorded and the files stay: the next attempt finds out from the table whether they were
+            // committed, and either finishes the bookkeeping or deletes them and runs the job again.
+            await queue.ReleaseAsync(message, CancellationToken.None);
+            return (false, null);
+        }
+        catch (Exception e) when (!committed)
+        {
+            await StopAsync(keepAlive, extender);
+            var cancelled = e is OperationCanceledException && cancellationToken.IsCancellationRequested;
+            var reason = cancelled ? "the worker was stopped before it committed the job" : e.Message;
+            // Failed is recorded before the files go, so a later attempt never mistakes them for committed ones.
+            await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Failed, _time.GetUtcNow(), TaskId, Reason: reason), CancellationToken.None);
+            if (table is not null)
+            {
+                new IngestRunner(table).DeleteFiles(outputs);
+            }
+            if (cancelled)
+            {
+                // As if the process died: the job comes back after the visibility timeout.
+                throw;
+            }
+            if (e is not LostClaimException)
+            {
+                await queue.ReleaseAsync(message, CancellationToken.None);
+            }
+            return (false, null);
+        }
+        catch (Exception) when (committed)
+        {
+            // The rows are in the table; only the bookkeeping after the commit failed. The message comes round
+            // again and the next attempt finds the files in the table and finishes the bookkeeping.
+            await queue.ReleaseAsync(message, CancellationToken.None);
+            return (true, null);
+        }
+        finally
+        {
+            await StopAsync(keepAlive, extender);
+        }
+    }
+
+    /// <summary>
+    /// Commits the files in one AddFiles. A commit that throws may still have gone through (say, the snapshot
+    /// after it failed), so the table is asked: only if the files are not there has it failed.
+    /// </summary>
+    private static async Task CommitAsync(SleeperTable table, IngestResult ingested, IReadOnlyList<string> outputs)
+    {
+        if (ingested.References.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            // Not cancellable: a commit stopped halfway might have gone through, and then its files must stay.
+            await table.StateStore.CommitAsync(new AddFilesTransaction(ingested.References), CancellationToken.None);
+        }
+        catch (Exception failure)
+        {
+            bool inTable;
+            try
+            {
+                var state = await table.StateStore.GetStateAsync(CancellationToken.None);
+                inTable = outputs.Any(state.Files.ContainsKey);
+            }
+            catch (Exception e)
+            {
+                throw new UncertainCommitException(failure, e);
+            }
+            if (!inTable)
+            {
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Recognises a job an earlier attempt committed; clears up after attempts that died before committing.</summary>
+    private async Task<bool> RecogniseEarlierAttemptsAsync(SleeperTable table, IngestJob job, CancellationToken cancellationToken)
+    {
+        var events = (await tracker.ReadJobEventsAsync(table.Id, cancellationToken)).Where(e => e.JobId == job.Id).ToList();
+        var state = await table.StateStore.GetStateAsync(cancellationToken);
+        var earlier = EarlierAttempts.Assess(events, state, f => File.Exists(table.ResolveDataFile(f)));
+        if (earlier.Committed)
+        {
+            if (!events.Any(e => e.Kind == JobEventKind.Committed))
+            {
+                await tracker.RecordAsync(new JobEvent(table.Id, job.Id, JobEventKind.Committed, _time.GetUtcNow(), TaskId,
+                    Reason: $"recognised as committed by an earlier attempt: {earlier.Evidence}"), cancellationToken);
+            }
+            return true;
+        }
+        foreach (var abandoned in earlier.Uncommitted)
+        {
+            // This worker holds the job now, so the attempt that wrote these can no longer commit them (it would
+            // fail to renew its claim first). Recorded as failed under its own task id before they are deleted.
+            await tracker.RecordAsync(new JobEvent(table.Id, job.Id, JobEventKind.Failed, _time.GetUtcNow(), abandoned.TaskId,
+                Reason: $"the worker died after writing {abandoned.Files.Count} file(s) and before committing them; they were deleted"), cancellationToken);
+            new IngestRunner(table).DeleteFiles(abandoned.Files);
+        }
+        return false;
+    }
+
+    /// <summary>Gives up a job for good, recording why.</summary>
+    private async Task OnDeadLetterAsync(QueuedMessage message)
+    {
+        IngestJob job;
+        try
+        {
+            job = IngestJobSerDe.IngestFromJson(message.Body);
+        }
+        catch (SleeperException)
+        {
+            return;
+        }
+        var tableId = job.TableId ?? job.TableName!;
+        try
+        {
+            tableId = openTable(job).Id;
+        }
+        catch (Exception e) when (e is SleeperException or IOException)
+        {
+            // The table is gone; the job is recorded under the id or name it gave.
+        }
+        var lastFailure = (await tracker.ReadJobEventsAsync(tableId)).LastOrDefault(e => e.JobId == job.Id && e.Kind == JobEventKind.Failed)?.Reason;
+        await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Failed, _time.GetUtcNow(), TaskId,
+            Reason: $"dead-lettered after {message.ReceiveCount} attempts" + (lastFailure is null ? "" : $"; last failure: {lastFailure}")));
+    }
+
+    private async Task ExtendWhileRunningAsync(QueuedMessage message, CancellationToken stop)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(VisibilityTimeout / 2, _time, stop);
+                await queue.ExtendVisibilityAsync(message, VisibilityTimeout, stop);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static async Task StopAsync(CancellationTokenSource keepAlive, Task extender)
+    {
+        if (!keepAlive.IsCancellationRequested)
+        {
+            await keepAlive.CancelAsync();
+        }
+        await extender;
+    }
+
+    /// <summary>A commit failed and the table could not be read to tell whether it went through.</summary>
+    private sealed class UncertainCommitException(Exception commitFailure, Exception readFailure)
+        : SleeperException($"Could not tell whether a commit went through: it failed ({commitFailure.Message}) and so did reading the table ({readFailure.Message}).", commitFailure);
+
+    /// <summary>Another worker took the job over while this one ran; this attempt must not commit.</summary>
+    private sealed class LostClaimException(string jobId)
+        : SleeperException($"Ingest job {jobId} ran past its visibility timeout and was taken over by another worker; this attempt did not commit it.");
+}
