@@ -105,7 +105,7 @@ public sealed class BulkImportWorker(
                     Reason: "an earlier attempt had committed it; not imported again"), cancellationToken);
                 return (true, job, null);
             }
-            await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Started, _time.GetUtcNow(), TaskId, InputFiles: job.Files.Count), cancellationToken);
+            await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Started, _time.GetUtcNow(), TaskId, InputFiles: job.Files.Count, Files: job.Files), cancellationToken);
             var inputs = IngestInputs.Resolve(job.Files, null);
             var result = await new BulkImportRunner(table, options).ImportAsync(inputs, null, job.Id, cancellationToken);
             await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Finished, _time.GetUtcNow(), TaskId,

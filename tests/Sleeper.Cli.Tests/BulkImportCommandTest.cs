@@ -52,6 +52,11 @@ public sealed class BulkImportCommandTest : IDisposable
         Assert.Contains("1 job(s) run, 0 failed attempt(s), 1,000 rows imported", worker.Output);
         Assert.Equal(1000, (await AllRowsAsync()).Count);
         Assert.Equal(2, await LeafCountAsync());
+        var job = Assert.Single(JsonNode.Parse((await _cli.OkAsync("status", "t", "--report", "bulk-import-jobs", "--format", "json")).Output)!.AsArray())!;
+        Assert.Equal(id, job["jobId"]!.GetValue<string>());
+        Assert.Equal("committed", job["state"]!.GetValue<string>());
+        Assert.Equal(1000, job["rowsWritten"]!.GetValue<long>());
+        Assert.Equal(input, job["files"]![0]!.GetValue<string>());
     }
 
     [Fact]

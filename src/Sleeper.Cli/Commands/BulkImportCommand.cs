@@ -74,7 +74,7 @@ public static class BulkImportCommand
             _ = IngestInputs.Resolve(files, null);
             var job = new BulkImportJob(Guid.NewGuid().ToString(), table.Name, table.Id, files);
             await FileJobQueue.InInstance(instance.Root, QueueNames.BulkImport, timeProvider: instance.Time).SendAsync(IngestJobSerDe.ToJson(job), cancel);
-            await instance.BulkImportTracker.RecordAsync(new JobEvent(table.Id, job.Id, JobEventKind.Created, instance.Time.GetUtcNow(), InputFiles: files.Count), cancel);
+            await instance.BulkImportTracker.RecordAsync(new JobEvent(table.Id, job.Id, JobEventKind.Created, instance.Time.GetUtcNow(), InputFiles: files.Count, Files: files), cancel);
             context.Out.WriteLine(job.Id);
             return 0;
         });

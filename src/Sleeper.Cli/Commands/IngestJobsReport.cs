@@ -6,13 +6,19 @@ using Sleeper.Instance;
 
 namespace Sleeper.Cli.Commands;
 
-/// <summary>status --report ingest-jobs: each queued ingest job's state, files, rows, times, rate and failure reason.</summary>
+/// <summary>
+/// status --report ingest-jobs (and bulk-import-jobs, from the bulk import tracker): each queued job's state,
+/// files, rows, times, rate and failure reason.
+/// </summary>
 public static class IngestJobsReport
 {
-    public static async Task WriteAsync(CliContext context, EmbeddedInstance instance, IReadOnlyList<string> tableNames, string format, CancellationToken cancellationToken)
+    public static Task WriteAsync(CliContext context, EmbeddedInstance instance, IReadOnlyList<string> tableNames, string format, CancellationToken cancellationToken) =>
+        WriteAsync(context, instance, instance.IngestTracker, tableNames, format, cancellationToken);
+
+    public static async Task WriteAsync(CliContext context, EmbeddedInstance instance, IJobTracker tracker, IReadOnlyList<string> tableNames, string format, CancellationToken cancellationToken)
     {
         var tables = tableNames.Select(instance.GetTableStatus).ToDictionary(t => t.TableId, t => t.TableName);
-        var jobs = JobStatus.Fold(await instance.IngestTracker.ReadJobEventsAsync(null, cancellationToken)).Where(j => tables.ContainsKey(j.TableId)).ToList();
+        var jobs = JobStatus.Fold(await tracker.ReadJobEventsAsync(null, cancellationToken)).Where(j => tables.ContainsKey(j.TableId)).ToList();
         if (format == "json")
         {
             Render.Json(context, new JsonArray(jobs.Select(j => (JsonNode)new JsonObject

@@ -12,12 +12,12 @@ namespace Sleeper.Cli.Commands;
 /// <summary>sleeper status [NAME] [--report …]: reports on tables, their partitions and files.</summary>
 public static class StatusCommand
 {
-    private static readonly string[] Reports = ["full", "partitions", "files", "compaction-jobs", "compaction-tasks", "ingest-jobs", "ingest-batcher", "dead-letters"];
+    private static readonly string[] Reports = ["full", "partitions", "files", "compaction-jobs", "compaction-tasks", "ingest-jobs", "ingest-batcher", "dead-letters", "bulk-import-jobs"];
 
     public static Command Build(CliContext context)
     {
         var name = new Argument<string?>("NAME") { Description = "The table (all tables if left out)", Arity = ArgumentArity.ZeroOrOne };
-        var report = new Option<string>("--report") { Description = "full, partitions, files, compaction-jobs, compaction-tasks, ingest-jobs, ingest-batcher or dead-letters", DefaultValueFactory = _ => "full" };
+        var report = new Option<string>("--report") { Description = "full, partitions, files, compaction-jobs, compaction-tasks, ingest-jobs, ingest-batcher, dead-letters or bulk-import-jobs", DefaultValueFactory = _ => "full" };
         report.AcceptOnlyFromAmong(Reports);
         var format = new Option<string?>("--format") { Description = "table or json" };
         var command = new Command("status", "Report on tables: partitions and files") { name, report, format };
@@ -35,6 +35,11 @@ public static class StatusCommand
             if (which == "ingest-jobs")
             {
                 await IngestJobsReport.WriteAsync(context, instance, names, fmt, cancel);
+                return 0;
+            }
+            if (which == "bulk-import-jobs")
+            {
+                await IngestJobsReport.WriteAsync(context, instance, instance.BulkImportTracker, names, fmt, cancel);
                 return 0;
             }
             if (which == "dead-letters")
