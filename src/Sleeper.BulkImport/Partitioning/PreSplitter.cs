@@ -12,8 +12,8 @@ namespace Sleeper.BulkImport.Partitioning;
 
 /// <summary>
 /// Splits a table that has too few leaf partitions for a bulk import to use every core well: sketches the first
-/// row key of the whole input (only that column is read, on every thread), takes split points at even quantiles,
-/// and commits them as one ExtendPartitionTree. If another process changes the tree meanwhile, the commit is
+/// row key of the whole input on every thread (holding whole units in memory while they fit, reading only the key
+/// column of the rest), takes split points at even quantiles, and commits them as one ExtendPartitionTree. If another process changes the tree meanwhile, the commit is
 /// rejected; the split is then planned again against the new tree, or skipped if that has enough leaves.
 /// </summary>
 public sealed class PreSplitter(SleeperTable table, int parallelism, int batchRows)
