@@ -99,7 +99,6 @@ public sealed class SpillingSorter(TableSchema schema, long budgetBytes, Scratch
 
     private void Spill(List<RecordBatch> batches, string path)
     {
-        Thread.CurrentThread.Name ??= "ingest-spill";
         if (batches.Count == 1)
         {
             using var batch = batches[0];
