@@ -29,7 +29,7 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
     public const string OneFilePerLeaf = "one_file_per_leaf";
 
     private const int MergeBatchRows = 64 * 1024;
-    private const int SpillSliceRows = 32 * 1024;
+    private const int SpillSliceRows = 16 * 1024;
 
     /// <summary>Ingests rows from files or standard input; reports the rows read so far.</summary>
     public Task<IngestResult> IngestAsync(IEnumerable<IIngestInput> inputs, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
@@ -77,10 +77,12 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
         var state = await table.StateStore.GetStateAsync(cancellationToken);
         var locator = new PartitionLocator(state.PartitionTree(), table.Schema);
         using var scratch = new ScratchFolder(scratchParent);
-        using var sorter = new SpillingSorter(table.Schema, table.Properties.GetBytes(TableProperty.IngestMemoryBytes), scratch, SpillSliceRows);
+        await using var sorter = new SpillingSorter(table.Schema, table.Properties.GetBytes(TableProperty.IngestMemoryBytes), scratch, SpillSliceRows);
         var rowsPerLeaf = new long[locator.Leaves.Count];
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var rows = await SortAsync(batches, sorter, locator, rowsPerLeaf, progress, cancellationToken);
-        var stats = new IngestStatistics(sorter.SpilledRuns, sorter.SpilledBytes, sorter.PeakHeldBytes);
+        var inputs = await sorter.TakeSortedInputsAsync();
+        var stats = new IngestStatistics(sorter.SpilledRuns, sorter.SpilledBytes, sorter.PeakHeldBytes, watch.Elapsed);
         if (rows == 0)
         {
             return new IngestResult(0, 0, [], stats);
@@ -92,9 +94,9 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
             : new OneReferencePerLeafOutput(table, locator.Leaves, rowsPerLeaf, settings);
         try
         {
-            await MergeAndWriteAsync(sorter.TakeSortedInputs(), locator, output, cancellationToken);
+            await MergeAndWriteAsync(inputs, locator, output, cancellationToken);
             var references = await output.FinishAsync(cancellationToken);
-            return new IngestResult(rows, references.Select(r => r.Filename).Distinct().Count(), references, stats);
+            return new IngestResult(rows, references.Select(r => r.Filename).Distinct().Count(), references, stats with { MergeAndWrite = watch.Elapsed - stats.ReadAndSort });
         }
         catch
         {
@@ -163,29 +165,56 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
                 read.CompleteAdding();
             }
         }, failed.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        // Sorting is the heaviest step of this phase, so batches are sorted on several threads at once; they are
+        // handed to the sorter in the order they were read, so rows with equal keys keep their input order.
+        var sorting = new Queue<Task<RecordBatch>>();
+        var inFlight = Math.Max(1, Environment.ProcessorCount);
         long rows = 0;
+        async Task HoldAsync(RecordBatch sorted)
+        {
+            foreach (var leaf in locator.LocateSorted(sorted))
+            {
+                rowsPerLeaf[leaf]++;
+            }
+            rows += sorted.Length;
+            await sorter.HoldAsync(sorted);
+            progress?.Report(rows);
+        }
         try
         {
             foreach (var batch in read.GetConsumingEnumerable(failed.Token))
             {
-                RecordBatch sorted;
-                using (batch)
+                if (batch.Length == 0 || failed.IsCancellationRequested)
                 {
+                    batch.Dispose();
                     failed.Token.ThrowIfCancellationRequested();
-                    if (batch.Length == 0)
-                    {
-                        continue;
-                    }
-                    CheckNoNullKeys(batch);
-                    sorted = sorter.Sort(batch);
+                    continue;
                 }
-                foreach (var leaf in locator.LocateSorted(sorted))
+                try
                 {
-                    rowsPerLeaf[leaf]++;
+                    CheckNoNullKeys(batch);
                 }
-                rows += sorted.Length;
-                sorter.Hold(sorted);
-                progress?.Report(rows);
+                catch
+                {
+                    batch.Dispose();
+                    throw;
+                }
+                // Not cancellable once queued, so the batch is always disposed by the task that owns it.
+                sorting.Enqueue(Task.Run(() =>
+                {
+                    using (batch)
+                    {
+                        return sorter.Sort(batch);
+                    }
+                }, CancellationToken.None));
+                if (sorting.Count >= inFlight)
+                {
+                    await HoldAsync(await sorting.Dequeue());
+                }
+            }
+            while (sorting.Count > 0)
+            {
+                await HoldAsync(await sorting.Dequeue());
             }
             await reader;
             return rows;
@@ -193,6 +222,17 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
         catch
         {
             failed.Cancel();
+            while (sorting.Count > 0)
+            {
+                try
+                {
+                    (await sorting.Dequeue()).Dispose();
+                }
+                catch
+                {
+                    // The first failure is the one to report.
+                }
+            }
             try
             {
                 await reader;

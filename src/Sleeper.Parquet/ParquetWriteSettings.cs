@@ -21,7 +21,8 @@ public sealed record ParquetWriteSettings(
 
     /// <summary>
     /// Encode and compress the columns of each row group on several threads at once. Worth it when one
-    /// writer is the bottleneck of a pipeline (compaction); off by default so many writers at once
+    /// writer is the bottleneck of a pipeline (compaction, ingest); key sketches are then updated alongside the
+    /// encoding too. Off by default so many writers at once
     /// (ingest to many partitions) do not oversubscribe the cores.
     /// </summary>
     public bool EncodeColumnsInParallel { get; init; }

@@ -74,7 +74,28 @@ public sealed class SortedParquetWriter : IDisposable, IAsyncDisposable
             batch = new RecordBatch(_arrowSchema, batch.Arrays, batch.Length);
         }
         CheckNoNullsWhereNotNullable(batch);
-        Sketches.UpdateFromBatch(batch);
+        if (_settings.EncodeColumnsInParallel)
+        {
+            // The sketches and the encoding read the same batch and share nothing else, so they overlap.
+            try
+            {
+                Parallel.Invoke(() => Sketches.UpdateFromBatch(batch), () => Encode(writer, batch));
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            }
+        }
+        else
+        {
+            Sketches.UpdateFromBatch(batch);
+            Encode(writer, batch);
+        }
+        RowsWritten += batch.Length;
+    }
+
+    private void Encode(FileWriter writer, RecordBatch batch)
+    {
         try
         {
             writer.WriteBufferedRecordBatch(batch);
@@ -83,7 +104,6 @@ public sealed class SortedParquetWriter : IDisposable, IAsyncDisposable
         {
             throw new SleeperException($"Could not write to Parquet file '{Path}': {e.Message}", e);
         }
-        RowsWritten += batch.Length;
     }
 
     /// <summary>Finishes the file, writes its sketches and makes both visible; returns the rows written.</summary>

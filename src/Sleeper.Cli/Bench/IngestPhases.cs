@@ -13,7 +13,7 @@ namespace Sleeper.Cli.Bench;
 
 /// <summary>
 /// Where our ingest spends its time: the steps the ingest runner takes (read, sort permutation, gather, locate
-/// leaves, spill each sorted batch as a run, merge the runs, write the table's file), run one after another
+/// leaves, merge half a budget of sorted batches into a run on disk, merge the runs, write the table's file), run one after another
 /// on one thread with a clock on each, so that the runner itself carries no instrumentation. The runner
 /// overlaps read with sort and merge with write, so its wall time is less than this sum.
 /// </summary>
@@ -32,6 +32,9 @@ public sealed record IngestPhases(long Rows, int Batches, TimeSpan Read, TimeSpa
         TimeSpan read = default, sort = default, take = default, locate = default, spill = default, merge = default, write = default, sketches = default;
         long rows = 0;
         var runs = new List<string>();
+        var budget = table.Properties.GetBytes(TableProperty.IngestMemoryBytes);
+        var held = new List<RecordBatch>();
+        long heldBytes = 0;
         var watch = Stopwatch.StartNew();
         using (var source = new ParquetInput(input).ReadBatches(table.Schema, maxRows).GetEnumerator())
         {
@@ -43,25 +46,34 @@ public sealed record IngestPhases(long Rows, int Batches, TimeSpan Read, TimeSpa
                 var permutation = BatchSorter.SortPermutation(batch, table.Schema);
                 sort += watch.Elapsed;
                 watch.Restart();
-                using var sorted = BatchTake.Take(batch, permutation);
+                // Owned by the held list from here; the merge disposes it.
+                var sorted = BatchTake.Take(batch, permutation);
                 take += watch.Elapsed;
                 watch.Restart();
                 _ = locator.LocateSorted(sorted);
                 locate += watch.Elapsed;
                 watch.Restart();
-                var run = Path.Combine(folder, $"run-{runs.Count}{SortedRunFile.Extension}");
-                SortedRunFile.Write(run, sorted, 32 * 1024);
-                runs.Add(run);
+                // As the sorter does: half the budget held, then merged into one run on disk.
+                var bytes = BatchBytes.Of(sorted);
+                if (held.Count > 0 && heldBytes + bytes > budget / 2)
+                {
+                    SpillRun(held, runs, folder, table);
+                    held = [];
+                    heldBytes = 0;
+                }
+                held.Add(sorted);
+                heldBytes += bytes;
                 spill += watch.Elapsed;
                 rows += batch.Length;
                 watch.Restart();
             }
         }
+        var inputs = runs.Select(SortedRunFile.Read).Concat(held.Select(b => (IEnumerable<RecordBatch>)[b])).ToList();
         read += watch.Elapsed;
         watch.Restart();
         using (var writer = new SortedParquetWriter(Path.Combine(folder, "merged.parquet"), settings))
         {
-            foreach (var batch in new StreamingBatchMerger(table.Schema, 64 * 1024).Merge(runs.Select(SortedRunFile.Read).ToList()))
+            foreach (var batch in new StreamingBatchMerger(table.Schema, 64 * 1024).Merge(inputs))
             {
                 using (batch)
                 {
@@ -88,13 +100,20 @@ public sealed record IngestPhases(long Rows, int Batches, TimeSpan Read, TimeSpa
         return new IngestPhases(rows, runs.Count, read, sort, take, locate, spill, merge, write, sketches);
     }
 
+    private static void SpillRun(List<RecordBatch> held, List<string> runs, string folder, SleeperTable table)
+    {
+        var run = Path.Combine(folder, $"run-{runs.Count}{SortedRunFile.Extension}");
+        SortedRunFile.Write(run, new StreamingBatchMerger(table.Schema, 16 * 1024).Merge(held.Select(b => (IEnumerable<RecordBatch>)[b]).ToList()));
+        runs.Add(run);
+    }
+
     /// <summary>One line for the report: seconds and share of each phase.</summary>
     public string Describe()
     {
         var total = Math.Max(Total.TotalSeconds, 1e-9);
         string Part(string name, TimeSpan t) => $"{name} {t.TotalSeconds:F2} s ({100 * t.TotalSeconds / total:F0}%)";
         return $"{Rows:N0} rows in {Batches} sorted runs, {Total.TotalSeconds:F2} s one step at a time: {Part("read", Read)}, {Part("sort permutation", Sort)}, " +
-            $"{Part("gather (take)", Take)}, {Part("locate leaves", Locate)}, {Part("spill runs", Spill)}, {Part("merge runs", Merge)}, " +
+            $"{Part("gather (take)", Take)}, {Part("locate leaves", Locate)}, {Part("spill (merge held batches to a run)", Spill)}, {Part("merge runs", Merge)}, " +
             $"{Part("encode and write", Write)} (key sketches alone {Sketches.TotalSeconds:F2} s)";
     }
 }

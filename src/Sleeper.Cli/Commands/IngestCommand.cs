@@ -30,9 +30,10 @@ public static class IngestCommand
             var seconds = watch.Elapsed.TotalSeconds;
             context.Out.WriteLine($"Ingested {outcome.RowsWritten:N0} rows into {table.Name}: {outcome.FilesWritten} file(s), " +
                 $"{outcome.References.Count} file reference(s), in {seconds:F2} s ({outcome.RowsWritten / Math.Max(seconds, 1e-9):N0} rows/s)");
-            if (outcome.Statistics is { SpilledRuns: > 0 } spills)
+            if (outcome.Statistics is { } stats)
             {
-                context.Chatter($"Spilled {spills.SpilledRuns} sorted run(s), {spills.SpilledBytes / 1048576.0:N1} MiB, to local scratch (memory budget {table.Properties.Get(TableProperty.IngestMemoryBytes)} bytes).");
+                context.Chatter($"Read and sorted in {stats.ReadAndSort.TotalSeconds:F2} s, merged and wrote in {stats.MergeAndWrite.TotalSeconds:F2} s; " +
+                    $"spilled {stats.SpilledRuns} sorted run(s), {stats.SpilledBytes / 1048576.0:N1} MiB, to local scratch (memory budget {table.Properties.Get(TableProperty.IngestMemoryBytes)}).");
             }
             return 0;
         });

@@ -62,8 +62,8 @@ public static class TableProperty
         "one_reference_per_leaf", "one_file_per_leaf");
 
     public static readonly PropertyDefinition IngestBatchRows = PropertyDefinition.PositiveInt(
-        "sleeper.table.ingest.batch.rows", 1_000_000,
-        "Ingest sorts and writes rows in batches of at most this many.");
+        "sleeper.table.ingest.batch.rows", 256 * 1024,
+        "Ingest reads and sorts rows in batches of at most this many; each sorted batch is a run of the final merge.");
 
     public static readonly PropertyDefinition IngestMemoryBytes = PropertyDefinition.ByteSize(
         "sleeper.table.ingest.memory.bytes", 256L * 1024 * 1024,

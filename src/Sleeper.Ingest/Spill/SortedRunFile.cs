@@ -29,6 +29,30 @@ public static class SortedRunFile
         return stream.Length;
     }
 
+    /// <summary>Writes sorted batches (a merge's output, disposed here) one after another; returns the bytes written.</summary>
+    public static long Write(string path, IEnumerable<RecordBatch> sorted)
+    {
+        using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+        ArrowStreamWriter? writer = null;
+        try
+        {
+            foreach (var batch in sorted)
+            {
+                using (batch)
+                {
+                    writer ??= new ArrowStreamWriter(stream, batch.Schema, leaveOpen: true);
+                    writer.WriteRecordBatch(batch);
+                }
+            }
+            writer?.WriteEnd();
+        }
+        finally
+        {
+            writer?.Dispose();
+        }
+        return stream.Length;
+    }
+
     /// <summary>Reads a run back batch by batch; the caller owns (and disposes) each batch.</summary>
     public static IEnumerable<RecordBatch> Read(string path)
     {

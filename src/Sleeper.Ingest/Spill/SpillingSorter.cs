@@ -5,59 +5,81 @@ using Sleeper.Core.Schema;
 namespace Sleeper.Ingest.Spill;
 
 /// <summary>
-/// Holds sorted batches in memory up to a byte budget. When the next would pass it, every held batch is written
-/// to the scratch folder as a sorted run of its own and dropped from memory: each run is already sorted, so
-/// spilling is a plain copy, and the one k-way merge at the end reads every run and every batch still held.
+/// Holds sorted batches in memory within a byte budget, spilling to the scratch folder beyond it. The budget
+/// is split in two halves: when the batches held pass half of it, they are merged into one sorted run on disk
+/// in the background while the next half fills, so reading and sorting never wait for a spill unless the
+/// disk falls behind. Merging at spill time keeps the runs few (about the input's size over half the budget),
+/// so the final k-way merge reads few files, each a small slice at a time.
 /// </summary>
-public sealed class SpillingSorter(TableSchema schema, long budgetBytes, ScratchFolder scratch, int sliceRows) : IDisposable
+public sealed class SpillingSorter(TableSchema schema, long budgetBytes, ScratchFolder scratch, int sliceRows) : IAsyncDisposable
 {
-    private readonly List<RecordBatch> _held = [];
     private readonly List<string> _runs = [];
+    private List<RecordBatch> _held = [];
     private long _heldBytes;
+    private long _spillingBytes;
+    private Task? _spilling;
 
     /// <summary>Sorted runs written to disk so far.</summary>
     public int SpilledRuns => _runs.Count;
 
     public long SpilledBytes { get; private set; }
 
-    /// <summary>The most bytes of sorted batches held in memory at once.</summary>
+    /// <summary>The most bytes of sorted batches in memory at once, held or being spilled.</summary>
     public long PeakHeldBytes { get; private set; }
 
     /// <summary>Sorts a batch by key (then sort key); the caller keeps ownership of the input.</summary>
     public RecordBatch Sort(RecordBatch unsorted) => BatchTake.Take(unsorted, BatchSorter.SortPermutation(unsorted, schema));
 
     /// <summary>
-    /// Takes ownership of a sorted batch. If holding it too would pass the budget, everything held so far is
-    /// spilled first, so what is held never passes the budget (unless one batch alone does).
+    /// Takes ownership of a sorted batch. If holding it would pass half the budget, what is held starts spilling
+    /// in the background first (after any spill still running finishes), so held and spilling batches together
+    /// stay within the budget, unless one batch alone passes half of it.
     /// </summary>
-    public void Hold(RecordBatch sorted)
+    public async ValueTask HoldAsync(RecordBatch sorted)
     {
         var bytes = BatchBytes.Of(sorted);
-        if (_heldBytes + bytes > budgetBytes && _held.Count > 0)
+        if (_held.Count > 0 && _heldBytes + bytes > budgetBytes / 2)
         {
-            Spill();
+            await WaitForSpillAsync();
+            var batches = _held;
+            var path = scratch.NewFile(SortedRunFile.Extension);
+            _runs.Add(path);
+            _spillingBytes = _heldBytes;
+            _held = [];
+            _heldBytes = 0;
+            _spilling = Task.Run(() => Spill(batches, path));
         }
         _held.Add(sorted);
         _heldBytes += bytes;
-        PeakHeldBytes = Math.Max(PeakHeldBytes, _heldBytes);
+        PeakHeldBytes = Math.Max(PeakHeldBytes, _heldBytes + _spillingBytes);
     }
 
     /// <summary>
     /// The sorted inputs for the final merge, in arrival order (so rows with equal keys keep their input order):
     /// the spilled runs, read back lazily, then the batches still in memory, whose ownership passes to the caller.
     /// </summary>
-    public IReadOnlyList<IEnumerable<RecordBatch>> TakeSortedInputs()
+    public async Task<IReadOnlyList<IEnumerable<RecordBatch>>> TakeSortedInputsAsync()
     {
+        await WaitForSpillAsync();
         var inputs = new List<IEnumerable<RecordBatch>>(_runs.Count + _held.Count);
         inputs.AddRange(_runs.Select(SortedRunFile.Read));
         inputs.AddRange(_held.Select(b => (IEnumerable<RecordBatch>)[b]));
-        _held.Clear();
+        _held = [];
         _heldBytes = 0;
         return inputs;
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
+        try
+        {
+            // A spill must finish before the scratch folder under it is removed.
+            await WaitForSpillAsync();
+        }
+        catch
+        {
+            // The ingest is already failing; the first failure is the one it reports.
+        }
         foreach (var batch in _held)
         {
             batch.Dispose();
@@ -65,18 +87,25 @@ public sealed class SpillingSorter(TableSchema schema, long budgetBytes, Scratch
         _held.Clear();
     }
 
-    private void Spill()
+    private async Task WaitForSpillAsync()
     {
-        foreach (var batch in _held)
+        if (_spilling is { } spilling)
         {
-            using (batch)
-            {
-                var path = scratch.NewFile(SortedRunFile.Extension);
-                SpilledBytes += SortedRunFile.Write(path, batch, sliceRows);
-                _runs.Add(path);
-            }
+            _spilling = null;
+            await spilling;
+            _spillingBytes = 0;
         }
-        _held.Clear();
-        _heldBytes = 0;
+    }
+
+    private void Spill(List<RecordBatch> batches, string path)
+    {
+        if (batches.Count == 1)
+        {
+            using var batch = batches[0];
+            SpilledBytes += SortedRunFile.Write(path, batch, sliceRows);
+            return;
+        }
+        // The merger disposes each held batch once all its rows are copied out.
+        SpilledBytes += SortedRunFile.Write(path, new StreamingBatchMerger(schema, sliceRows).Merge(batches.Select(b => (IEnumerable<RecordBatch>)[b]).ToList()));
     }
 }
