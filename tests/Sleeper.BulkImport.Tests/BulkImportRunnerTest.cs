@@ -138,6 +138,18 @@ public sealed class BulkImportRunnerTest : IDisposable
         await AssertUnchangedAsync(table, leaves: 2);
     }
 
+    [Fact]
+    public async Task An_empty_input_imports_nothing_and_does_not_split_the_table()
+    {
+        var table = await _t.CreateAsync(minLeafPartitions: 4);
+
+        var result = await new BulkImportRunner(table, Options()).ImportAsync(IngestInputs.Resolve([_t.WriteParquet("empty.parquet", [])], null));
+
+        Assert.Equal(0, result.RowsWritten);
+        Assert.Equal(0, result.FilesWritten);
+        await AssertUnchangedAsync(table, leaves: 1);
+    }
+
     private async Task AssertUnchangedAsync(SleeperTable table, int leaves)
     {
         var state = await table.StateStore.GetStateAsync();
