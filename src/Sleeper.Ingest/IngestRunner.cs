@@ -87,21 +87,70 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
         {
             return new IngestResult(0, 0, [], stats);
         }
-        var settings = ParquetWriteSettings.From(table.Schema, table.Properties) with { EncodeColumnsInParallel = true };
+        // A merge-and-write pipeline per core, each over its own range of leaves; with one range, the one writer
+        // encodes its columns in parallel instead.
+        var groups = KeyRangeGroup.Plan(locator, rowsPerLeaf, Math.Max(1, Environment.ProcessorCount));
+        var settings = ParquetWriteSettings.From(table.Schema, table.Properties) with { EncodeColumnsInParallel = groups.Count == 1 };
         var onePerLeaf = string.Equals(table.Properties.Get(TableProperty.IngestFileWritingStrategy), OneFilePerLeaf, StringComparison.OrdinalIgnoreCase);
-        using IIngestOutput output = onePerLeaf
-            ? new OneFilePerLeafOutput(table, locator, settings)
-            : new OneReferencePerLeafOutput(table, locator.Leaves, rowsPerLeaf, settings);
+        var outputs = new List<IIngestOutput>();
         try
         {
-            await MergeAndWriteAsync(inputs, locator, output, cancellationToken);
-            var references = await output.FinishAsync(cancellationToken);
+            foreach (var group in groups)
+            {
+                outputs.Add(onePerLeaf
+                    ? new OneFilePerLeafOutput(table, locator, settings)
+                    : new OneReferencePerLeafOutput(table, locator.Leaves, group.RowsPerLeaf, settings));
+            }
+            using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            // Each pipeline blocks on its channel, so each gets a thread of its own rather than the caller's.
+            await WhenAllOrFirstFailureAsync(groups.Select((group, i) => Task.Run(() =>
+                MergeAndWriteAsync(inputs.Select(group.Within).ToList(), locator, outputs[i], failed.Token), CancellationToken.None)).ToList(), failed);
+            var references = new List<FileReference>();
+            foreach (var output in outputs)
+            {
+                references.AddRange(await output.FinishAsync(cancellationToken));
+            }
             return new IngestResult(rows, references.Select(r => r.Filename).Distinct().Count(), references, stats with { MergeAndWrite = watch.Elapsed - stats.ReadAndSort });
         }
         catch
         {
-            output.DeleteFinished();
+            foreach (var output in outputs)
+            {
+                output.DeleteFinished();
+            }
             throw;
+        }
+        finally
+        {
+            foreach (var output in outputs)
+            {
+                output.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Waits for every pipeline; the first to fail cancels the others, and its error is the one thrown.</summary>
+    private static async Task WhenAllOrFirstFailureAsync(List<Task> pipelines, CancellationTokenSource failed)
+    {
+        var pending = new List<Task>(pipelines);
+        Exception? first = null;
+        while (pending.Count > 0)
+        {
+            var done = await Task.WhenAny(pending);
+            pending.Remove(done);
+            if (done.IsFaulted || done.IsCanceled)
+            {
+                var error = done.IsFaulted ? done.Exception!.InnerException! : new OperationCanceledException(failed.Token);
+                if (first is null || (first is OperationCanceledException && error is not OperationCanceledException))
+                {
+                    first = error;
+                }
+                await failed.CancelAsync();
+            }
+        }
+        if (first is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
         }
     }
 

@@ -60,6 +60,9 @@ public sealed class PartitionLocator
     /// </summary>
     public bool LeavesAreRunsInSortedOrder => _firstKeyIntervals is not null;
 
+    /// <summary>When <see cref="LeavesAreRunsInSortedOrder"/>, the indexes of the leaves in key order; else null.</summary>
+    public IReadOnlyList<int>? LeavesInKeyOrder => _firstKeyIntervals?.Select(x => x.LeafIndex).ToList();
+
     /// <summary>The leaves, in the order whose indexes <see cref="Locate"/> returns.</summary>
     public IReadOnlyList<Partition> Leaves { get; }
 
