@@ -134,7 +134,7 @@ public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, i
         });
         CheckPeerOutput(peerOut);
         return new CaseResult("ingest", "rows/s", ours, peer,
-            $"ingests the unsorted input file into a table of {Leaves} leaf partitions (IngestRunner with the Parquet input, default 256 MiB memory budget): reads it in batches and sorts each, spills sorted runs beyond the budget, merges them into one sorted file with sketches referenced from every leaf, commits one AddFiles transaction",
+            $"ingests the unsorted input file into a table of {Leaves} leaf partitions (IngestRunner with the Parquet input, default 256 MiB memory budget): reads it in batches and sorts them on every core, spills sorted runs beyond half the budget, merges them into one sorted file per core (each over its own range of leaves, with sketches, referenced from every leaf it covers), commits one AddFiles transaction",
             $"`COPY (SELECT * FROM read_parquet(input) ORDER BY key, timestamp) TO out (same options as write)`: one globally sorted file, {threads} threads",
             $"ours wrote {result!.FilesWritten} file(s) and {result.References.Count} references, spilling {result.Statistics?.SpilledRuns ?? 0} runs ({(result.Statistics?.SpilledBytes ?? 0) / 1048576.0:N0} MiB); the peer one file with no partitions");
     }
