@@ -31,6 +31,12 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
     private const int MergeBatchRows = 64 * 1024;
     private const int SpillSliceRows = 16 * 1024;
 
+    /// <summary>
+    /// The fewest rows worth a merge-and-write pipeline of their own: an ingest of fewer rows than this per core
+    /// writes fewer files, on fewer cores, rather than many small files for compaction to gather up again.
+    /// </summary>
+    public long MinRowsPerPipeline { get; init; } = 1_000_000;
+
     /// <summary>Ingests rows from files or standard input; reports the rows read so far.</summary>
     public Task<IngestResult> IngestAsync(IEnumerable<IIngestInput> inputs, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
         IngestBatchesAsync(Read(inputs), progress, cancellationToken);
@@ -89,7 +95,8 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
         }
         // A merge-and-write pipeline per core, each over its own range of leaves; with one range, the one writer
         // encodes its columns in parallel instead.
-        var groups = KeyRangeGroup.Plan(locator, rowsPerLeaf, Math.Max(1, Environment.ProcessorCount));
+        var pipelines = (int)Math.Clamp(rows / Math.Max(1, MinRowsPerPipeline), 1, Math.Max(1, Environment.ProcessorCount));
+        var groups = KeyRangeGroup.Plan(locator, rowsPerLeaf, pipelines);
         var settings = ParquetWriteSettings.From(table.Schema, table.Properties) with { EncodeColumnsInParallel = groups.Count == 1 };
         var onePerLeaf = string.Equals(table.Properties.Get(TableProperty.IngestFileWritingStrategy), OneFilePerLeaf, StringComparison.OrdinalIgnoreCase);
         var outputs = new List<IIngestOutput>();
