@@ -52,7 +52,7 @@ public static class SplitPoints
                 var c = KeyValues.Compare(type, previous, point);
                 if (c == 0)
                 {
-                    throw new SleeperException($"{what}: split point {i + 1} ({Describe(point)}) is the same as split point {i} on line {i}; split points must be strictly increasing, with no duplicates.");
+                    throw new SleeperException($"{what}: split point {i + 1} ({Describe(point)}) duplicates split point {i} on line {i}; split points must be strictly increasing, with no duplicates.");
                 }
                 if (c > 0)
                 {
