@@ -93,10 +93,32 @@ public sealed class BadInputTest : IDisposable
     {
         await _cli.OkAsync("instance", "create");
         var unsorted = _cli.WriteFile("unsorted.txt", "m\nc\n");
-        await AssertFailsAsync(1, ["unsorted.txt", "increasing"], "table", "create", "t", "--schema", CliRunner.Example("schema.json"), "--split-points", unsorted);
+        await AssertFailsAsync(1, ["unsorted.txt line 2", "increasing"], "table", "create", "t", "--schema", CliRunner.Example("schema.json"), "--split-points", unsorted);
         var schema = _cli.WriteFile("long.json", "{\"rowKeyFields\":[{\"name\":\"id\",\"type\":\"LongType\"}]}");
         var wrongType = _cli.WriteFile("words.txt", "10\ntwenty\n");
         await AssertFailsAsync(1, ["words.txt line 2", "not a long"], "table", "create", "t", "--schema", schema, "--split-points", wrongType);
+        Assert.Empty(System.Text.Json.Nodes.JsonNode.Parse((await _cli.OkAsync("table", "list", "--format", "json")).Output)!.AsArray());
+    }
+
+    [Theory]
+    [InlineData("StringType", "b\nd\nd\nm\n", false, "line 3", "duplicates")]
+    [InlineData("LongType", "10\n20\n20\n", false, "line 3", "duplicates")]
+    [InlineData("IntType", "1\n2\n\n3\n", false, "line 3", "blank")]
+    [InlineData("StringType", "b\n\nm\n", false, "line 2", "blank")]
+    [InlineData("IntType", "5\n3.5\n", false, "line 2", "not an int")]
+    [InlineData("IntType", "5\n-3\n", false, "line 2", "increasing")]
+    [InlineData("ByteArrayType", "AQ==\n*not base64*\n", false, "line 2", "not base64")]
+    [InlineData("StringType", "YQ==\nYg\n", true, "line 2", "not base64")]
+    [InlineData("IntType", "-2147483648\n", false, "line 1", "smallest")]
+    public async Task Each_kind_of_bad_split_point_file_is_rejected_and_no_table_is_created(string keyType, string splits, bool base64, string line, string why)
+    {
+        await _cli.OkAsync("instance", "create");
+        var schema = _cli.WriteFile("schema.json", $"{{\"rowKeyFields\":[{{\"name\":\"k\",\"type\":\"{keyType}\"}}]}}");
+        var file = _cli.WriteFile("bad-splits.txt", splits);
+
+        await AssertFailsAsync(1, [$"bad-splits.txt {line}", why], "table", "create", "t", "--schema", schema, "--split-points", file,
+            "--property", $"sleeper.table.splits.base64.encoded={(base64 ? "true" : "false")}");
+
         Assert.Empty(System.Text.Json.Nodes.JsonNode.Parse((await _cli.OkAsync("table", "list", "--format", "json")).Output)!.AsArray());
     }
 

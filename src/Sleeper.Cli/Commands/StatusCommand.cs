@@ -147,15 +147,7 @@ public static class StatusCommand
             $"state at transaction {table.StateStore.LastTransactionNumber}");
         if (partitions is JsonArray parts)
         {
-            Render.Table(context, ["partition", "parent", "leaf", "region", "rows", "file refs"], parts.Select(p => (IReadOnlyList<string>)
-            [
-                p!["id"]!.GetValue<string>(),
-                p["parentId"]?.GetValue<string>() ?? "",
-                p["isLeaf"]!.GetValue<bool>() ? "yes" : "no",
-                table.Schema.RowKeyFields.Count == 1 ? RegionText(p["region"]!.AsObject()) : p["region"]!.ToJsonString(),
-                p["rowCount"]!.GetValue<long>().ToString("N0", CultureInfo.InvariantCulture),
-                p["fileReferenceCount"]!.GetValue<int>().ToString(CultureInfo.InvariantCulture),
-            ]));
+            PartitionsTable.Write(context, parts);
         }
         if (files is JsonObject f)
         {
@@ -172,14 +164,5 @@ public static class StatusCommand
             var ready = f["readyForGc"]!.AsArray();
             context.Out.WriteLine($"{ready.Count} file(s) ready for garbage collection");
         }
-    }
-
-    private static string RegionText(JsonObject region)
-    {
-        var (_, range) = region.First();
-        var a = range!.AsArray();
-        var min = a[0]?.ToJsonString() ?? "-∞";
-        var max = a[2]?.ToJsonString() ?? "∞";
-        return $"{(a[1]!.GetValue<bool>() ? "[" : "(")}{min}, {max}{(a[3]!.GetValue<bool>() ? "]" : ")")}";
     }
 }

@@ -8,7 +8,7 @@ using Sleeper.Core.Schema;
 
 namespace Sleeper.Cli.Commands;
 
-/// <summary>sleeper table create | list | delete | rename | offline | online | properties.</summary>
+/// <summary>sleeper table create | list | delete | rename | offline | online | properties | estimate-splits.</summary>
 public static class TableCommands
 {
     public static Command Build(CliContext context)
@@ -21,6 +21,7 @@ public static class TableCommands
         command.Subcommands.Add(SetOnline(context, "offline", false));
         command.Subcommands.Add(SetOnline(context, "online", true));
         command.Subcommands.Add(Properties(context));
+        command.Subcommands.Add(EstimateSplitsCommand.Build(context));
         return command;
     }
 

@@ -9,6 +9,8 @@ public static class Render
 {
     public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
+    private const int PipedWidth = 1000;
+
     public static IAnsiConsole ConsoleFor(TextWriter writer, bool terminal) => AnsiConsole.Create(new AnsiConsoleSettings
     {
         Out = new AnsiConsoleOutput(writer),
@@ -28,7 +30,14 @@ public static class Render
         {
             table.AddRow(row.Select(c => new Text(c)).ToArray());
         }
-        ConsoleFor(context.Out, context.OutputIsTerminal).Write(table);
+        var console = ConsoleFor(context.Out, context.OutputIsTerminal);
+        if (!context.OutputIsTerminal)
+        {
+            // Piped, there is no screen to fit: at Spectre's default of 80 columns, long ids and regions would
+            // wrap inside their cells and break every line a script might grep.
+            console.Profile.Width = PipedWidth;
+        }
+        console.Write(table);
     }
 
     public static void Json(CliContext context, JsonNode? node) =>

@@ -88,7 +88,88 @@ public class SplitPointsTests
     {
         var e = Assert.Throws<SleeperException>(() => SplitPoints.Parse("1\n5\n3\n", Schema(IntType.Instance), false, "splits.txt"));
 
-        Assert.StartsWith("splits.txt:", e.Message);
+        Assert.StartsWith("splits.txt line 3:", e.Message);
         Assert.Contains("point 3", e.Message);
+        Assert.Contains("increasing", e.Message);
+    }
+
+    [Theory]
+    [InlineData("IntType", "1\n5\n5\n9\n", "line 3")]
+    [InlineData("LongType", "-7\n-7\n", "line 2")]
+    [InlineData("StringType", "a\nb\nb\n", "line 3")]
+    [InlineData("ByteArrayType", "AQ==\nAQ==\n", "line 2")]
+    public void Duplicate_points_are_rejected_naming_the_line(string typeName, string text, string line)
+    {
+        var e = Assert.Throws<SleeperException>(() => SplitPoints.Parse(text, Schema(Keys.KeyValuesTests.TypeNamed(typeName)), false, "splits.txt"));
+
+        Assert.StartsWith($"splits.txt {line}:", e.Message);
+        Assert.Contains("duplicates", e.Message);
+    }
+
+    [Fact]
+    public void Base64_strings_out_of_order_once_decoded_are_rejected()
+    {
+        // "Yg==" is "b" and "YQ==" is "a": sorted as text but not as the strings they stand for.
+        var e = Assert.Throws<SleeperException>(() => SplitPoints.Parse("Yg==\nYQ==\n", Schema(StringType.Instance), true, "splits.txt"));
+
+        Assert.Contains("splits.txt line 2", e.Message);
+        Assert.Contains("increasing", e.Message);
+    }
+
+    [Theory]
+    [InlineData("StringType", "a\n\nc\n")]
+    [InlineData("ByteArrayType", "AQ==\n\nAw==\n")]
+    [InlineData("LongType", "1\n   \n3\n")]
+    public void A_blank_line_in_the_middle_is_rejected_naming_it(string typeName, string text)
+    {
+        var e = Assert.Throws<SleeperException>(() => SplitPoints.Parse(text, Schema(Keys.KeyValuesTests.TypeNamed(typeName)), false, "splits.txt"));
+
+        Assert.StartsWith("splits.txt line 2 is blank", e.Message);
+    }
+
+    [Fact]
+    public void Empty_lines_at_the_end_are_ignored()
+    {
+        Assert.Equal(["a", "b"], SplitPoints.Parse("a\nb\n\n\r\n", Schema(StringType.Instance), false, "splits.txt").Cast<string>());
+    }
+
+    [Theory]
+    [InlineData("IntType", "-2147483648\n5\n")]
+    [InlineData("LongType", "-9223372036854775808\n")]
+    public void The_smallest_value_of_the_type_is_rejected(string typeName, string text)
+    {
+        var e = Assert.Throws<SleeperException>(() => SplitPoints.Parse(text, Schema(Keys.KeyValuesTests.TypeNamed(typeName)), false, "splits.txt"));
+
+        Assert.StartsWith("splits.txt line 1:", e.Message);
+        Assert.Contains("smallest", e.Message);
+    }
+
+    [Fact]
+    public void Base64_that_is_not_utf8_is_not_a_string_point()
+    {
+        var e = Assert.Throws<SleeperException>(() => SplitPoints.Parse("YQ==\n/w==\n", Schema(StringType.Instance), true, "splits.txt"));
+
+        Assert.Contains("splits.txt line 2", e.Message);
+        Assert.Contains("not UTF-8", e.Message);
+    }
+
+    [Fact]
+    public void A_plain_string_with_a_line_break_cannot_be_written_but_base64_can()
+    {
+        object[] points = ["a", "b\nc"];
+
+        var e = Assert.Throws<SleeperException>(() => SplitPoints.Format(points, false));
+        Assert.Contains("sleeper.table.splits.base64.encoded", e.Message);
+        var text = SplitPoints.Format(points, true);
+        Assert.Equal(points, SplitPoints.Parse(text, Schema(StringType.Instance), true, "splits.txt"));
+    }
+
+    [Fact]
+    public void Int_and_long_points_round_trip_through_the_format()
+    {
+        object[] ints = [int.MinValue + 1, -1, 0, int.MaxValue];
+        Assert.Equal(ints, SplitPoints.Parse(SplitPoints.Format(ints, false), Schema(IntType.Instance), false, "splits.txt"));
+        object[] longs = [long.MinValue + 1, 0L, long.MaxValue];
+        Assert.Equal(longs, SplitPoints.Parse(SplitPoints.Format(longs, true), Schema(LongType.Instance), true, "splits.txt"));
     }
 }
