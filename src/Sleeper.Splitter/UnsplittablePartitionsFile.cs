@@ -16,6 +16,10 @@ public sealed class UnsplittablePartitionsFile(SleeperTable table)
 
     public async Task<IReadOnlyList<UnsplittablePartition>> LoadAsync(CancellationToken cancellationToken = default)
     {
+        if (!Directory.Exists(System.IO.Path.GetDirectoryName(Path)))
+        {
+            return [];
+        }
         var list = await JsonFiles.TryReadAsync(Path, "Splitting memory file", $"list of unsplittable partitions of table '{table.Name}'", o =>
             o.Required("partitions").AsArray().Select(p => p!.AsObject()).Select(p => new UnsplittablePartition(
                 p.Required("partitionId").GetValue<string>(),
