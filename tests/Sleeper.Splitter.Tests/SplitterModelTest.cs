@@ -23,7 +23,7 @@ public sealed class SplitterModelTest(ITestOutputHelper output)
         var data = new TheoryData<string, int>();
         foreach (var schema in new[] { "int", "string", "long-bytes", "tenant-int" })
         {
-            foreach (var seed in new[] { 1, 2 })
+            foreach (var seed in new[] { 1, 2, 3 })
             {
                 data.Add(schema, seed);
             }
@@ -71,11 +71,11 @@ public sealed class SplitterModelTest(ITestOutputHelper output)
         var log = new List<string>();
         int splits = 0, unsplittable = 0;
 
-        for (var step = 0; step < 24; step++)
+        for (var step = 0; step < 30; step++)
         {
             var choice = step < 2 ? 0 : random.Next(20);
             string done;
-            if (choice < 7)
+            if (choice < 6)
             {
                 var rows = Enumerable.Range(0, random.Next(20, 200)).Select(_ => t.Schema.RowKeyFields.Select(f => Value(f, random)).ToArray()).ToList();
                 await t.IngestAsync(rows);
