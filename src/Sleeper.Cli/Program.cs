@@ -24,6 +24,7 @@ namespace Sleeper.Cli
             root.Subcommands.Add(StatusCommand.Build(context));
             root.Subcommands.Add(CompactCommand.Build(context));
             root.Subcommands.Add(GcCommand.Build(context));
+            root.Subcommands.Add(SplitCommand.Build(context));
             root.Subcommands.Add(WorkerCommand.Build(context));
             root.Subcommands.Add(GenerateCommand.Build(context));
             root.Subcommands.Add(DemoCommand.Build(context));

@@ -14,7 +14,7 @@ public sealed class BenchCommandTest : IDisposable
 
         var result = await _cli.OkAsync("bench", "--rows", "2000", "--output", report);
 
-        foreach (var name in new[] { "write", "ingest", "ingest-budget", "scan", "lookup", "compaction", "compaction-concurrent", "bulk-import" })
+        foreach (var name in new[] { "write", "ingest", "ingest-budget", "scan", "lookup", "compaction", "compaction-concurrent", "bulk-import", "split" })
         {
             Assert.Contains(name, result.Output);
         }
@@ -23,6 +23,9 @@ public sealed class BenchCommandTest : IDisposable
         Assert.Contains("| lookup (queries/s) |", markdown);
         Assert.Contains("| compaction |", markdown);
         Assert.Contains("| ingest-budget |", markdown);
+        Assert.Contains("| split |", markdown);
+        // The split case reaches balance: no leaf over the threshold, every row kept (checked inside the case).
+        Assert.Contains(" 0 over the threshold", markdown);
         Assert.Contains("| compaction-concurrent |", markdown);
         Assert.Contains("| bulk-import |", markdown);
         Assert.Contains("Machine:", markdown);

@@ -22,7 +22,7 @@ namespace Sleeper.Cli.Bench;
 /// </summary>
 public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, int seed, Action<string> chatter)
 {
-    public static readonly string[] CaseNames = ["write", "ingest", "ingest-budget", "scan", "lookup", "compaction", "compaction-concurrent", "bulk-import"];
+    public static readonly string[] CaseNames = ["write", "ingest", "ingest-budget", "scan", "lookup", "compaction", "compaction-concurrent", "bulk-import", "split"];
 
     public const int Leaves = 64;
     private const int WarmUpLookups = 5;
@@ -30,6 +30,7 @@ public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, i
     private readonly CompactionCases _compaction = new(folder, inputs.Rows, seed, threads, chatter);
     private readonly IngestBudgetCase _ingestBudget = new(folder, inputs, threads, chatter);
     private readonly BulkImportCase _bulkImport = new(folder, inputs.Rows, seed, threads, chatter);
+    private readonly SplitCase _split = new(folder, inputs.Rows, seed, threads, chatter);
     private SleeperTable? _table;
     private int _instances;
 
@@ -46,6 +47,7 @@ public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, i
         "compaction" => await _compaction.SingleAsync(cancel),
         "compaction-concurrent" => await _compaction.ConcurrentAsync(cancel),
         "bulk-import" => await _bulkImport.RunAsync(cancel),
+        "split" => await _split.RunAsync(cancel),
         _ => throw new ArgumentException($"Unknown case '{name}'.", nameof(name)),
     };
 

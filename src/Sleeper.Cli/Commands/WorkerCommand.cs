@@ -35,6 +35,7 @@ public static class WorkerCommand
         command.Subcommands.Add(compaction);
         command.Subcommands.Add(IngestWorkerCommand.Build(context));
         command.Subcommands.Add(BulkImportWorkerCommand.Build(context));
+        command.Subcommands.Add(SplitCommand.BuildWorker(context));
         return command;
     }
 }
