@@ -40,22 +40,10 @@ public sealed class BulkImportWorker(
         await tracker.RecordAsync(new TaskEvent(TaskId, false, _time.GetUtcNow()), cancellationToken);
         int run = 0, failed = 0;
         long rows = 0;
-        var idleSince = _time.GetUtcNow();
         try
         {
-            while (true)
+            await QueuePoller.RunAsync(queue, VisibilityTimeout, PollInterval, idleTimeout, _time, OnDeadLetterAsync, async message =>
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var message = await queue.ReceiveAsync(VisibilityTimeout, OnDeadLetterAsync, cancellationToken);
-                if (message is null)
-                {
-                    if (_time.GetUtcNow() - idleSince >= idleTimeout)
-                    {
-                        break;
-                    }
-                    await Task.Delay(PollInterval, _time, cancellationToken);
-                    continue;
-                }
                 var (succeeded, job, result) = await RunOneAsync(message, cancellationToken);
                 if (!succeeded)
                 {
@@ -67,8 +55,7 @@ public sealed class BulkImportWorker(
                     rows += result.RowsWritten;
                     progress?.Report((job!, result));
                 }
-                idleSince = _time.GetUtcNow();
-            }
+            }, cancellationToken);
         }
         finally
         {
@@ -91,15 +78,14 @@ public sealed class BulkImportWorker(
             return (false, null, null);
         }
         var tableId = job.TableId ?? job.TableName!;
-        using var keepAlive = new CancellationTokenSource();
-        var extender = ExtendWhileRunningAsync(message, keepAlive.Token);
+        await using var extender = VisibilityExtender.Start(queue, message, VisibilityTimeout, _time);
         try
         {
             var table = openTable(job);
             tableId = table.Id;
             if (await AlreadyCommittedAsync(table, job, cancellationToken))
             {
-                await StopAsync(keepAlive, extender);
+                await extender.StopAsync();
                 await queue.DeleteAsync(message, cancellationToken);
                 await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Committed, _time.GetUtcNow(), TaskId,
                     Reason: "an earlier attempt had committed it; not imported again"), cancellationToken);
@@ -111,20 +97,16 @@ public sealed class BulkImportWorker(
             await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Finished, _time.GetUtcNow(), TaskId,
                 InputFiles: job.Files.Count, RowsRead: result.RowsWritten, RowsWritten: result.RowsWritten), cancellationToken);
             await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Committed, _time.GetUtcNow(), TaskId), cancellationToken);
-            await StopAsync(keepAlive, extender);
+            await extender.StopAsync();
             await queue.DeleteAsync(message, cancellationToken);
             return (true, job, result);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            await StopAsync(keepAlive, extender);
+            await extender.StopAsync();
             await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Failed, _time.GetUtcNow(), TaskId, Reason: e.Message), CancellationToken.None);
             await queue.ReleaseAsync(message, CancellationToken.None);
             return (false, job, null);
-        }
-        finally
-        {
-            await StopAsync(keepAlive, extender);
         }
     }
 
@@ -166,29 +148,5 @@ public sealed class BulkImportWorker(
         }
         await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Failed, _time.GetUtcNow(), TaskId,
             Reason: $"dead-lettered after {message.ReceiveCount} attempts"));
-    }
-
-    private async Task ExtendWhileRunningAsync(QueuedMessage message, CancellationToken stop)
-    {
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(VisibilityTimeout / 2, _time, stop);
-                await queue.ExtendVisibilityAsync(message, VisibilityTimeout, stop);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    private static async Task StopAsync(CancellationTokenSource keepAlive, Task extender)
-    {
-        if (!keepAlive.IsCancellationRequested)
-        {
-            await keepAlive.CancelAsync();
-        }
-        await extender;
     }
 }

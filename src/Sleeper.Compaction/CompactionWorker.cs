@@ -39,22 +39,10 @@ public sealed class CompactionWorker(
         await tracker.RecordAsync(new TaskEvent(TaskId, false, _time.GetUtcNow()), cancellationToken);
         int run = 0, failed = 0;
         long read = 0, written = 0;
-        var idleSince = _time.GetUtcNow();
         try
         {
-            while (true)
+            await QueuePoller.RunAsync(queue, VisibilityTimeout, PollInterval, idleTimeout, _time, OnDeadLetterAsync, async message =>
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var message = await queue.ReceiveAsync(VisibilityTimeout, OnDeadLetterAsync, cancellationToken);
-                if (message is null)
-                {
-                    if (_time.GetUtcNow() - idleSince >= idleTimeout)
-                    {
-                        break;
-                    }
-                    await Task.Delay(PollInterval, _time, cancellationToken);
-                    continue;
-                }
                 var (succeeded, result) = await RunOneAsync(message, cancellationToken);
                 if (!succeeded)
                 {
@@ -67,8 +55,7 @@ public sealed class CompactionWorker(
                     written += result.RowsWritten;
                     progress?.Report(result);
                 }
-                idleSince = _time.GetUtcNow();
-            }
+            }, cancellationToken);
         }
         finally
         {
@@ -91,8 +78,7 @@ public sealed class CompactionWorker(
             return (false, null);
         }
         await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Started, _time.GetUtcNow(), TaskId, job.PartitionId), cancellationToken);
-        using var keepAlive = new CancellationTokenSource();
-        var extender = ExtendWhileRunningAsync(message, keepAlive.Token);
+        await using var extender = VisibilityExtender.Start(queue, message, VisibilityTimeout, _time);
         try
         {
             var table = openTableById(job.TableId);
@@ -102,7 +88,7 @@ public sealed class CompactionWorker(
                 // No input is assigned to this job any more, so no attempt could ever commit it: an earlier attempt
                 // committed and then died before it could delete the message. Its output may since have been
                 // compacted again and garbage collected; retrying would only fail until the job is dead-lettered.
-                await StopAsync(keepAlive, extender);
+                await extender.StopAsync();
                 await queue.DeleteAsync(message, cancellationToken);
                 await tracker.RecordAsync(state.Files.ContainsKey(job.OutputFile)
                     ? new JobEvent(job.TableId, job.JobId, JobEventKind.Committed, _time.GetUtcNow(), TaskId, job.PartitionId)
@@ -114,20 +100,16 @@ public sealed class CompactionWorker(
             await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Finished, result.FinishTime, TaskId, job.PartitionId,
                 job.InputFiles.Count, result.RowsRead, result.RowsWritten), cancellationToken);
             await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Committed, _time.GetUtcNow(), TaskId, job.PartitionId), cancellationToken);
-            await StopAsync(keepAlive, extender);
+            await extender.StopAsync();
             await queue.DeleteAsync(message, cancellationToken);
             return (true, result);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            await StopAsync(keepAlive, extender);
+            await extender.StopAsync();
             await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Failed, _time.GetUtcNow(), TaskId, job.PartitionId, Reason: e.Message), CancellationToken.None);
             await queue.ReleaseAsync(message, CancellationToken.None);
             return (false, null);
-        }
-        finally
-        {
-            await StopAsync(keepAlive, extender);
         }
     }
 
@@ -152,29 +134,5 @@ public sealed class CompactionWorker(
         }
         await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Failed, _time.GetUtcNow(), TaskId, job.PartitionId,
             Reason: $"dead-lettered after {message.ReceiveCount} attempts; its {stillHeld.Count} input file(s) were released"));
-    }
-
-    private async Task ExtendWhileRunningAsync(QueuedMessage message, CancellationToken stop)
-    {
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(VisibilityTimeout / 2, _time, stop);
-                await queue.ExtendVisibilityAsync(message, VisibilityTimeout, stop);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    private static async Task StopAsync(CancellationTokenSource keepAlive, Task extender)
-    {
-        if (!keepAlive.IsCancellationRequested)
-        {
-            await keepAlive.CancelAsync();
-        }
-        await extender;
     }
 }

@@ -55,22 +55,10 @@ public sealed class IngestWorker(
         await tracker.RecordAsync(new TaskEvent(TaskId, false, _time.GetUtcNow()), cancellationToken);
         int run = 0, failed = 0;
         long written = 0;
-        var idleSince = _time.GetUtcNow();
         try
         {
-            while (true)
+            await QueuePoller.RunAsync(queue, VisibilityTimeout, PollInterval, idleTimeout, _time, OnDeadLetterAsync, async message =>
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var message = await queue.ReceiveAsync(VisibilityTimeout, OnDeadLetterAsync, cancellationToken);
-                if (message is null)
-                {
-                    if (_time.GetUtcNow() - idleSince >= idleTimeout)
-                    {
-                        break;
-                    }
-                    await Task.Delay(PollInterval, _time, cancellationToken);
-                    continue;
-                }
                 var (succeeded, result) = await RunOneAsync(message, cancellationToken);
                 if (!succeeded)
                 {
@@ -82,8 +70,7 @@ public sealed class IngestWorker(
                     written += result.RowsWritten;
                     progress?.Report(result);
                 }
-                idleSince = _time.GetUtcNow();
-            }
+            }, cancellationToken);
         }
         finally
         {
@@ -107,8 +94,7 @@ public sealed class IngestWorker(
             return (false, null);
         }
         var tableId = job.TableId ?? job.TableName!;
-        using var keepAlive = new CancellationTokenSource();
-        var extender = ExtendWhileRunningAsync(message, keepAlive.Token);
+        await using var extender = VisibilityExtender.Start(queue, message, VisibilityTimeout, _time);
         IReadOnlyList<string> outputs = [];
         var committed = false;
         SleeperTable? table = null;
@@ -118,7 +104,7 @@ public sealed class IngestWorker(
             tableId = table.Id;
             if (await RecogniseEarlierAttemptsAsync(table, job, cancellationToken))
             {
-                await StopAsync(keepAlive, extender);
+                await extender.StopAsync();
                 await queue.DeleteAsync(message, cancellationToken);
                 return (true, null);
             }
@@ -131,7 +117,7 @@ public sealed class IngestWorker(
             var finish = _time.GetUtcNow();
             await tracker.RecordAsync(new JobEvent(table.Id, job.Id, JobEventKind.Finished, finish, TaskId, InputFiles: job.Files.Count,
                 RowsRead: ingested.RowsWritten, RowsWritten: ingested.RowsWritten, OutputFiles: outputs), cancellationToken);
-            await StopAsync(keepAlive, extender);
+            await extender.StopAsync();
             if (!await queue.ExtendVisibilityAsync(message, VisibilityTimeout, cancellationToken))
             {
                 throw new LostClaimException(job.Id);
@@ -151,7 +137,7 @@ public sealed class IngestWorker(
         }
         catch (Exception e) when (!committed)
         {
-            await StopAsync(keepAlive, extender);
+            await extender.StopAsync();
             var cancelled = e is OperationCanceledException && cancellationToken.IsCancellationRequested;
             var reason = cancelled ? "the worker was stopped before it committed the job" : e.Message;
             // Failed is recorded before the files go, so a later attempt never mistakes them for committed ones.
@@ -177,10 +163,6 @@ public sealed class IngestWorker(
             // again and the next attempt finds the files in the table and finishes the bookkeeping.
             await queue.ReleaseAsync(message, CancellationToken.None);
             return (true, null);
-        }
-        finally
-        {
-            await StopAsync(keepAlive, extender);
         }
     }
 
@@ -268,30 +250,6 @@ public sealed class IngestWorker(
         var lastFailure = (await tracker.ReadJobEventsAsync(tableId)).LastOrDefault(e => e.JobId == job.Id && e.Kind == JobEventKind.Failed)?.Reason;
         await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Failed, _time.GetUtcNow(), TaskId,
             Reason: $"dead-lettered after {message.ReceiveCount} attempts" + (lastFailure is null ? "" : $"; last failure: {lastFailure}")));
-    }
-
-    private async Task ExtendWhileRunningAsync(QueuedMessage message, CancellationToken stop)
-    {
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(VisibilityTimeout / 2, _time, stop);
-                await queue.ExtendVisibilityAsync(message, VisibilityTimeout, stop);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    private static async Task StopAsync(CancellationTokenSource keepAlive, Task extender)
-    {
-        if (!keepAlive.IsCancellationRequested)
-        {
-            await keepAlive.CancelAsync();
-        }
-        await extender;
     }
 
     /// <summary>A commit failed and the table could not be read to tell whether it went through.</summary>
