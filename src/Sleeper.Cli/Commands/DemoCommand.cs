@@ -16,6 +16,7 @@ using Sleeper.Core.Tables;
 using Sleeper.Ingest;
 using Sleeper.Instance;
 using Sleeper.Query;
+using Sleeper.Splitter;
 using Spectre.Console;
 using Region = Sleeper.Core.Keys.Region;
 
@@ -64,6 +65,16 @@ public static class DemoCommand
             steps.Add(($"compaction ({compaction.JobsRun} jobs)", compaction.RowsRead, watch.Elapsed,
                 $"{compaction.RowsWritten:N0} rows written; one file per leaf"));
             await LookupStepAsync(steps, query, table, sampleKeys, "after compaction", cancel);
+
+            // A threshold of half a leaf's rows, so every leaf splits once, at the median of its file's sketch.
+            watch.Restart();
+            var threshold = Math.Max(1, rows / (Leaves * 2));
+            table.Properties.Set(TableProperty.PartitionSplittingThreshold.Name, threshold.ToString(CultureInfo.InvariantCulture));
+            await instance.SaveTablePropertiesAsync(table, cancel);
+            var round = await new PartitionSplitter(table, PartitionSplitter.OptionsFrom(instance.Properties, instance.Time)).RunRoundAsync(cancel);
+            var leavesAfter = (await table.StateStore.GetLeafPartitionsAsync(cancel)).Count;
+            steps.Add(($"partition splitting ({round.Splits.Count()} splits)", 0, watch.Elapsed,
+                $"threshold {threshold:N0} rows: {Leaves} → {leavesAfter} leaves, each split at its rows' median"));
 
             watch.Restart();
             long rangeRows = 0;
