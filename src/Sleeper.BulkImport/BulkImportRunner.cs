@@ -32,6 +32,21 @@ public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? opti
     public async Task<BulkImportResult> ImportAsync(IReadOnlyList<IIngestInput> inputs, IProgress<BulkImportProgress>? progress = null,
         string? jobId = null, CancellationToken cancellationToken = default)
     {
+        var latency = System.Runtime.GCSettings.LatencyMode;
+        System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.SustainedLowLatency;
+        try
+        {
+            return await ImportCoreAsync(inputs, progress, jobId, cancellationToken);
+        }
+        finally
+        {
+            System.Runtime.GCSettings.LatencyMode = latency;
+        }
+    }
+
+    private async Task<BulkImportResult> ImportCoreAsync(IReadOnlyList<IIngestInput> inputs, IProgress<BulkImportProgress>? progress,
+        string? jobId, CancellationToken cancellationToken)
+    {
         var watch = Stopwatch.StartNew();
         var schema = table.Schema;
         var parallelism = Math.Max(1, _options.Parallelism);
