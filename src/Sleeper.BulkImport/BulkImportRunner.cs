@@ -32,6 +32,9 @@ public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? opti
     public async Task<BulkImportResult> ImportAsync(IReadOnlyList<IIngestInput> inputs, IProgress<BulkImportProgress>? progress = null,
         string? jobId = null, CancellationToken cancellationToken = default)
     {
+        // Bulk import holds its whole input in memory (gigabytes): a blocking full collection of that heap stops
+        // every core for a long while, so only background ones run while it works. The mode is the process's;
+        // it is put back as it was when the import ends.
         var latency = System.Runtime.GCSettings.LatencyMode;
         System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.SustainedLowLatency;
         try
