@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
 using Apache.Arrow;
-using Sleeper.Core;
-using Sleeper.Core.Batches;
 using Sleeper.Core.Files;
 using Sleeper.Core.Partitions;
 using Sleeper.Core.Properties;
@@ -15,11 +12,11 @@ using Sleeper.Parquet;
 namespace Sleeper.Ingest;
 
 /// <summary>
-/// Direct ingest with bounded memory. Rows are read in batches and each batch is sorted on its columns; sorted
-/// batches are held in memory up to the table's byte budget (<c>sleeper.table.ingest.memory.bytes</c>) and
-/// spilled to a scratch folder as sorted runs beyond it. At the end one k-way merge of every run writes the
-/// table's files (one file referenced from each leaf it covers, or one file per leaf, by the writing strategy),
-/// and one AddFiles commits them all. Reading and sorting overlap on two threads, as do merging and encoding.
+/// Direct ingest with bounded memory, in two phases. <see cref="ReadAndSortPhase"/>: rows are read in batches,
+/// sorted on every core, held in memory up to the table's byte budget (<c>sleeper.table.ingest.memory.bytes</c>)
+/// and spilled to a scratch folder as sorted runs beyond it. <see cref="MergeAndWritePhase"/>: a k-way merge of
+/// the runs writes the table's files (one file referenced from each leaf it covers, or one file per leaf, by
+/// the writing strategy), one pipeline per core over its own range of leaves. One AddFiles commits them all.
 /// If anything fails, the files written are deleted and the table is unchanged; the scratch folder is always
 /// removed.
 /// </summary>
@@ -28,7 +25,6 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
     public const string OneReferencePerLeaf = "one_reference_per_leaf";
     public const string OneFilePerLeaf = "one_file_per_leaf";
 
-    private const int MergeBatchRows = 64 * 1024;
     private const int SpillSliceRows = 16 * 1024;
 
     /// <summary>
@@ -86,7 +82,7 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
         await using var sorter = new SpillingSorter(table.Schema, table.Properties.GetBytes(TableProperty.IngestMemoryBytes), scratch, SpillSliceRows);
         var rowsPerLeaf = new long[locator.Leaves.Count];
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var rows = await SortAsync(batches, sorter, locator, rowsPerLeaf, progress, cancellationToken);
+        var rows = await ReadAndSortPhase.RunAsync(table.Schema, batches, sorter, locator, rowsPerLeaf, progress, cancellationToken);
         var inputs = await sorter.TakeSortedInputsAsync();
         var stats = new IngestStatistics(sorter.SpilledRuns, sorter.SpilledBytes, sorter.PeakHeldBytes, watch.Elapsed);
         if (rows == 0)
@@ -110,8 +106,8 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
             }
             using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             // Each pipeline blocks on its channel, so each gets a thread of its own rather than the caller's.
-            await WhenAllOrFirstFailureAsync(groups.Select((group, i) => Task.Run(() =>
-                MergeAndWriteAsync(inputs.Select(group.Within).ToList(), locator, outputs[i], failed.Token), CancellationToken.None)).ToList(), failed);
+            await MergeAndWritePhase.WhenAllOrFirstFailureAsync(groups.Select((group, i) => Task.Run(() =>
+                MergeAndWritePhase.RunAsync(table.Schema, inputs.Select(group.Within).ToList(), locator, outputs[i], failed.Token), CancellationToken.None)).ToList(), failed);
             var references = new List<FileReference>();
             foreach (var output in outputs)
             {
@@ -133,31 +129,6 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
             {
                 output.Dispose();
             }
-        }
-    }
-
-    /// <summary>Waits for every pipeline; the first to fail cancels the others, and its error is the one thrown.</summary>
-    private static async Task WhenAllOrFirstFailureAsync(List<Task> pipelines, CancellationTokenSource failed)
-    {
-        var pending = new List<Task>(pipelines);
-        Exception? first = null;
-        while (pending.Count > 0)
-        {
-            var done = await Task.WhenAny(pending);
-            pending.Remove(done);
-            if (done.IsFaulted || done.IsCanceled)
-            {
-                var error = done.IsFaulted ? done.Exception!.InnerException! : new OperationCanceledException(failed.Token);
-                if (first is null || (first is OperationCanceledException && error is not OperationCanceledException))
-                {
-                    first = error;
-                }
-                await failed.CancelAsync();
-            }
-        }
-        if (first is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
         }
     }
 
@@ -186,193 +157,6 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
         catch
         {
             return true;
-        }
-    }
-
-    /// <summary>
-    /// Phase one: a reader thread pulls batches from the inputs while this one sorts them, counts each leaf's
-    /// rows and hands them to the sorter, which spills when its budget is full.
-    /// </summary>
-    private async Task<long> SortAsync(IEnumerable<RecordBatch> batches, SpillingSorter sorter, PartitionLocator locator, long[] rowsPerLeaf,
-        IProgress<long>? progress, CancellationToken cancellationToken)
-    {
-        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var read = new BlockingCollection<RecordBatch>(1);
-        var reader = Task.Factory.StartNew(() =>
-        {
-            Thread.CurrentThread.Name = "ingest-read";
-            try
-            {
-                foreach (var batch in batches)
-                {
-                    try
-                    {
-                        read.Add(batch, failed.Token);
-                    }
-                    catch
-                    {
-                        batch.Dispose();
-                        throw;
-                    }
-                }
-            }
-            finally
-            {
-                read.CompleteAdding();
-            }
-        }, failed.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        // Sorting is the heaviest step of this phase, so batches are sorted on several threads at once; they are
-        // handed to the sorter in the order they were read, so rows with equal keys keep their input order.
-        var sorting = new Queue<Task<RecordBatch>>();
-        var inFlight = Math.Max(1, Environment.ProcessorCount);
-        long rows = 0;
-        async Task HoldAsync(RecordBatch sorted)
-        {
-            foreach (var leaf in locator.LocateSorted(sorted))
-            {
-                rowsPerLeaf[leaf]++;
-            }
-            rows += sorted.Length;
-            await sorter.HoldAsync(sorted);
-            progress?.Report(rows);
-        }
-        try
-        {
-            foreach (var batch in read.GetConsumingEnumerable(failed.Token))
-            {
-                if (batch.Length == 0 || failed.IsCancellationRequested)
-                {
-                    batch.Dispose();
-                    failed.Token.ThrowIfCancellationRequested();
-                    continue;
-                }
-                try
-                {
-                    CheckNoNullKeys(batch);
-                }
-                catch
-                {
-                    batch.Dispose();
-                    throw;
-                }
-                // Not cancellable once queued, so the batch is always disposed by the task that owns it.
-                sorting.Enqueue(Task.Run(() =>
-                {
-                    using (batch)
-                    {
-                        return sorter.Sort(batch);
-                    }
-                }, CancellationToken.None));
-                if (sorting.Count >= inFlight)
-                {
-                    await HoldAsync(await sorting.Dequeue());
-                }
-            }
-            while (sorting.Count > 0)
-            {
-                await HoldAsync(await sorting.Dequeue());
-            }
-            await reader;
-            return rows;
-        }
-        catch
-        {
-            failed.Cancel();
-            while (sorting.Count > 0)
-            {
-                try
-                {
-                    (await sorting.Dequeue()).Dispose();
-                }
-                catch
-                {
-                    // The first failure is the one to report.
-                }
-            }
-            try
-            {
-                await reader;
-            }
-            catch
-            {
-                // The reader stops on the cancellation; the first failure is the one to report.
-            }
-            while (read.TryTake(out var left))
-            {
-                left.Dispose();
-            }
-            throw;
-        }
-    }
-
-    /// <summary>Phase two: one thread merges the sorted runs and finds each row's leaf; another encodes and writes.</summary>
-    private async Task MergeAndWriteAsync(IReadOnlyList<IEnumerable<RecordBatch>> inputs, PartitionLocator locator, IIngestOutput output,
-        CancellationToken cancellationToken)
-    {
-        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var merged = new BlockingCollection<(RecordBatch Batch, int[] LeafOfRow)>(2);
-        var merge = Task.Factory.StartNew(() =>
-        {
-            Thread.CurrentThread.Name = "ingest-merge";
-            try
-            {
-                foreach (var batch in new StreamingBatchMerger(table.Schema, MergeBatchRows).Merge(inputs))
-                {
-                    try
-                    {
-                        merged.Add((batch, locator.LocateSorted(batch)), failed.Token);
-                    }
-                    catch
-                    {
-                        batch.Dispose();
-                        throw;
-                    }
-                }
-            }
-            finally
-            {
-                merged.CompleteAdding();
-            }
-        }, failed.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        try
-        {
-            foreach (var (batch, leafOfRow) in merged.GetConsumingEnumerable(failed.Token))
-            {
-                using (batch)
-                {
-                    failed.Token.ThrowIfCancellationRequested();
-                    await output.WriteAsync(batch, leafOfRow, failed.Token);
-                }
-            }
-            await merge;
-        }
-        catch
-        {
-            failed.Cancel();
-            try
-            {
-                await merge;
-            }
-            catch
-            {
-                // Stopped by the cancellation; the first failure is the one to report.
-            }
-            while (merged.TryTake(out var left))
-            {
-                left.Batch.Dispose();
-            }
-            throw;
-        }
-    }
-
-    private void CheckNoNullKeys(RecordBatch batch)
-    {
-        for (var i = 0; i < table.Schema.KeyFieldCount; i++)
-        {
-            if (batch.Column(i).NullCount > 0)
-            {
-                throw new RowValidationException($"Key field '{table.Schema.AllFields[i].Name}' is null in {batch.Column(i).NullCount} row(s); key fields must have a value.");
-            }
         }
     }
 }
