@@ -21,26 +21,8 @@ public static class IngestJobsReport
         var jobs = JobStatus.Fold(await tracker.ReadJobEventsAsync(null, cancellationToken)).Where(j => tables.ContainsKey(j.TableId)).ToList();
         if (format == "json")
         {
-            Render.Json(context, new JsonArray(jobs.Select(j => (JsonNode)new JsonObject
-            {
-                ["jobId"] = j.JobId,
-                ["tableId"] = j.TableId,
-                ["tableName"] = tables[j.TableId],
-                ["state"] = j.State,
-                ["inputFiles"] = j.InputFiles,
-                ["files"] = j.Files is { } files ? new JsonArray(files.Select(f => (JsonNode)JsonValue.Create(f)).ToArray()) : null,
-                ["created"] = Time(j.Created),
-                ["started"] = Time(j.Started),
-                ["finished"] = Time(j.Finished),
-                ["committed"] = Time(j.Committed),
-                ["failed"] = Time(j.Failed),
-                ["failureReason"] = j.FailureReason,
-                ["attempts"] = j.Attempts,
-                ["taskId"] = j.TaskId,
-                ["rowsRead"] = j.RowsRead,
-                ["rowsWritten"] = j.RowsWritten,
-                ["rowsPerSecond"] = j.RowsPerSecond is { } r ? Math.Round(r) : null,
-            }).ToArray()));
+            Render.Json(context, new JsonArray(jobs.Select(j => (JsonNode)JobStatusJson.Of(j, ("tableName", tables[j.TableId]),
+                ("files", j.Files is { } files ? new JsonArray(files.Select(f => (JsonNode)JsonValue.Create(f)).ToArray()) : null))).ToArray()));
             return;
         }
         // Narrow enough to read on a terminal: short ids and times of day, with failure reasons written out in
@@ -56,8 +38,6 @@ public static class IngestJobsReport
             context.Out.WriteLine($"Job {j.JobId} ({j.State}), last failure reason: {j.FailureReason}");
         }
     }
-
-    private static string? Time(DateTimeOffset? time) => time?.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
 
     private static string Clock(DateTimeOffset? time) => time?.ToString("HH:mm:ss", CultureInfo.InvariantCulture) ?? "";
 

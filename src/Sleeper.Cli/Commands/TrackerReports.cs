@@ -36,25 +36,7 @@ public static class TrackerReports
         var jobs = JobStatus.Fold(await tracker.ReadJobEventsAsync(null, cancellationToken)).Where(j => tableIds.Contains(j.TableId)).ToList();
         if (format == "json")
         {
-            Render.Json(context, new JsonArray(jobs.Select(j => (JsonNode)new JsonObject
-            {
-                ["jobId"] = j.JobId,
-                ["tableId"] = j.TableId,
-                ["partitionId"] = j.PartitionId,
-                ["state"] = j.State,
-                ["inputFiles"] = j.InputFiles,
-                ["created"] = Time(j.Created),
-                ["started"] = Time(j.Started),
-                ["finished"] = Time(j.Finished),
-                ["committed"] = Time(j.Committed),
-                ["failed"] = Time(j.Failed),
-                ["failureReason"] = j.FailureReason,
-                ["attempts"] = j.Attempts,
-                ["taskId"] = j.TaskId,
-                ["rowsRead"] = j.RowsRead,
-                ["rowsWritten"] = j.RowsWritten,
-                ["rowsPerSecond"] = j.RowsPerSecond is { } r ? Math.Round(r) : null,
-            }).ToArray()));
+            Render.Json(context, new JsonArray(jobs.Select(j => (JsonNode)JobStatusJson.Of(j, ("partitionId", j.PartitionId))).ToArray()));
             return;
         }
         Render.Table(context, ["job", "partition", "state", "files", "created", "finished", "rows read", "rows written", "rows/s", "attempts"], jobs.Select(j => (IReadOnlyList<string>)
@@ -63,7 +45,7 @@ public static class TrackerReports
              j.RowsPerSecond is { } rate ? rate.ToString("N0", CultureInfo.InvariantCulture) : "", j.Attempts.ToString(CultureInfo.InvariantCulture)]));
     }
 
-    private static string? Time(DateTimeOffset? time) => time?.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
+    private static string? Time(DateTimeOffset? time) => JobStatusJson.Time(time);
 
     private static string N(long? value) => value?.ToString("N0", CultureInfo.InvariantCulture) ?? "";
 }
