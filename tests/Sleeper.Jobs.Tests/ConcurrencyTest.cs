@@ -6,7 +6,7 @@ namespace Sleeper.Jobs.Tests;
 
 public sealed class ConcurrencyTest : IDisposable
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TempFolder _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

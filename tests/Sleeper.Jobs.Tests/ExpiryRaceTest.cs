@@ -11,7 +11,7 @@ public sealed class ExpiryRaceTest : IDisposable
     private const int Rounds = 15;
     private static readonly TimeSpan Visibility = TimeSpan.FromMinutes(1);
 
-    private readonly TempDirectory _dir = new();
+    private readonly TempFolder _dir = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero));
 
     public void Dispose() => _dir.Dispose();

@@ -10,7 +10,7 @@ public sealed class RecoveryTest : IDisposable
 {
     private static readonly TimeSpan Visibility = TimeSpan.FromMinutes(1);
 
-    private readonly TempDirectory _dir = new();
+    private readonly TempFolder _dir = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero));
 
     public void Dispose() => _dir.Dispose();

@@ -10,7 +10,7 @@ namespace Sleeper.StateStore.Tests;
 
 public sealed class ConcurrencyTest : IDisposable
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TempFolder _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

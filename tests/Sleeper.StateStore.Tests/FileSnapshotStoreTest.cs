@@ -5,7 +5,7 @@ namespace Sleeper.StateStore.Tests;
 public sealed class FileSnapshotStoreTest : IDisposable
 {
     private static readonly DateTimeOffset T0 = new(2025, 3, 4, 5, 6, 7, 891, TimeSpan.Zero);
-    private readonly TempDirectory _dir = new();
+    private readonly TempFolder _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

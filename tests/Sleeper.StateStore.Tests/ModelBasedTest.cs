@@ -15,7 +15,7 @@ namespace Sleeper.StateStore.Tests;
 /// </summary>
 public sealed class ModelBasedTest : IDisposable
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TempFolder _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

@@ -10,7 +10,7 @@ namespace Sleeper.StateStore.Tests;
 public sealed class SnapshotTest : IDisposable
 {
     private static readonly TransactionLogStateStoreOptions NoAutoSnapshots = new() { SnapshotEveryTransactions = 0, LoadSnapshotWhenBehindBy = 1000 };
-    private readonly TempDirectory _dir = new();
+    private readonly TempFolder _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

@@ -9,7 +9,7 @@ namespace Sleeper.StateStore.Tests;
 
 public sealed class TransactionPersistenceTest : IDisposable
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TempFolder _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

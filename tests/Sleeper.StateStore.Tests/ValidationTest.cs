@@ -10,7 +10,7 @@ namespace Sleeper.StateStore.Tests;
 /// <summary>Invalid transactions are rejected against the stored state and leave the log as it was.</summary>
 public sealed class ValidationTest : IAsyncLifetime
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TempFolder _dir = new();
     private TransactionLogStateStore _store = null!;
 
     public async Task InitializeAsync()
