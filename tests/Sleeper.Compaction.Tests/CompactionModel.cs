@@ -28,57 +28,11 @@ internal sealed class CompactionModel(TableSchema schema)
 
     public void Add(IEnumerable<Row> rows) => _rows.AddRange(rows);
 
-    /// <summary>Ints and longs numerically, strings by code point (the order of their UTF-8 bytes).</summary>
-    public static int Compare(object a, object b) => (a, b) switch
-    {
-        (int x, int y) => x.CompareTo(y),
-        (long x, long y) => x.CompareTo(y),
-        (string x, string y) => CompareCodePoints(x, y),
-        _ => throw new ArgumentException($"Cannot compare {a} with {b}."),
-    };
-
-    private static int CompareCodePoints(string x, string y)
-    {
-        var a = x.EnumerateRunes();
-        var b = y.EnumerateRunes();
-        while (true)
-        {
-            var hasA = a.MoveNext();
-            var hasB = b.MoveNext();
-            if (!hasA || !hasB)
-            {
-                return hasA.CompareTo(hasB);
-            }
-            var c = a.Current.Value.CompareTo(b.Current.Value);
-            if (c != 0)
-            {
-                return c;
-            }
-        }
-    }
-
-    public static bool Contains(KeyRange range, object value)
-    {
-        var c = Compare(value, range.Min);
-        if (c < 0 || (c == 0 && !range.MinInclusive))
-        {
-            return false;
-        }
-        if (range.Max is null)
-        {
-            return true;
-        }
-        c = Compare(value, range.Max);
-        return c < 0 || (c == 0 && range.MaxInclusive);
-    }
-
-    public static bool Contains(Region region, Row row) => region.Ranges.Select((r, d) => Contains(r, row.Values[d]!)).All(x => x);
-
     public int CompareKeys(Row a, Row b)
     {
         for (var i = 0; i < Schema.KeyFieldCount; i++)
         {
-            var c = Compare(a.Values[i]!, b.Values[i]!);
+            var c = ModelOrder.Compare(a.Values[i]!, b.Values[i]!);
             if (c != 0)
             {
                 return c;
@@ -106,7 +60,7 @@ internal sealed class CompactionModel(TableSchema schema)
         return sorted.Select(r => r.Text).ToList();
     }
 
-    public List<string> Expected(IReadOnlyList<Region> regions) => InTotalOrder(_rows.Where(r => regions.Any(g => Contains(g, r))));
+    public List<string> Expected(IReadOnlyList<Region> regions) => InTotalOrder(_rows.Where(r => regions.Any(g => ModelOrder.Contains(g, r))));
 
     /// <summary>Runs a query and checks it returns exactly the model's rows in those regions, in key order.</summary>
     public async Task AssertQueryMatchesAsync(SleeperTable table, IReadOnlyList<Region> regions, string context)
@@ -177,7 +131,7 @@ internal sealed class ModelValues(Random random)
         var type = field.PrimitiveType;
         var (min, minInclusive) = Random.Next(4) == 0 ? (KeyValues.MinimumOf(type), true) : (Primitive(type), Random.Next(2) == 0);
         object? max = Random.Next(4) == 0 ? null : Primitive(type);
-        if (max is not null && CompactionModel.Compare(min, max) > 0)
+        if (max is not null && ModelOrder.Compare(min, max) > 0)
         {
             (min, max) = (max, min);
         }

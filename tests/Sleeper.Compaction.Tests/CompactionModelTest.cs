@@ -137,10 +137,10 @@ public sealed class CompactionModelTest(ITestOutputHelper output)
     {
         var type = schema.RowKeyTypes[0];
         var points = Enumerable.Range(0, values.Random.Next(0, 5)).Select(_ => values.Primitive(type))
-            .Where(p => CompactionModel.Compare(p, KeyValues.MinimumOf(type)) != 0)
+            .Where(p => ModelOrder.Compare(p, KeyValues.MinimumOf(type)) != 0)
             .ToList();
-        points.Sort(CompactionModel.Compare);
-        return points.Where((p, i) => i == 0 || CompactionModel.Compare(points[i - 1], p) != 0).ToList();
+        points.Sort(ModelOrder.Compare);
+        return points.Where((p, i) => i == 0 || ModelOrder.Compare(points[i - 1], p) != 0).ToList();
     }
 
     private static async Task<string> IngestAsync(SleeperTable table, CompactionModel model, ModelValues values)
@@ -221,7 +221,7 @@ public sealed class CompactionModelTest(ITestOutputHelper output)
         var dimension = values.Random.Next(table.Schema.RowKeyFields.Count);
         var at = values.Primitive(table.Schema.RowKeyTypes[dimension]);
         var range = leaf.Region[dimension];
-        if (CompactionModel.Compare(at, range.Min) <= 0 || (range.Max is not null && CompactionModel.Compare(at, range.Max) >= 0))
+        if (ModelOrder.Compare(at, range.Min) <= 0 || (range.Max is not null && ModelOrder.Compare(at, range.Max) >= 0))
         {
             return "no split";
         }

@@ -147,31 +147,12 @@ public static class ModelTable
         return (rows, columns ?? []);
     }
 
-    /// <summary>Whether a range holds a value, by the model's own ordering.</summary>
-    public static bool Contains(KeyRange range, object value)
-    {
-        var c = ModelValues.Compare(value, range.Min);
-        if (c < 0 || (c == 0 && !range.MinInclusive))
-        {
-            return false;
-        }
-        if (range.Max is null)
-        {
-            return true;
-        }
-        c = ModelValues.Compare(value, range.Max);
-        return c < 0 || (c == 0 && range.MaxInclusive);
-    }
-
-    public static bool Contains(Region region, Row row) =>
-        region.Ranges.Select((r, d) => Contains(r, row.Values[d]!)).All(x => x);
-
     /// <summary>Row keys, then sort keys, by the model's ordering.</summary>
     public static int CompareKeys(TableSchema schema, Row a, Row b)
     {
         for (var i = 0; i < schema.KeyFieldCount; i++)
         {
-            var c = ModelValues.Compare(a.Values[i]!, b.Values[i]!);
+            var c = ModelOrder.Compare(a.Values[i]!, b.Values[i]!);
             if (c != 0)
             {
                 return c;

@@ -64,37 +64,6 @@ public sealed class ModelValues(Random random)
 
     private byte[] RandomBytes() => Enumerable.Range(0, Random.Next(0, 4)).Select(_ => (byte)Random.Next(0, 4)).ToArray();
 
-    /// <summary>Ints and longs numerically, strings by their UTF-8 bytes, byte arrays unsigned-lexicographically.</summary>
-    public static int Compare(object a, object b) => (a, b) switch
-    {
-        (int x, int y) => x.CompareTo(y),
-        (long x, long y) => x.CompareTo(y),
-        (string x, string y) => CompareCodePoints(x, y),
-        (byte[] x, byte[] y) => x.AsSpan().SequenceCompareTo(y),
-        _ => throw new ArgumentException($"Cannot compare {a} with {b}."),
-    };
-
-    // Code point order is the order of UTF-8 bytes.
-    private static int CompareCodePoints(string x, string y)
-    {
-        var a = x.EnumerateRunes();
-        var b = y.EnumerateRunes();
-        while (true)
-        {
-            var hasA = a.MoveNext();
-            var hasB = b.MoveNext();
-            if (!hasA || !hasB)
-            {
-                return hasA.CompareTo(hasB);
-            }
-            var c = a.Current.Value.CompareTo(b.Current.Value);
-            if (c != 0)
-            {
-                return c;
-            }
-        }
-    }
-
     /// <summary>A text form of a value that equal values share, whatever the order of a map's entries.</summary>
     public static string Canonical(object? value) => value switch
     {

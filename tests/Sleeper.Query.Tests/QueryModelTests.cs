@@ -110,7 +110,7 @@ public sealed class QueryModelTests(ITestOutputHelper output)
             var regions = RandomRegions(schema, values, model, q);
             var (rows, columns) = await ModelTable.RunAsync(query, regions, fields);
             var indexes = fields.Select(schema.IndexOf).ToArray();
-            var expected = model.Where(r => regions.Any(g => ModelTable.Contains(g, r)))
+            var expected = model.Where(r => regions.Any(g => ModelOrder.Contains(g, r)))
                 .Select(r => string.Join("|", indexes.Select(i => ModelValues.Canonical(r.Values[i])))).Order(StringComparer.Ordinal).ToList();
             var actual = rows.Select(ModelValues.Canonical).Order(StringComparer.Ordinal).ToList();
             if (rows.Count > 0)
@@ -129,7 +129,7 @@ public sealed class QueryModelTests(ITestOutputHelper output)
         {
             Assert.True(ModelTable.CompareKeys(schema, actual[i - 1], actual[i]) <= 0, $"{context}: row {i} ({actual[i]}) comes after a larger key ({actual[i - 1]}).");
         }
-        var expectedText = model.Where(r => regions.Any(g => ModelTable.Contains(g, r.Row))).Select(r => r.Text).ToList();
+        var expectedText = model.Where(r => regions.Any(g => ModelOrder.Contains(g, r.Row))).Select(r => r.Text).ToList();
         Assert.True(expectedText.Count == actual.Count, $"{context}: expected {expectedText.Count} rows, got {actual.Count}.");
         var actualText = InTotalOrder(schema, actual).Select(r => r.Text).ToList();
         for (var i = 0; i < expectedText.Count; i++)
@@ -154,10 +154,10 @@ public sealed class QueryModelTests(ITestOutputHelper output)
     {
         var type = schema.RowKeyTypes[0];
         var points = Enumerable.Range(0, values.Random.Next(1, 7)).Select(_ => values.Primitive(type))
-            .Where(p => ModelValues.Compare(p, KeyValues.MinimumOf(type)) != 0)
+            .Where(p => ModelOrder.Compare(p, KeyValues.MinimumOf(type)) != 0)
             .ToList();
-        points.Sort(ModelValues.Compare);
-        return points.Where((p, i) => i == 0 || ModelValues.Compare(points[i - 1], p) != 0).ToList();
+        points.Sort(ModelOrder.Compare);
+        return points.Where((p, i) => i == 0 || ModelOrder.Compare(points[i - 1], p) != 0).ToList();
     }
 
     private static async Task IngestAsync(SleeperTable table, List<Row> rows, Random random, string folder, int n)
@@ -232,8 +232,8 @@ public sealed class QueryModelTests(ITestOutputHelper output)
                 var field = schema.RowKeyFields[0];
                 var a = values.Primitive(field.PrimitiveType);
                 var b = values.Primitive(field.PrimitiveType);
-                var (lo, hi) = ModelValues.Compare(a, b) <= 0 ? (a, b) : (b, a);
-                var range = random.Next(2) == 0 && ModelValues.Compare(lo, hi) < 0
+                var (lo, hi) = ModelOrder.Compare(a, b) <= 0 ? (a, b) : (b, a);
+                var range = random.Next(2) == 0 && ModelOrder.Compare(lo, hi) < 0
                     ? new KeyRange(field, hi, true, lo, true)
                     : new KeyRange(field, lo, random.Next(2) == 0, lo, false);
                 return [Region.ForFirstFieldRange(schema, range)];
@@ -247,7 +247,7 @@ public sealed class QueryModelTests(ITestOutputHelper output)
         var type = field.PrimitiveType;
         var (min, minInclusive) = random.Next(4) == 0 ? (KeyValues.MinimumOf(type), true) : (values.Primitive(type), random.Next(2) == 0);
         object? max = random.Next(4) == 0 ? null : values.Primitive(type);
-        if (max is not null && random.Next(3) > 0 && ModelValues.Compare(min, max) > 0)
+        if (max is not null && random.Next(3) > 0 && ModelOrder.Compare(min, max) > 0)
         {
             (min, max) = (max, min);
         }

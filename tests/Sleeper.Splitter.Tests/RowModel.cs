@@ -1,4 +1,3 @@
-using System.Text;
 using Sleeper.Core;
 using Sleeper.Core.Keys;
 using Sleeper.Core.Schema;
@@ -27,35 +26,9 @@ internal sealed class RowModel(TableSchema schema)
         return row;
     }
 
-    public static int Compare(object a, object b) => (a, b) switch
-    {
-        (int x, int y) => x.CompareTo(y),
-        (long x, long y) => x.CompareTo(y),
-        (string x, string y) => Encoding.UTF8.GetBytes(x).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(y)),
-        (byte[] x, byte[] y) => x.AsSpan().SequenceCompareTo(y),
-        _ => throw new ArgumentException($"Cannot compare {a} with {b}."),
-    };
-
-    public static bool Contains(KeyRange range, object value)
-    {
-        var c = Compare(value, range.Min);
-        if (c < 0 || (c == 0 && !range.MinInclusive))
-        {
-            return false;
-        }
-        if (range.Max is null)
-        {
-            return true;
-        }
-        c = Compare(value, range.Max);
-        return c < 0 || (c == 0 && range.MaxInclusive);
-    }
-
-    public bool Contains(Region region, Row row) => region.Ranges.Select((r, d) => Contains(r, row.Values[d]!)).All(x => x);
-
     /// <summary>The sequence numbers of the rows in any of the regions, in order.</summary>
     public List<long> Expected(IReadOnlyList<Region> regions) =>
-        _rows.Where(r => regions.Any(g => Contains(g, r))).Select(Sequence).Order().ToList();
+        _rows.Where(r => regions.Any(g => ModelOrder.Contains(g, r))).Select(Sequence).Order().ToList();
 
     public long Sequence(Row row) => (long)row.Values[^1]!;
 
@@ -63,7 +36,7 @@ internal sealed class RowModel(TableSchema schema)
     {
         for (var i = 0; i < Schema.KeyFieldCount; i++)
         {
-            var c = Compare(a.Values[i]!, b.Values[i]!);
+            var c = ModelOrder.Compare(a.Values[i]!, b.Values[i]!);
             if (c != 0)
             {
                 return c;

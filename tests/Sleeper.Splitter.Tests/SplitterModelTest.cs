@@ -203,10 +203,10 @@ public sealed class SplitterModelTest(ITestOutputHelper output)
         var type = field.PrimitiveType;
         var min = random.Next(4) == 0 ? KeyValues.MinimumOf(type) : Value(field, random);
         var max = random.Next(4) == 0 ? null : Value(field, random);
-        if (max is not null && RowModel.Compare(min, max) > 0)
+        if (max is not null && ModelOrder.Compare(min, max) > 0)
         {
             (min, max) = (max, min);
         }
-        return new KeyRange(field, min, random.Next(2) == 0 || RowModel.Compare(min, KeyValues.MinimumOf(type)) == 0, max, max is not null && random.Next(2) == 0);
+        return new KeyRange(field, min, random.Next(2) == 0 || ModelOrder.Compare(min, KeyValues.MinimumOf(type)) == 0, max, max is not null && random.Next(2) == 0);
     }
 }
