@@ -136,11 +136,7 @@ public sealed class CompactionModelTest(ITestOutputHelper output)
     private static List<object> SplitPoints(TableSchema schema, ModelValues values)
     {
         var type = schema.RowKeyTypes[0];
-        var points = Enumerable.Range(0, values.Random.Next(0, 5)).Select(_ => values.Primitive(type))
-            .Where(p => ModelOrder.Compare(p, KeyValues.MinimumOf(type)) != 0)
-            .ToList();
-        points.Sort(ModelOrder.Compare);
-        return points.Where((p, i) => i == 0 || ModelOrder.Compare(points[i - 1], p) != 0).ToList();
+        return ModelOrder.SplitPoints(Enumerable.Range(0, values.Random.Next(0, 5)).Select(_ => values.Primitive(type)).ToList(), type);
     }
 
     private static async Task<string> IngestAsync(SleeperTable table, CompactionModel model, ModelValues values)

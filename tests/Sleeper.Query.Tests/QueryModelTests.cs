@@ -153,11 +153,7 @@ public sealed class QueryModelTests(ITestOutputHelper output)
     private static List<object> SplitPoints(TableSchema schema, ModelValues values)
     {
         var type = schema.RowKeyTypes[0];
-        var points = Enumerable.Range(0, values.Random.Next(1, 7)).Select(_ => values.Primitive(type))
-            .Where(p => ModelOrder.Compare(p, KeyValues.MinimumOf(type)) != 0)
-            .ToList();
-        points.Sort(ModelOrder.Compare);
-        return points.Where((p, i) => i == 0 || ModelOrder.Compare(points[i - 1], p) != 0).ToList();
+        return ModelOrder.SplitPoints(Enumerable.Range(0, values.Random.Next(1, 7)).Select(_ => values.Primitive(type)).ToList(), type);
     }
 
     private static async Task IngestAsync(SleeperTable table, List<Row> rows, Random random, string folder, int n)

@@ -19,6 +19,14 @@ public static class ModelOrder
         _ => throw new ArgumentException($"Cannot compare {a} with {b}."),
     };
 
+    /// <summary>Candidate split points made valid: the type's minimum dropped, sorted by this order, duplicates removed.</summary>
+    public static List<object> SplitPoints(IEnumerable<object> candidates, Sleeper.Core.Schema.PrimitiveType type)
+    {
+        var points = candidates.Where(p => Compare(p, KeyValues.MinimumOf(type)) != 0).ToList();
+        points.Sort(Compare);
+        return points.Where((p, i) => i == 0 || Compare(points[i - 1], p) != 0).ToList();
+    }
+
     /// <summary>Whether a value lies in a range, by this order.</summary>
     public static bool Contains(KeyRange range, object value)
     {
