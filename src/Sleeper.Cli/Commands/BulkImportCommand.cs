@@ -54,6 +54,7 @@ public static class BulkImportCommand
                 : $"no pre-split ({outcome.LeafPartitions} leaf partitions; minimum {table.Properties.GetInt(TableProperty.BulkImportMinLeafPartitions)})";
             context.Out.WriteLine($"Bulk imported {outcome.RowsWritten:N0} rows into {table.Name}: {outcome.FilesWritten} file(s), {split}, " +
                 $"{outcome.SpilledRuns} spilled run(s), in {outcome.Elapsed.TotalSeconds:F2} s ({outcome.RowsPerSecond:N0} rows/s)");
+            context.Out.WriteLine($"Stages: {outcome.Timings}");
             return 0;
         });
         command.Subcommands.Add(BuildSubmit(context));

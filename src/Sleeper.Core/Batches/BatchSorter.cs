@@ -25,10 +25,10 @@ public static class BatchSorter
         }
 
         // Most of the work is a sort of 8-byte prefixes of the first key, which are primitive and cheap to
-        // compare; only rows whose prefixes tie go to the full comparison of all key columns.
+        // compare (a radix sort); only rows whose prefixes tie go to the full comparison of all key columns.
         var prefixes = new ulong[count];
         var prefixIsWholeValue = FillPrefixes(batch.Column(0), prefixes);
-        System.Array.Sort(prefixes, permutation);
+        RadixSort.Sort(prefixes, permutation);
 
         var fromColumn = prefixIsWholeValue ? 1 : 0;
         var keyCount = schema.KeyFieldCount;
