@@ -77,14 +77,22 @@ public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? opti
         using var spill = new SpillFolder(_options.ScratchRoot);
         try
         {
-            await ParallelReader.RunAsync(units, parallelism, schema, _options.BatchRows, firstKeyOnly: false, async (worker, batch, token) =>
+            // Each reading thread groups into the arrays of the batch it grouped before, when that was a managed copy
+            // held by the pre-split, so grouping touches no new memory.
+            var recyclers = Enumerable.Range(0, parallelism).Select(_ => new BufferRecycler(maxArrays: 8)).ToArray();
+            await ParallelReader.RunAsync(units, parallelism, schema, _options.BatchRows, _ => false, async (worker, unit, _, batch, token) =>
             {
                 var buffer = buffers[worker];
                 var rows = batch.Length;
                 using (batch)
                 {
-                    var (grouped, leafOfRow) = LeafGrouping.Group(batch, locator.Locate(batch), leaves.Count, arrowSchema);
+                    var (grouped, leafOfRow) = LeafGrouping.Group(batch, locator.Locate(batch), leaves.Count, arrowSchema, recyclers[worker]);
                     buffer.Add(grouped, leafOfRow);
+                    if (units[unit] is HeldBatches)
+                    {
+                        // Held batches are whole copies owning their arrays, handed over and forgotten by the unit.
+                        recyclers[worker].Recycle(batch);
+                    }
                 }
                 counters.Read(rows);
                 if (buffer.Bytes >= budgetPerThread)
@@ -113,6 +121,8 @@ public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? opti
             counters.LeavesToWrite = order.Count;
             counters.Report(BulkImportStage.Writing);
             var settings = ParquetWriteSettings.From(schema, table.Properties);
+            // A recycler per leaf being written: each leaf's copies reuse the arrays of a leaf written before.
+            var leafRecyclers = new System.Collections.Concurrent.ConcurrentBag<BufferRecycler>();
             await Parallel.ForEachAsync(order, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (leaf, token) =>
             {
                 var runs = CombinedRuns(buffers, offsets, leaf);
@@ -123,7 +133,12 @@ public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? opti
                     written.Add(path);
                 }
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                var rows = await WriteLeafAsync(path, settings, schema, arrowSchema, sources, runs, spilledRuns[leaf], token).ConfigureAwait(false);
+                if (!leafRecyclers.TryTake(out var recycler))
+                {
+                    recycler = new BufferRecycler(maxArrays: 8);
+                }
+                var rows = await WriteLeafAsync(path, settings, schema, arrowSchema, sources, runs, spilledRuns[leaf], recycler, token).ConfigureAwait(false);
+                leafRecyclers.Add(recycler);
                 if (rows != rowsOfLeaf[leaf])
                 {
                     throw new InvalidOperationException($"Bulk import into table '{table.Name}' wrote {rows} rows to partition '{partition.Id}' but buffered {rowsOfLeaf[leaf]}.");
@@ -212,22 +227,33 @@ public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? opti
     /// Returns the rows written; the file and its sketches are in place when it returns.
     /// </summary>
     private async Task<long> WriteLeafAsync(string path, ParquetWriteSettings settings, Core.Schema.TableSchema schema, Schema arrowSchema,
-        IReadOnlyList<RecordBatch> sources, SourceRun[] runs, List<(string Path, long Rows)> spilled, CancellationToken cancellationToken)
+        IReadOnlyList<RecordBatch> sources, SourceRun[] runs, List<(string Path, long Rows)> spilled, BufferRecycler recycler,
+        CancellationToken cancellationToken)
     {
-        var inMemory = runs.Length == 0 ? [] : LeafSorter.Sorted(schema, arrowSchema, sources, runs, _options.BatchRows);
+        using var leaf = runs.Length == 0 ? null : LeafSorter.SortedBatch(schema, arrowSchema, sources, runs, recycler);
+        var inMemory = leaf is null ? [] : LeafSorter.Slices(leaf, _options.BatchRows, dispose: false);
         var sorted = spilled.Count == 0
             ? inMemory
             : new StreamingBatchMerger(schema, MergeBatchRows).Merge([inMemory, .. spilled.Select(r => SpillFolder.ReadRun(r.Path))]);
-        await using var writer = new SortedParquetWriter(path, settings);
-        foreach (var batch in sorted)
+        long rows;
+        await using (var writer = new SortedParquetWriter(path, settings))
         {
-            using (batch)
+            foreach (var batch in sorted)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                writer.Write(batch);
+                using (batch)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    writer.Write(batch);
+                }
             }
+            rows = await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
-        return await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
+        // The file is closed: nothing refers to the sorted batch's arrays any more, and the next leaf reuses them.
+        if (leaf is not null)
+        {
+            recycler.Recycle(leaf);
+        }
+        return rows;
     }
 
     private static void DeleteQuietly(string path)

@@ -11,8 +11,10 @@ namespace Sleeper.BulkImport.Sorting;
 /// </summary>
 public static class LeafGrouping
 {
+    /// <param name="buffers">Where the grouped batch's buffers come from; new arrays when not given.</param>
     /// <returns>The grouped batch (a new one; the input is left alone) and the leaf of each of its rows, ascending.</returns>
-    public static (RecordBatch Grouped, int[] LeafOfRow) Group(RecordBatch batch, int[] leafOfRow, int leaves, Schema arrowSchema)
+    public static (RecordBatch Grouped, int[] LeafOfRow) Group(RecordBatch batch, int[] leafOfRow, int leaves, Schema arrowSchema,
+        BufferRecycler? buffers = null)
     {
         var starts = new int[leaves + 1];
         foreach (var leaf in leafOfRow)
@@ -32,6 +34,6 @@ public static class LeafGrouping
             runs[at] = new SourceRun(0, row, 1);
             grouped[at] = leafOfRow[row];
         }
-        return (BatchGather.Gather(arrowSchema, [batch], runs, batch.Length), grouped);
+        return (BatchGather.Gather(arrowSchema, [batch], runs, batch.Length, buffers), grouped);
     }
 }

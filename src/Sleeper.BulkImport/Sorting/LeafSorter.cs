@@ -15,7 +15,15 @@ public static class LeafSorter
     /// <summary>The leaf's rows in key order, as batches of at most <paramref name="chunkRows"/> rows.</summary>
     /// <param name="runs">Runs of rows of <paramref name="sources"/>, each source's column order the table's.</param>
     public static IEnumerable<RecordBatch> Sorted(TableSchema schema, Apache.Arrow.Schema arrowSchema, IReadOnlyList<RecordBatch> sources,
-        SourceRun[] runs, int chunkRows)
+        SourceRun[] runs, int chunkRows) =>
+        Slices(SortedBatch(schema, arrowSchema, sources, runs), chunkRows, dispose: true);
+
+    /// <summary>The leaf's rows in key order, in one batch the caller owns.</summary>
+    /// <param name="runs">Runs of rows of <paramref name="sources"/>, each source's column order the table's.</param>
+    /// <param name="buffers">Where the batches' buffers come from: the leaf's rows are copied once into one batch
+    /// and once more in key order, and the first copy's arrays are given back as soon as the second is made.</param>
+    public static RecordBatch SortedBatch(TableSchema schema, Apache.Arrow.Schema arrowSchema, IReadOnlyList<RecordBatch> sources,
+        SourceRun[] runs, BufferRecycler? buffers = null)
     {
         var rows = 0L;
         foreach (var run in runs)
@@ -28,21 +36,28 @@ public static class LeafSorter
         }
         // The leaf's runs are copied whole into one batch (sequential copies), sorted there, and gathered once
         // into key order: the same steps as ingest, and cheaper than gathering row by row from many sources.
-        RecordBatch sorted;
-        using (var leaf = BatchGather.Gather(arrowSchema, sources, runs, (int)rows))
-        {
-            sorted = BatchTake.Take(leaf, BatchSorter.SortPermutation(leaf, schema));
-        }
-        return Slices(sorted, chunkRows);
+        using var leaf = BatchGather.Gather(arrowSchema, sources, runs, (int)rows, buffers);
+        var sorted = BatchTake.Take(leaf, BatchSorter.SortPermutation(leaf, schema), buffers);
+        buffers?.Recycle(leaf);
+        return sorted;
     }
 
-    private static IEnumerable<RecordBatch> Slices(RecordBatch sorted, int chunkRows)
+    /// <summary>A sorted batch as slices of at most <paramref name="chunkRows"/> rows.</summary>
+    /// <param name="dispose">Dispose of the batch once every slice was taken.</param>
+    public static IEnumerable<RecordBatch> Slices(RecordBatch sorted, int chunkRows, bool dispose)
     {
-        using (sorted)
+        try
         {
             for (var start = 0; start < sorted.Length; start += chunkRows)
             {
                 yield return sorted.Slice(start, Math.Min(chunkRows, sorted.Length - start));
+            }
+        }
+        finally
+        {
+            if (dispose)
+            {
+                sorted.Dispose();
             }
         }
     }

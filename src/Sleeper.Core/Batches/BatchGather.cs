@@ -33,7 +33,9 @@ public static class BatchGather
     }
 
     /// <param name="totalRows">The sum of the runs' lengths, so buffers are sized once.</param>
-    public static RecordBatch Gather(Apache.Arrow.Schema schema, IReadOnlyList<RecordBatch> sources, ReadOnlySpan<SourceRun> runs, int totalRows)
+    /// <param name="buffers">Where the common columns' buffers come from; new arrays when not given.</param>
+    public static RecordBatch Gather(Apache.Arrow.Schema schema, IReadOnlyList<RecordBatch> sources, ReadOnlySpan<SourceRun> runs, int totalRows,
+        BufferRecycler? buffers = null)
     {
         long rows = 0;
         foreach (var run in runs)
@@ -59,9 +61,9 @@ public static class BatchGather
             }
             arrays[c] = (type, noNulls) switch
             {
-                (Int32Type, true) => GatherFixed<int>(type, c, sources, runs, totalRows),
-                (Int64Type, true) => GatherFixed<long>(type, c, sources, runs, totalRows),
-                (Apache.Arrow.Types.StringType or BinaryType, true) => GatherVariable(type, c, sources, runs, totalRows),
+                (Int32Type, true) => GatherFixed<int>(type, c, sources, runs, totalRows, buffers),
+                (Int64Type, true) => GatherFixed<long>(type, c, sources, runs, totalRows, buffers),
+                (Apache.Arrow.Types.StringType or BinaryType, true) => GatherVariable(type, c, sources, runs, totalRows, buffers),
                 _ => GatherWithBuilder(type, c, sources, runs, totalRows),
             };
         }
@@ -78,7 +80,8 @@ public static class BatchGather
         return builder.Build();
     }
 
-    private static unsafe IArrowArray GatherFixed<T>(IArrowType type, int column, IReadOnlyList<RecordBatch> sources, ReadOnlySpan<SourceRun> runs, int totalRows)
+    private static unsafe IArrowArray GatherFixed<T>(IArrowType type, int column, IReadOnlyList<RecordBatch> sources, ReadOnlySpan<SourceRun> runs, int totalRows,
+        BufferRecycler? buffers)
         where T : unmanaged
     {
         var handles = new MemoryHandle[sources.Count];
@@ -91,7 +94,8 @@ public static class BatchGather
                 handles[s] = data.Buffers[1].Memory.Pin();
                 values[s] = (nint)((T*)handles[s].Pointer + data.Offset);
             }
-            var output = GC.AllocateUninitializedArray<byte>(totalRows * sizeof(T));
+            var bytes = totalRows * sizeof(T);
+            var output = BufferRecycler.RentOrAllocate(buffers, bytes);
             fixed (byte* start = output)
             {
                 var target = (T*)start;
@@ -109,7 +113,7 @@ public static class BatchGather
                     target += run.Length;
                 }
             }
-            return ArrowArrayFactory.BuildArray(new ArrayData(type, totalRows, 0, 0, [ArrowBuffer.Empty, new ArrowBuffer(output)]));
+            return ArrowArrayFactory.BuildArray(new ArrayData(type, totalRows, 0, 0, [ArrowBuffer.Empty, new ArrowBuffer(output.AsMemory(0, bytes))]));
         }
         finally
         {
@@ -120,7 +124,8 @@ public static class BatchGather
         }
     }
 
-    private static unsafe IArrowArray GatherVariable(IArrowType type, int column, IReadOnlyList<RecordBatch> sources, ReadOnlySpan<SourceRun> runs, int totalRows)
+    private static unsafe IArrowArray GatherVariable(IArrowType type, int column, IReadOnlyList<RecordBatch> sources, ReadOnlySpan<SourceRun> runs, int totalRows,
+        BufferRecycler? buffers)
     {
         var handles = new MemoryHandle[sources.Count * 2];
         var offsets = new nint[sources.Count];
@@ -145,8 +150,9 @@ public static class BatchGather
             {
                 throw new InvalidOperationException($"Gathering {totalRows} rows would put {totalBytes} bytes in one column; gather fewer rows at a time.");
             }
-            var outputOffsets = GC.AllocateUninitializedArray<byte>((totalRows + 1) * sizeof(int));
-            var outputValues = GC.AllocateUninitializedArray<byte>((int)totalBytes);
+            var offsetBytesLength = (totalRows + 1) * sizeof(int);
+            var outputOffsets = BufferRecycler.RentOrAllocate(buffers, offsetBytesLength);
+            var outputValues = BufferRecycler.RentOrAllocate(buffers, (int)totalBytes);
             fixed (byte* offsetBytes = outputOffsets)
             fixed (byte* valueBytes = outputValues)
             {
@@ -170,7 +176,7 @@ public static class BatchGather
                 }
             }
             return ArrowArrayFactory.BuildArray(new ArrayData(type, totalRows, 0, 0,
-                [ArrowBuffer.Empty, new ArrowBuffer(outputOffsets), new ArrowBuffer(outputValues)]));
+                [ArrowBuffer.Empty, new ArrowBuffer(outputOffsets.AsMemory(0, offsetBytesLength)), new ArrowBuffer(outputValues.AsMemory(0, (int)totalBytes))]));
         }
         finally
         {
