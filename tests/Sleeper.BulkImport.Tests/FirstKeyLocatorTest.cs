@@ -36,6 +36,34 @@ public sealed class FirstKeyLocatorTest
     }
 
     [Fact]
+    public void Random_string_keys_and_split_points_from_a_small_alphabet_go_to_the_same_leaves_as_a_walk_of_the_tree()
+    {
+        // Short strings of few letters: many split points and keys share their first two bytes, or are shorter than two.
+        var schema = TestTable.Schema;
+        var random = new Random(31);
+        string RandomKey() => new(Enumerable.Range(0, random.Next(0, 5)).Select(_ => "ab\u0000\u00ff"[random.Next(4)]).ToArray());
+        for (var round = 0; round < 200; round++)
+        {
+            var points = Enumerable.Range(0, random.Next(1, 40)).Select(_ => RandomKey()).Where(k => k.Length > 0)
+                .Distinct().OrderBy(k => System.Text.Encoding.UTF8.GetBytes(k), Comparer<byte[]>.Create((x, y) => x.AsSpan().SequenceCompareTo(y)))
+                .Cast<object>().ToList();
+            var tree = new PartitionTree(PartitionsBuilder.FromSplitPoints(schema, points));
+            var keys = Enumerable.Range(0, 300).Select(_ => RandomKey()).Concat(points.Cast<string>()).ToList();
+            var builder = new RecordBatchBuilder(schema, keys.Count);
+            foreach (var key in keys)
+            {
+                builder.AppendUtf8(0, System.Text.Encoding.UTF8.GetBytes(key));
+                builder.AppendInt64(1, 0);
+                builder.AppendUtf8(2, []);
+                builder.EndRow();
+            }
+            using var batch = builder.Build();
+
+            Assert.Equal(new PartitionLocator(tree, schema).Locate(batch), new FirstKeyLocator(tree, schema).Locate(batch));
+        }
+    }
+
+    [Fact]
     public void Long_keys_go_to_the_leaf_whose_range_holds_them()
     {
         var schema = new TableSchema([new Field("id", LongType.Instance)], [], []);

@@ -21,6 +21,10 @@ public sealed class FirstKeyLocator
     private readonly byte[][] _boundaryBytes = [];
     private readonly long[] _boundaryNumbers = [];
 
+    // For each value of a key's first two bytes, the first boundary whose first two bytes are that or more:
+    // a key's search is then only among the boundaries that share its first two bytes, usually none.
+    private readonly int[] _boundariesBelowLead = [];
+
     public FirstKeyLocator(PartitionTree tree, TableSchema schema)
     {
         _general = new PartitionLocator(tree, schema);
@@ -46,6 +50,16 @@ public sealed class FirstKeyLocator
             default:
                 _boundaryBytes = boundaries.Select(b => b is string s ? Encoding.UTF8.GetBytes(s) : (byte[])b).ToArray();
                 _boundaryPrefixes = _boundaryBytes.Select(b => Prefix(b)).ToArray();
+                _boundariesBelowLead = new int[LeadValues + 1];
+                var below = 0;
+                for (var lead = 0; lead <= LeadValues; lead++)
+                {
+                    while (below < _boundaryPrefixes.Length && Lead(_boundaryPrefixes[below]) < lead)
+                    {
+                        below++;
+                    }
+                    _boundariesBelowLead[lead] = below;
+                }
                 break;
         }
     }
@@ -123,7 +137,9 @@ public sealed class FirstKeyLocator
 
     private int UpperBound(ReadOnlySpan<byte> key, ulong prefix)
     {
-        int lo = 0, hi = _boundaryPrefixes.Length;
+        // Boundaries with smaller first two bytes are below the key and those with larger ones above it.
+        var lead = Lead(prefix);
+        int lo = _boundariesBelowLead[lead], hi = _boundariesBelowLead[lead + 1];
         while (lo < hi)
         {
             var mid = (lo + hi) >>> 1;
@@ -140,6 +156,10 @@ public sealed class FirstKeyLocator
         }
         return lo;
     }
+
+    private const int LeadValues = 1 << 16;
+
+    private static int Lead(ulong prefix) => (int)(prefix >> 48);
 
     /// <summary>The first 8 bytes, big-endian, zero-padded: a smaller prefix means a smaller key.</summary>
     private static ulong Prefix(ReadOnlySpan<byte> key)
