@@ -79,7 +79,7 @@ public sealed class SortedParquetWriter : IDisposable, IAsyncDisposable
             // The sketches and the encoding read the same batch and share nothing else, so they overlap.
             try
             {
-                Parallel.Invoke(() => Sketches.UpdateFromBatch(batch), () => Encode(writer, batch));
+                Parallel.Invoke(() => Sketches.UpdateFromBatch(batch, sortedByKey: true), () => Encode(writer, batch));
             }
             catch (AggregateException e) when (e.InnerExceptions.Count == 1)
             {
@@ -88,7 +88,7 @@ public sealed class SortedParquetWriter : IDisposable, IAsyncDisposable
         }
         else
         {
-            Sketches.UpdateFromBatch(batch);
+            Sketches.UpdateFromBatch(batch, sortedByKey: true);
             Encode(writer, batch);
         }
         RowsWritten += batch.Length;

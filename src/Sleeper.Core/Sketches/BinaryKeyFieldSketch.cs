@@ -23,7 +23,7 @@ internal sealed class BinaryKeyFieldSketch<T> : KeyFieldSketch<T>
         _positions = new KllSketch<int>(_positionComparer, sketch.K, sketch.Random);
     }
 
-    public override void UpdateFromColumn(IArrowArray column)
+    public override void UpdateFromColumn(IArrowArray column, bool ascending = false)
     {
         // StringArray derives from BinaryArray, so check the exact kind the field needs.
         var expected = Type is StringType ? column is StringArray : column is BinaryArray and not StringArray;
@@ -33,6 +33,7 @@ internal sealed class BinaryKeyFieldSketch<T> : KeyFieldSketch<T>
         }
         var array = (BinaryArray)column;
         _positionComparer.Column = array;
+        _positionComparer.ColumnIsAscending = ascending;
         try
         {
             _positions.Reset();
@@ -53,6 +54,7 @@ internal sealed class BinaryKeyFieldSketch<T> : KeyFieldSketch<T>
         {
             _positions.Reset();
             _positionComparer.Column = null;
+            _positionComparer.ColumnIsAscending = false;
         }
     }
 }

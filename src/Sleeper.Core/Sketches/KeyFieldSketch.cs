@@ -35,7 +35,9 @@ public abstract class KeyFieldSketch
     public abstract void Update(object value);
 
     /// <summary>Adds every non-null value of an Arrow column of this field's type.</summary>
-    public abstract void UpdateFromColumn(IArrowArray column);
+    /// <param name="ascending">The column's values are in ascending order (as the first row key of a sorted batch),
+    /// so positions can be compared in place of values.</param>
+    public abstract void UpdateFromColumn(IArrowArray column, bool ascending = false);
 
     internal abstract void Merge(KeyFieldSketch other);
 

@@ -9,7 +9,7 @@ internal sealed class NumericKeyFieldSketch<T>(Field field, KllSketch<T> sketch,
     : KeyFieldSketch<T>(field, sketch, writeItem)
     where T : struct, IEquatable<T>
 {
-    public override void UpdateFromColumn(IArrowArray column)
+    public override void UpdateFromColumn(IArrowArray column, bool ascending = false)
     {
         if (column is not PrimitiveArray<T> array)
         {

@@ -41,8 +41,10 @@ public sealed class RowKeySketches
     public long RowCount => _sketches[0].N;
 
     /// <summary>Adds every row of a batch whose columns follow the table's schema (found by name).</summary>
-    public void UpdateFromBatch(RecordBatch batch)
+    /// <param name="sortedByKey">The batch is sorted by key, so its first row key ascends and is sketched faster.</param>
+    public void UpdateFromBatch(RecordBatch batch, bool sortedByKey = false)
     {
+        var first = true;
         foreach (var sketch in _sketches)
         {
             var index = batch.Schema.GetFieldIndex(sketch.Field.Name, StringComparer.Ordinal);
@@ -55,7 +57,8 @@ public sealed class RowKeySketches
             {
                 throw new SleeperException($"Row key field '{sketch.Field.Name}' has type {sketch.Type.Name} but the batch's column is {arrowType.Name}.");
             }
-            sketch.UpdateFromColumn(batch.Column(index));
+            sketch.UpdateFromColumn(batch.Column(index), ascending: sortedByKey && first);
+            first = false;
         }
     }
 

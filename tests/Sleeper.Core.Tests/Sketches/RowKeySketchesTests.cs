@@ -103,4 +103,24 @@ public class RowKeySketchesTests
         var e = Assert.Throws<SleeperException>(() => sketches.UpdateFromBatch(batch));
         Assert.Contains("'missing'", e.Message);
     }
+
+    [Fact]
+    public void A_batch_sorted_by_key_sketches_exactly_as_when_its_order_is_not_known()
+    {
+        // Sorted by the first row key with every key distinct, as SortedParquetWriter is given rows; a sketch
+        // told so compares positions, and with the same random choices must keep exactly the same items.
+        const int n = 50_000;
+        var keys = TestData.Strings(n, 7, skewed: false).Distinct().Order(Comparer<string>.Create(Utf8Ordinal.Compare)).ToArray();
+        var rows = keys.Length;
+        using var batch = Batch(keys, new int[rows], Enumerable.Range(0, rows).Select(i => new[] { (byte)i }).ToArray(), new long[rows]);
+        var told = new RowKeySketches(s_schema, random: new Random(3));
+        var notTold = new RowKeySketches(s_schema, random: new Random(3));
+
+        told.UpdateFromBatch(batch, sortedByKey: true);
+        notTold.UpdateFromBatch(batch);
+
+        Assert.True(rows > 20_000, $"only {rows} distinct keys");
+        Assert.Equal(notTold.Serialize(), told.Serialize());
+        Assert.Equal(notTold.Fields[0].GetQuantile(0.5), told.Fields[0].GetQuantile(0.5));
+    }
 }
