@@ -16,15 +16,7 @@ public sealed class FirstKeyLocatorTest
         var tree = new PartitionTree(PartitionsBuilder.FromSplitPoints(schema, ["abcdefgh", "abcdefgh\u0001", "abcdefghz", "m", "zz"]));
         var keys = new[] { "", "a", "abcdefg", "abcdefgh", "abcdefgh\u0000", "abcdefgh\u0001", "abcdefgh\u0002", "abcdefghy", "abcdefghz", "abcdefgi", "l", "m", "m0", "zz", "zzz", "é" }
             .Concat(TestTable.Rows(2000, seed: 21).Select(r => r.Key)).ToList();
-        var builder = new RecordBatchBuilder(schema, keys.Count);
-        foreach (var key in keys)
-        {
-            builder.AppendUtf8(0, System.Text.Encoding.UTF8.GetBytes(key));
-            builder.AppendInt64(1, 0);
-            builder.AppendUtf8(2, []);
-            builder.EndRow();
-        }
-        using var batch = builder.Build();
+        using var batch = KeyBatch(keys);
 
         var fast = new FirstKeyLocator(tree, schema);
 
@@ -49,15 +41,7 @@ public sealed class FirstKeyLocatorTest
                 .Cast<object>().ToList();
             var tree = new PartitionTree(PartitionsBuilder.FromSplitPoints(schema, points));
             var keys = Enumerable.Range(0, 300).Select(_ => RandomKey()).Concat(points.Cast<string>()).ToList();
-            var builder = new RecordBatchBuilder(schema, keys.Count);
-            foreach (var key in keys)
-            {
-                builder.AppendUtf8(0, System.Text.Encoding.UTF8.GetBytes(key));
-                builder.AppendInt64(1, 0);
-                builder.AppendUtf8(2, []);
-                builder.EndRow();
-            }
-            using var batch = builder.Build();
+            using var batch = KeyBatch(keys);
 
             Assert.Equal(new PartitionLocator(tree, schema).Locate(batch), new FirstKeyLocator(tree, schema).Locate(batch));
         }
@@ -80,5 +64,19 @@ public sealed class FirstKeyLocatorTest
         {
             Assert.True(fast.Leaves[leaves[row]].Region[0].Contains(values[row]));
         }
+    }
+
+    /// <summary>A batch of the test table with these keys, and an empty timestamp and value.</summary>
+    private static RecordBatch KeyBatch(IReadOnlyCollection<string> keys)
+    {
+        var builder = new RecordBatchBuilder(TestTable.Schema, keys.Count);
+        foreach (var key in keys)
+        {
+            builder.AppendUtf8(0, System.Text.Encoding.UTF8.GetBytes(key));
+            builder.AppendInt64(1, 0);
+            builder.AppendUtf8(2, []);
+            builder.EndRow();
+        }
+        return builder.Build();
     }
 }
