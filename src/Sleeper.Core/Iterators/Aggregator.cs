@@ -132,8 +132,8 @@ public sealed partial class Aggregator : ISortedBatchIterator
             {
                 AggregationOperation.Sum or AggregationOperation.Min or AggregationOperation.Max => source switch
                 {
-                    Int64Array longs => CombineLongs(longs, starts, groups, end, aggregation.Operation),
-                    Int32Array ints => CombineInts(ints, starts, groups, end, aggregation.Operation),
+                    Int64Array longs => CombineNumbers(longs, new Int64Array.Builder(), starts, groups, end, aggregation.Operation),
+                    Int32Array ints => CombineNumbers(ints, new Int32Array.Builder(), starts, groups, end, aggregation.Operation),
                     _ => throw new InvalidOperationException($"Field '{aggregation.FieldName}' is not a number."),
                 },
                 _ => CombineMaps(batch.Schema.GetFieldByIndex(column), (MapArray)source, starts, groups, end, aggregation),
@@ -142,9 +142,14 @@ public sealed partial class Aggregator : ISortedBatchIterator
         return new RecordBatch(batch.Schema, arrays, groups);
     }
 
-    private static Int64Array CombineLongs(Int64Array source, List<int> starts, int groups, int end, AggregationOperation operation)
+    private static TArray CombineNumbers<T, TArray, TBuilder>(PrimitiveArray<T> source, PrimitiveArrayBuilder<T, TArray, TBuilder> builder,
+        List<int> starts, int groups, int end,
+        AggregationOperation operation)
+        where T : struct, System.Numerics.IBinaryInteger<T>
+        where TArray : IArrowArray
+        where TBuilder : class, IArrowArrayBuilder<TArray>
     {
-        var builder = new Int64Array.Builder().Reserve(groups);
+        builder.Reserve(groups);
         var values = source.Values;
         for (var g = 0; g < groups; g++)
         {
@@ -157,42 +162,14 @@ public sealed partial class Aggregator : ISortedBatchIterator
                 {
                     continue;
                 }
-                result = any ? Fold(result, values[row], operation) : values[row];
+                var value = long.CreateTruncating(values[row]);
+                result = any ? Fold(result, value, operation) : value;
                 any = true;
             }
             if (any)
             {
-                builder.Append(result);
-            }
-            else
-            {
-                builder.AppendNull();
-            }
-        }
-        return builder.Build();
-    }
-
-    private static Int32Array CombineInts(Int32Array source, List<int> starts, int groups, int end, AggregationOperation operation)
-    {
-        var builder = new Int32Array.Builder().Reserve(groups);
-        var values = source.Values;
-        for (var g = 0; g < groups; g++)
-        {
-            var groupEnd = g + 1 < groups ? starts[g + 1] : end;
-            var result = 0;
-            var any = false;
-            for (var row = starts[g]; row < groupEnd; row++)
-            {
-                if (source.IsNull(row))
-                {
-                    continue;
-                }
-                result = any ? (int)Fold(result, values[row], operation) : values[row];
-                any = true;
-            }
-            if (any)
-            {
-                builder.Append(result);
+                // An int sum is cut back to int here: wrapping once at the end equals wrapping at every step.
+                builder.Append(T.CreateTruncating(result));
             }
             else
             {
