@@ -135,7 +135,8 @@ public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? opti
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 if (!leafRecyclers.TryTake(out var recycler))
                 {
-                    recycler = new BufferRecycler(maxArrays: 8);
+                    // Room for the arrays of a leaf's two copies (five columns' buffers each for the standard schema).
+                    recycler = new BufferRecycler(maxArrays: 16);
                 }
                 var rows = await WriteLeafAsync(path, settings, schema, arrowSchema, sources, runs, spilledRuns[leaf], recycler, token).ConfigureAwait(false);
                 leafRecyclers.Add(recycler);
