@@ -37,31 +37,17 @@ public sealed class BulkImportWorker(
     public async Task<BulkImportWorkerResult> RunAsync(TimeSpan idleTimeout, IProgress<(BulkImportJob Job, BulkImportResult Result)>? progress = null,
         CancellationToken cancellationToken = default)
     {
-        await tracker.RecordAsync(new TaskEvent(TaskId, false, _time.GetUtcNow()), cancellationToken);
-        int run = 0, failed = 0;
-        long rows = 0;
-        try
+        var totals = await WorkerTask.RunAsync(tracker, TaskId, _time, queue, VisibilityTimeout, PollInterval, idleTimeout, OnDeadLetterAsync, async message =>
         {
-            await QueuePoller.RunAsync(queue, VisibilityTimeout, PollInterval, idleTimeout, _time, OnDeadLetterAsync, async message =>
+            var (succeeded, job, result) = await RunOneAsync(message, cancellationToken);
+            return JobAttempt.Of(succeeded, result, r =>
             {
-                var (succeeded, job, result) = await RunOneAsync(message, cancellationToken);
-                if (!succeeded)
-                {
-                    failed++;
-                }
-                else if (result is not null)
-                {
-                    run++;
-                    rows += result.RowsWritten;
-                    progress?.Report((job!, result));
-                }
-            }, cancellationToken);
-        }
-        finally
-        {
-            await tracker.RecordAsync(new TaskEvent(TaskId, true, _time.GetUtcNow(), run, rows, rows), CancellationToken.None);
-        }
-        return new BulkImportWorkerResult(TaskId, run, failed, rows);
+                progress?.Report((job!, r));
+                // A bulk import reads every row it writes.
+                return JobAttempt.Finished(r.RowsWritten, r.RowsWritten);
+            });
+        }, cancellationToken);
+        return new BulkImportWorkerResult(TaskId, totals.JobsRun, totals.JobsFailed, totals.RowsWritten);
     }
 
     private async Task<(bool Succeeded, BulkImportJob? Job, BulkImportResult? Result)> RunOneAsync(QueuedMessage message, CancellationToken cancellationToken)

@@ -36,32 +36,16 @@ public sealed class CompactionWorker(
     /// <summary>Runs jobs until none has been visible for <paramref name="idleTimeout"/>; reports each finished job.</summary>
     public async Task<CompactionWorkerResult> RunAsync(TimeSpan idleTimeout, IProgress<CompactionResult>? progress = null, CancellationToken cancellationToken = default)
     {
-        await tracker.RecordAsync(new TaskEvent(TaskId, false, _time.GetUtcNow()), cancellationToken);
-        int run = 0, failed = 0;
-        long read = 0, written = 0;
-        try
+        var totals = await WorkerTask.RunAsync(tracker, TaskId, _time, queue, VisibilityTimeout, PollInterval, idleTimeout, OnDeadLetterAsync, async message =>
         {
-            await QueuePoller.RunAsync(queue, VisibilityTimeout, PollInterval, idleTimeout, _time, OnDeadLetterAsync, async message =>
+            var (succeeded, result) = await RunOneAsync(message, cancellationToken);
+            return JobAttempt.Of(succeeded, result, r =>
             {
-                var (succeeded, result) = await RunOneAsync(message, cancellationToken);
-                if (!succeeded)
-                {
-                    failed++;
-                }
-                else if (result is not null)
-                {
-                    run++;
-                    read += result.RowsRead;
-                    written += result.RowsWritten;
-                    progress?.Report(result);
-                }
-            }, cancellationToken);
-        }
-        finally
-        {
-            await tracker.RecordAsync(new TaskEvent(TaskId, true, _time.GetUtcNow(), run, read, written), CancellationToken.None);
-        }
-        return new CompactionWorkerResult(TaskId, run, failed, read, written);
+                progress?.Report(r);
+                return JobAttempt.Finished(r.RowsRead, r.RowsWritten);
+            });
+        }, cancellationToken);
+        return new CompactionWorkerResult(TaskId, totals.JobsRun, totals.JobsFailed, totals.RowsRead, totals.RowsWritten);
     }
 
     private async Task<(bool Succeeded, CompactionResult? Result)> RunOneAsync(QueuedMessage message, CancellationToken cancellationToken)

@@ -52,31 +52,17 @@ public sealed class IngestWorker(
     /// <summary>Runs jobs until none has been visible for <paramref name="idleTimeout"/>; reports each committed job.</summary>
     public async Task<IngestWorkerResult> RunAsync(TimeSpan idleTimeout, IProgress<IngestJobResult>? progress = null, CancellationToken cancellationToken = default)
     {
-        await tracker.RecordAsync(new TaskEvent(TaskId, false, _time.GetUtcNow()), cancellationToken);
-        int run = 0, failed = 0;
-        long written = 0;
-        try
+        var totals = await WorkerTask.RunAsync(tracker, TaskId, _time, queue, VisibilityTimeout, PollInterval, idleTimeout, OnDeadLetterAsync, async message =>
         {
-            await QueuePoller.RunAsync(queue, VisibilityTimeout, PollInterval, idleTimeout, _time, OnDeadLetterAsync, async message =>
+            var (succeeded, result) = await RunOneAsync(message, cancellationToken);
+            return JobAttempt.Of(succeeded, result, r =>
             {
-                var (succeeded, result) = await RunOneAsync(message, cancellationToken);
-                if (!succeeded)
-                {
-                    failed++;
-                }
-                else if (result is not null)
-                {
-                    run++;
-                    written += result.RowsWritten;
-                    progress?.Report(result);
-                }
-            }, cancellationToken);
-        }
-        finally
-        {
-            await tracker.RecordAsync(new TaskEvent(TaskId, true, _time.GetUtcNow(), run, written, written), CancellationToken.None);
-        }
-        return new IngestWorkerResult(TaskId, run, failed, written);
+                progress?.Report(r);
+                // Ingest reads every row it writes.
+                return JobAttempt.Finished(r.RowsWritten, r.RowsWritten);
+            });
+        }, cancellationToken);
+        return new IngestWorkerResult(TaskId, totals.JobsRun, totals.JobsFailed, totals.RowsWritten);
     }
 
     /// <summary>One attempt at one job: (false, null) if it failed, (true, null) if an earlier attempt had already committed it.</summary>

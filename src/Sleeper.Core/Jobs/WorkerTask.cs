@@ -1,0 +1,60 @@
+using Sleeper.Core.Tracking;
+
+namespace Sleeper.Core.Jobs;
+
+/// <summary>What one attempt at one queued job came to, as a worker task counts it.</summary>
+public readonly record struct JobAttempt(bool Succeeded, bool Ran, long RowsRead, long RowsWritten)
+{
+    /// <summary>The attempt failed; the message went back to the queue (or to the dead letters).</summary>
+    public static JobAttempt Failed => new(false, false, 0, 0);
+
+    /// <summary>An earlier attempt had already finished the job; only its message was deleted.</summary>
+    public static JobAttempt AlreadyDone => new(true, false, 0, 0);
+
+    public static JobAttempt Finished(long rowsRead, long rowsWritten) => new(true, true, rowsRead, rowsWritten);
+
+    /// <summary>An attempt that failed, found its job already done (no result), or ran it (its result).</summary>
+    public static JobAttempt Of<TResult>(bool succeeded, TResult? result, Func<TResult, JobAttempt> finished)
+        where TResult : class =>
+        !succeeded ? Failed : result is null ? AlreadyDone : finished(result);
+}
+
+/// <summary>The totals of one worker task: the jobs it ran and failed, and the rows they read and wrote.</summary>
+public readonly record struct WorkerTaskTotals(int JobsRun, int JobsFailed, long RowsRead, long RowsWritten);
+
+/// <summary>
+/// The life of a worker task, the same for every kind of job: it records its start on the tracker, runs
+/// messages from the queue until it has been idle for the timeout (<see cref="QueuePoller"/>), and records its
+/// end with its totals, also when it stops on a failure or a cancellation.
+/// </summary>
+public static class WorkerTask
+{
+    public static async Task<WorkerTaskTotals> RunAsync(IJobTracker tracker, string taskId, TimeProvider time, IJobQueue queue,
+        TimeSpan visibilityTimeout, TimeSpan pollInterval, TimeSpan idleTimeout, Func<QueuedMessage, Task>? onDeadLetter,
+        Func<QueuedMessage, Task<JobAttempt>> attempt, CancellationToken cancellationToken)
+    {
+        await tracker.RecordAsync(new TaskEvent(taskId, false, time.GetUtcNow()), cancellationToken);
+        var totals = new WorkerTaskTotals(0, 0, 0, 0);
+        try
+        {
+            await QueuePoller.RunAsync(queue, visibilityTimeout, pollInterval, idleTimeout, time, onDeadLetter, async message =>
+            {
+                var outcome = await attempt(message);
+                if (!outcome.Succeeded)
+                {
+                    totals = totals with { JobsFailed = totals.JobsFailed + 1 };
+                }
+                else if (outcome.Ran)
+                {
+                    totals = new WorkerTaskTotals(totals.JobsRun + 1, totals.JobsFailed, totals.RowsRead + outcome.RowsRead,
+                        totals.RowsWritten + outcome.RowsWritten);
+                }
+            }, cancellationToken);
+        }
+        finally
+        {
+            await tracker.RecordAsync(new TaskEvent(taskId, true, time.GetUtcNow(), totals.JobsRun, totals.RowsRead, totals.RowsWritten), CancellationToken.None);
+        }
+        return totals;
+    }
+}
