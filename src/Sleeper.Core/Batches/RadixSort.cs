@@ -9,7 +9,7 @@ namespace Sleeper.Core.Batches;
 /// </summary>
 public static class RadixSort
 {
-    /// <summary>Below this many keys a comparison sort is as fast and needs no scratch space.</summary>
+    /// <summary>Below this many keys a (stable) comparison sort is as fast.</summary>
     public const int MinimumLength = 2048;
 
     private const int Digits = sizeof(ulong);
