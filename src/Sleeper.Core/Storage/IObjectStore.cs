@@ -41,6 +41,13 @@ public interface IObjectStore
     Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Deletes what writes that were never committed or discarded left behind (a process killed mid-write),
+    /// if they were started before <paramref name="startedBefore"/>; returns how many it deleted. A write in
+    /// progress is younger than any sensible cut-off, so callers pass a time well in the past.
+    /// </summary>
+    Task<int> DeleteAbandonedWritesAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// The local file that holds an object, for native readers that are faster on a path (ParquetSharp); null
     /// when the store is not on local disk. Does not check that the object exists.
     /// </summary>
