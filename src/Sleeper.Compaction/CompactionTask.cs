@@ -32,7 +32,12 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
-    public async Task<CompactionResult> RunAsync(SleeperTable table, CompactionJob job, CancellationToken cancellationToken = default)
+    /// <param name="beforeCommit">
+    /// Runs just before the commit, and may stop it by throwing: a queued job's worker renews its claim on the job
+    /// here (<see cref="Core.Jobs.VisibilityExtender.HoldForCommitAsync"/>), so an attempt that lost it never commits.
+    /// </param>
+    public async Task<CompactionResult> RunAsync(SleeperTable table, CompactionJob job, CancellationToken cancellationToken = default,
+        Func<CancellationToken, Task>? beforeCommit = null)
     {
         var start = _time.GetUtcNow();
         if (job.TableId != table.Id)
@@ -90,6 +95,10 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
 
             var rowsWritten = await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
             var outputReference = new FileReference(job.OutputFile, job.PartitionId, rowsWritten);
+            if (beforeCommit is not null)
+            {
+                await beforeCommit(cancellationToken).ConfigureAwait(false);
+            }
             try
             {
                 await table.StateStore.CommitAsync(new ReplaceFileReferencesTransaction(

@@ -63,10 +63,12 @@ public sealed class CompactionWorker(
         }
         await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Started, _time.GetUtcNow(), TaskId, job.PartitionId), cancellationToken);
         await using var extender = VisibilityExtender.Start(queue, message, VisibilityTimeout, _time);
+        // The work stops early if another worker takes the job over meanwhile.
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, extender.ClaimLostToken);
         try
         {
             var table = openTableById(job.TableId);
-            var state = await table.StateStore.GetStateAsync(cancellationToken);
+            var state = await table.StateStore.GetStateAsync(work.Token);
             if (job.InputFiles.All(f => !state.TryGetReference(f, job.PartitionId, out var r) || r.JobId != job.JobId))
             {
                 // No input is assigned to this job any more, so no attempt could ever commit it: an earlier attempt
@@ -80,7 +82,8 @@ public sealed class CompactionWorker(
                         Reason: "its input files are no longer assigned to it, so it cannot run (an earlier attempt probably committed, and its output has since been replaced); not retried"), cancellationToken);
                 return (true, null);
             }
-            var result = await task.RunAsync(table, job, cancellationToken);
+            // The claim is renewed just before the commit: an attempt that lost it does not commit.
+            var result = await task.RunAsync(table, job, work.Token, extender.HoldForCommitAsync);
             await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Finished, result.FinishTime, TaskId, job.PartitionId,
                 job.InputFiles.Count, result.RowsRead, result.RowsWritten), cancellationToken);
             await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Committed, _time.GetUtcNow(), TaskId, job.PartitionId), cancellationToken);
@@ -91,8 +94,14 @@ public sealed class CompactionWorker(
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             await extender.StopAsync();
-            await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Failed, _time.GetUtcNow(), TaskId, job.PartitionId, Reason: e.Message), CancellationToken.None);
-            await queue.ReleaseAsync(message, CancellationToken.None);
+            var lost = extender.ClaimLost;
+            var reason = lost && e is not ClaimLostException ? new ClaimLostException(queue.Name, message.MessageId).Message : e.Message;
+            await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Failed, _time.GetUtcNow(), TaskId, job.PartitionId, Reason: reason), CancellationToken.None);
+            if (!lost)
+            {
+                // A lost job is another worker's now: only one still held is handed back.
+                await queue.ReleaseAsync(message, CancellationToken.None);
+            }
             return (false, null);
         }
     }

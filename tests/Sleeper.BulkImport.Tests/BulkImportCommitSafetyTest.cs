@@ -108,11 +108,11 @@ public sealed class BulkImportCommitSafetyTest : IDisposable
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var queue = FileJobQueue.InInstance(_t.Instance.Root, QueueNames.BulkImport, timeProvider: time);
         await queue.SendAsync(IngestJobSerDe.ToJson(new BulkImportJob("job-1", "t", null, [file])));
-        var stalled = new StallingQueue(queue);
+        var stalled = new StallingJobQueue(queue);
         BulkImportWorkerResult? second = null;
         // Once the first worker has started the job, it stalls past its visibility timeout: its claim runs out and a
         // second worker takes the job and runs it to the end. Then the first wakes up and carries on.
-        var tracker = new HookedTracker(_t.Instance.BulkImportTracker)
+        var tracker = new HookedJobTracker(_t.Instance.BulkImportTracker)
         {
             AfterJobEvent = async e =>
             {
@@ -143,10 +143,10 @@ public sealed class BulkImportCommitSafetyTest : IDisposable
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var queue = FileJobQueue.InInstance(_t.Instance.Root, QueueNames.BulkImport, timeProvider: time);
         await queue.SendAsync(IngestJobSerDe.ToJson(new BulkImportJob("job-2", "t", null, [file])));
-        var stalled = new StallingQueue(queue);
+        var stalled = new StallingJobQueue(queue);
         QueuedMessage? takenOver = null;
         // The first worker stalls past its visibility timeout and another worker takes the job (but has not yet run it).
-        var tracker = new HookedTracker(_t.Instance.BulkImportTracker)
+        var tracker = new HookedJobTracker(_t.Instance.BulkImportTracker)
         {
             AfterJobEvent = async e =>
             {
@@ -180,57 +180,4 @@ public sealed class BulkImportCommitSafetyTest : IDisposable
             VisibilityTimeout = Visibility,
             PollInterval = TimeSpan.Zero,
         };
-
-    /// <summary>A real tracker that runs a hook after each job event is recorded: where a test stalls a worker.</summary>
-    private sealed class HookedTracker(IJobTracker inner) : IJobTracker
-    {
-        public Func<JobEvent, Task>? AfterJobEvent { get; set; }
-
-        public async Task RecordAsync(JobEvent jobEvent, CancellationToken cancellationToken = default)
-        {
-            await inner.RecordAsync(jobEvent, cancellationToken);
-            if (AfterJobEvent is { } hook)
-            {
-                await hook(jobEvent);
-            }
-        }
-
-        public Task RecordAsync(TaskEvent taskEvent, CancellationToken cancellationToken = default) => inner.RecordAsync(taskEvent, cancellationToken);
-
-        public Task<IReadOnlyList<JobEvent>> ReadJobEventsAsync(string? tableId, CancellationToken cancellationToken = default) => inner.ReadJobEventsAsync(tableId, cancellationToken);
-
-        public Task<IReadOnlyList<TaskEvent>> ReadTaskEventsAsync(CancellationToken cancellationToken = default) => inner.ReadTaskEventsAsync(cancellationToken);
-    }
-
-    /// <summary>
-    /// A queue whose claim renewals hang until <see cref="WakeUp"/>, as a stalled process's would: so the claim a
-    /// stalled worker holds runs out, for sure, before it renews it.
-    /// </summary>
-    private sealed class StallingQueue(IJobQueue inner) : IJobQueue
-    {
-        private readonly TaskCompletionSource _awake = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public void WakeUp() => _awake.TrySetResult();
-
-        public string Name => inner.Name;
-
-        public Task<string> SendAsync(string body, CancellationToken cancellationToken = default) => inner.SendAsync(body, cancellationToken);
-
-        public Task<QueuedMessage?> ReceiveAsync(TimeSpan visibilityTimeout, Func<QueuedMessage, Task>? onDeadLetter = null, CancellationToken cancellationToken = default) =>
-            inner.ReceiveAsync(visibilityTimeout, onDeadLetter, cancellationToken);
-
-        public Task<bool> DeleteAsync(QueuedMessage message, CancellationToken cancellationToken = default) => inner.DeleteAsync(message, cancellationToken);
-
-        public Task ReleaseAsync(QueuedMessage message, CancellationToken cancellationToken = default) => inner.ReleaseAsync(message, cancellationToken);
-
-        public async Task<bool> ExtendVisibilityAsync(QueuedMessage message, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default)
-        {
-            await _awake.Task.WaitAsync(cancellationToken);
-            return await inner.ExtendVisibilityAsync(message, visibilityTimeout, cancellationToken);
-        }
-
-        public Task<IReadOnlyList<QueuedMessage>> GetDeadLettersAsync(CancellationToken cancellationToken = default) => inner.GetDeadLettersAsync(cancellationToken);
-
-        public Task<QueueDepth> GetDepthAsync(CancellationToken cancellationToken = default) => inner.GetDepthAsync(cancellationToken);
-    }
 }
