@@ -93,12 +93,14 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
                 token, TaskCreationOptions.LongRunning, TaskScheduler.Default));
             await WhenAllOrFirstFailure(stages, failed).ConfigureAwait(false);
 
-            var rowsWritten = await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
-            var outputReference = new FileReference(job.OutputFile, job.PartitionId, rowsWritten);
             if (beforeCommit is not null)
             {
+                // Before the output is put in place under its name (the job's), so an attempt that lost the job
+                // leaves nothing there for the attempt that has it now to trip over.
                 await beforeCommit(cancellationToken).ConfigureAwait(false);
             }
+            var rowsWritten = await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
+            var outputReference = new FileReference(job.OutputFile, job.PartitionId, rowsWritten);
             try
             {
                 await table.StateStore.CommitAsync(new ReplaceFileReferencesTransaction(

@@ -233,6 +233,8 @@ public sealed class CompactionWorkerFailureTest(ITestOutputHelper output)
         Assert.All(await table.ReferencesAsync(), r => Assert.Equal(job.JobId, r.JobId));
         Assert.Equal(before, await CompactionModel.ContentsAsync(table.Table));
         Assert.Contains("claim", (await QueuedCompaction.StatusAsync(table.Instance, job)).FailureReason, StringComparison.Ordinal);
+        // Nothing was put in place under the job's output name for the worker that has the job now to trip over.
+        Assert.False(File.Exists(table.Table.ResolveDataFile(job.OutputFile)));
     }
 
     [Fact]
