@@ -11,7 +11,7 @@ public sealed class JsonLinesInput(string name, Func<TextReader> open) : IIngest
 {
     public string Name { get; } = name;
 
-    public static JsonLinesInput FromFile(string path) => new(path, () => new StreamReader(path));
+    public static JsonLinesInput FromFile(string path) => new(path, () => Utf8CheckingStream.OpenFile(path));
 
     public IEnumerable<RecordBatch> ReadBatches(TableSchema schema, int maxRows)
     {
