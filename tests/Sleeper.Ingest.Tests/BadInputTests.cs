@@ -76,6 +76,9 @@ public sealed class BadInputTests : IDisposable
         { "an unknown field", """{"key":"a","timestamp":1,"count":1,"colour":"red"}""", ["'colour'"] },
         { "a line that is not JSON", """{"key":"a",""", ["line 1", "JSON"] },
         { "a line that is an array", """["a",1,1]""", ["line 1"] },
+        { "a field given twice", """{"key":"a","timestamp":1,"count":1,"key":"b"}""", ["'key'", "line 1", "twice"] },
+        { "a value field given twice", """{"key":"a","timestamp":1,"count":1,"count":2}""", ["'count'", "line 1", "twice"] },
+        { "a field given twice with a null", """{"key":"a","timestamp":1,"count":1,"note":"x","note":null}""", ["'note'", "line 1", "twice"] },
     };
 
     [Theory]
