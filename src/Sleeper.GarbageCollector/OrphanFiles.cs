@@ -50,20 +50,20 @@ public sealed class OrphanFiles(SleeperTable table, IObjectStore store, TimeProv
         }
     }
 
-    /// <summary>Deletes the orphans older than the delay; returns how many data files and bytes (with their sketches) it deleted.</summary>
+    /// <summary>Deletes the orphans older than the delay; returns how many data files (a file, its sketches, or both) and bytes it deleted.</summary>
     public async Task<(int DataFiles, long Bytes)> DeletePastDelayAsync(CancellationToken cancellationToken = default)
     {
-        var files = 0;
+        var files = new HashSet<string>(StringComparer.Ordinal);
         long bytes = 0;
         await foreach (var orphan in FindAsync(cancellationToken))
         {
             if (orphan.PastDelay && await store.DeleteAsync(orphan.Name, cancellationToken))
             {
                 bytes += orphan.Size;
-                files += orphan.Name.EndsWith(ParquetExtension, StringComparison.Ordinal) ? 1 : 0;
+                files.Add(DataFileOf(orphan.Name)!);
             }
         }
-        return (files, bytes);
+        return (files.Count, bytes);
     }
 
     /// <summary>
