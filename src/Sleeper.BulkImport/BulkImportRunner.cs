@@ -159,6 +159,7 @@ public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? opti
             counters.Report(BulkImportStage.Committing);
             if (references.Count > 0)
             {
+                OrphanCollectionRule.EnsureCanCommit(table, watch.Elapsed);
                 await table.StateStore.CommitAsync(new AddFilesTransaction(references), cancellationToken).ConfigureAwait(false);
             }
             return new BulkImportResult(references.Sum(r => r.NumberOfRows), references.Count, leavesBefore, leaves.Count, added,

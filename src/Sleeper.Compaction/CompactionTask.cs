@@ -88,6 +88,7 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
                 token, TaskCreationOptions.LongRunning, TaskScheduler.Default));
             await WhenAllOrFirstFailure(stages, failed).ConfigureAwait(false);
 
+            OrphanCollectionRule.EnsureCanCommit(table, start, _time);
             var rowsWritten = await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
             var outputReference = new FileReference(job.OutputFile, job.PartitionId, rowsWritten);
             try

@@ -1,4 +1,5 @@
 using Sleeper.Core;
+using Sleeper.Core.Files;
 using Sleeper.Core.Ingest;
 using Sleeper.Core.Jobs;
 using Sleeper.Core.StateStore.Transactions;
@@ -108,6 +109,7 @@ public sealed class IngestWorker(
             {
                 throw new LostClaimException(job.Id);
             }
+            OrphanCollectionRule.EnsureCanCommit(table, start, _time);
             await CommitAsync(table, ingested, outputs);
             committed = true;
             await tracker.RecordAsync(new JobEvent(table.Id, job.Id, JobEventKind.Committed, _time.GetUtcNow(), TaskId), CancellationToken.None);
