@@ -175,6 +175,7 @@ public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? opti
                 {
                     await beforeCommit(cancellationToken).ConfigureAwait(false);
                 }
+                OrphanCollectionRule.EnsureCanCommit(table, watch.Elapsed);
                 await table.StateStore.CommitAsync(new AddFilesTransaction(references, jobId), cancellationToken).ConfigureAwait(false);
             }
             return new BulkImportResult(references.Sum(r => r.NumberOfRows), references.Count, leavesBefore, leaves.Count, added,

@@ -99,6 +99,7 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
                 // leaves nothing there for the attempt that has it now to trip over.
                 await beforeCommit(cancellationToken).ConfigureAwait(false);
             }
+            OrphanCollectionRule.EnsureCanCommit(table, start, _time);
             var rowsWritten = await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
             var outputReference = new FileReference(job.OutputFile, job.PartitionId, rowsWritten);
             try

@@ -44,6 +44,7 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
     /// </summary>
     public async Task<IngestResult> IngestBatchesAsync(IEnumerable<RecordBatch> batches, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
+        var writing = System.Diagnostics.Stopwatch.StartNew();
         var result = await WriteBatchesAsync(batches, progress, cancellationToken);
         if (result.References.Count == 0)
         {
@@ -51,6 +52,7 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
         }
         try
         {
+            OrphanCollectionRule.EnsureCanCommit(table, writing.Elapsed);
             await table.StateStore.CommitAsync(new AddFilesTransaction(result.References), cancellationToken);
         }
         catch (Exception e) when (e is not CommitOutcomeUnknownException)

@@ -1,4 +1,5 @@
 using Sleeper.Core;
+using Sleeper.Core.Files;
 using Sleeper.Core.Ingest;
 using Sleeper.Core.Jobs;
 using Sleeper.Core.StateStore;
@@ -109,6 +110,7 @@ public sealed class IngestWorker(
             await tracker.RecordAsync(new JobEvent(table.Id, job.Id, JobEventKind.Finished, finish, TaskId, InputFiles: job.Files.Count,
                 RowsRead: ingested.RowsWritten, RowsWritten: ingested.RowsWritten, OutputFiles: outputs), cancellationToken);
             await extender.HoldForCommitAsync(cancellationToken);
+            OrphanCollectionRule.EnsureCanCommit(table, start, _time);
             await CommitAsync(table, job, ingested);
             committed = true;
             await tracker.RecordAsync(new JobEvent(table.Id, job.Id, JobEventKind.Committed, _time.GetUtcNow(), TaskId), CancellationToken.None);
