@@ -2,8 +2,9 @@ namespace Sleeper.CrashHarness.Checks;
 
 /// <summary>
 /// Restarts the work after the kills, as an operator would once the leases of the dead processes ran out: the
-/// workers run until every queue is empty, then GC. The commands run in this process by a clock two days ahead,
-/// so every visibility timeout, GC delay and orphan delay has passed without the trial waiting for it.
+/// workers run until every queue is empty, then a compaction of the whole table, then GC. The commands run in
+/// this process by a clock two days ahead, so every visibility timeout, GC delay and orphan delay has passed
+/// without the trial waiting for it.
 /// </summary>
 public static class Recovery
 {
@@ -14,13 +15,22 @@ public static class Recovery
         var clock = new ShiftedClock(Trial.RecoveryShift);
         // A job handed back after a failure is visible again at once, so a few rounds drain any queue; a job that
         // keeps failing ends in the dead letters, which the checks report.
+        await DrainAsync(trial, clock);
+        // What the scheduler runs next: a compaction of the whole table, which must find every file it needs
+        // free (assignments left by a dead process released by now) and run to the end.
+        await trial.MustAsync(clock, "compact", Trial.TableName, "--all");
+        await DrainAsync(trial, clock);
+        await trial.MustAsync(clock, "gc", Trial.TableName);
+    }
+
+    private static async Task DrainAsync(Trial trial, TimeProvider clock)
+    {
         for (var round = 0; round < 4 && Queues.Any(q => MessagesIn(trial.Instance, q) > 0); round++)
         {
             await trial.MustAsync(clock, "worker", "ingest", "--idle-timeout", "0");
             await trial.MustAsync(clock, "worker", "bulk-import", "--idle-timeout", "0");
             await trial.MustAsync(clock, "worker", "compaction", "--idle-timeout", "0");
         }
-        await trial.MustAsync(clock, "gc", Trial.TableName);
     }
 
     /// <summary>Messages still in a queue (claimed or not), not counting dead letters.</summary>

@@ -105,6 +105,7 @@ public static class TableInvariants
         using var doc = JsonDocument.Parse(json);
         var known = new HashSet<string>(StringComparer.Ordinal);
         long missingRows = 0;
+        var assigned = new List<string>();
         foreach (var file in doc.RootElement.GetProperty("files").EnumerateArray())
         {
             var name = file.GetProperty("filename").GetString()!;
@@ -125,10 +126,14 @@ public static class TableInvariants
             {
                 if (reference.GetProperty("jobId").GetString() is { } job)
                 {
-                    violations.Add(new Violation(ViolationKind.Stranded,
-                        $"{name} in partition {reference.GetProperty("partitionId").GetString()} is still assigned to job {job} after recovery"));
+                    assigned.Add($"{name} in partition {reference.GetProperty("partitionId").GetString()} to job {job}");
                 }
             }
+        }
+        if (assigned.Count > 0)
+        {
+            violations.Add(new Violation(ViolationKind.Stranded,
+                $"{assigned.Count} file reference(s) still assigned to a job after recovery, e.g. {string.Join("; ", assigned.Take(2))}"));
         }
         foreach (var name in doc.RootElement.GetProperty("readyForGc").EnumerateArray())
         {
