@@ -30,6 +30,11 @@ public static class TableProperty
         "sleeper.table.gc.delay.minutes", 15,
         "A file with no references is deleted this many minutes after its last update.");
 
+    public static readonly PropertyDefinition GcOrphanDelayMinutes = PropertyDefinition.PositiveInt(
+        "sleeper.table.gc.orphan.delay.minutes", 24 * 60,
+        "A data file that no transaction references (left by a crashed or failed job) is deleted once it is this many minutes old. " +
+        "Writers refuse to commit files they began writing more than half this long ago, so keep it above twice the longest job.");
+
     public static readonly PropertyDefinition RowGroupRowsMax = PropertyDefinition.PositiveInt(
         "sleeper.table.parquet.rowgroup.rows.max", 100_000,
         "The most rows in one Parquet row group.");
@@ -117,7 +122,7 @@ public static class TableProperty
     public static readonly IReadOnlyList<PropertyDefinition> All =
     [
         CompactionFilesBatchSize, CompactionStrategyClass, SizeRatioRatio, SizeRatioMaxConcurrentJobsPerPartition,
-        PartitionSplittingThreshold, GcDelayMinutes, RowGroupRowsMax, PageSize, CompressionCodec, CompressionLevel,
+        PartitionSplittingThreshold, GcDelayMinutes, GcOrphanDelayMinutes, RowGroupRowsMax, PageSize, CompressionCodec, CompressionLevel,
         DictionaryEncodingRowKeys, DictionaryEncodingSortKeys, DictionaryEncodingValues, IngestFileWritingStrategy,
         IngestBatchRows, IngestMemoryBytes, BatcherJobMinSize, BatcherJobMaxSize, BatcherJobMinFiles, BatcherJobMaxFiles,
         BatcherFileMaxAgeSeconds, BatcherIngestQueue, BulkImportMinLeafPartitions, SplitsBase64Encoded, Aggregations, Filters, IteratorClassName, IteratorConfig,
