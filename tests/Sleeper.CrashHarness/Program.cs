@@ -57,9 +57,19 @@ if (trialSeed is { } one)
 
 var watch = Stopwatch.StartNew();
 var done = 0;
+var finished = new List<TrialResult>();
 var results = await Harness.RunAsync(scenarios, trials, seed, parallel, r =>
 {
     var n = Interlocked.Increment(ref done);
+    if (reportFile is not null)
+    {
+        // The figures so far, rewritten as trials end, so a run cut short still leaves its figures.
+        lock (finished)
+        {
+            finished.Add(r);
+            File.WriteAllText(reportFile, HarnessReport.Markdown(finished, watch.Elapsed) + $"\n(partial: {finished.Count} of {trials} trials)\n");
+        }
+    }
     Console.Error.WriteLine($"[{n}/{trials}] {r.Scenario} seed {r.Seed}: {(r.Passed ? "passed" : "FAILED")} in {r.Elapsed.TotalSeconds:F1} s " +
         $"({r.Figures.Kills} kill(s), {r.Figures.Faults} fault(s), {r.Figures.Rows.Checked} rows)");
     if (!r.Passed)
