@@ -18,6 +18,7 @@ public static class AllScenarios
         new LogFaults("ingest"),
         new LogFaults("bulk-import"),
         new LogFaults("compaction"),
+        new InProcessCommitStorm(),
     ];
 
     public static IScenario Named(string name) =>
