@@ -27,13 +27,13 @@ public static class CompactCommand
             var table = instance.OpenTable(result.GetValue(name)!, requireOnline: true);
             var strategy = result.GetValue(all) ? new ForcedCompactionStrategy() : CompactionStrategies.For(table.Properties);
             var watch = Stopwatch.StartNew();
-            var jobs = await new CompactionJobCreator(table, instance.Time).CreateJobsAsync(strategy, cancel);
             var queue = FileJobQueue.InInstance(instance.Root, QueueNames.Compaction, timeProvider: instance.Time);
             var tracker = instance.CompactionTracker;
-            foreach (var job in jobs)
+            var dispatched = await new CompactionJobDispatcher(queue, tracker, instance.Time).CreateJobsAsync(table, strategy, cancel);
+            var jobs = dispatched.Jobs;
+            if (dispatched.Stranded.Count > 0)
             {
-                await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Created, job.CreatedTime, PartitionId: job.PartitionId, InputFiles: job.InputFiles.Count), cancel);
-                await queue.SendAsync(CompactionJobSerDe.ToJson(job), cancel);
+                context.Chatter($"Found {dispatched.Stranded.Count} stranded compaction job(s) in {table.Name}: sent {dispatched.Resent} again, released the files of {dispatched.Released}.");
             }
             context.Chatter($"Created {jobs.Count} compaction job(s) for {table.Name} with {strategy.GetType().Name}.");
             if (result.GetValue(queueOnly))
