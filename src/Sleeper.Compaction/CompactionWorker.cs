@@ -8,7 +8,7 @@ using Sleeper.Core.Tracking;
 namespace Sleeper.Compaction;
 
 /// <summary>What a worker did before it stopped.</summary>
-public sealed record CompactionWorkerResult(string TaskId, int JobsRun, int JobsFailed, long RowsRead, long RowsWritten);
+public sealed record CompactionWorkerResult(string TaskId, int JobsRun, int JobsFailed, long RowsRead, long RowsWritten, int JobsDeadLettered = 0);
 
 /// <summary>
 /// A compaction task: takes jobs from the queue and runs them until the queue stays empty for the idle
@@ -45,7 +45,7 @@ public sealed class CompactionWorker(
                 return JobAttempt.Finished(r.RowsRead, r.RowsWritten);
             });
         }, cancellationToken);
-        return new CompactionWorkerResult(TaskId, totals.JobsRun, totals.JobsFailed, totals.RowsRead, totals.RowsWritten);
+        return new CompactionWorkerResult(TaskId, totals.JobsRun, totals.JobsFailed, totals.RowsRead, totals.RowsWritten, totals.JobsDeadLettered);
     }
 
     private async Task<(bool Succeeded, CompactionResult? Result)> RunOneAsync(QueuedMessage message, CancellationToken cancellationToken)
@@ -95,7 +95,14 @@ public sealed class CompactionWorker(
             await CompactionLeftovers.DeleteAsync(table, job, cancellationToken);
             return (true, result);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The worker is stopping: the queue poller hands the job back at once (QueuePoller).
+            await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Failed, _time.GetUtcNow(), TaskId, job.PartitionId,
+                Reason: "the worker was stopped before it committed the job; handed back to the queue"), CancellationToken.None);
+            throw;
+        }
+        catch (Exception e)
         {
             await extender.StopAsync();
             await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Failed, _time.GetUtcNow(), TaskId, job.PartitionId, Reason: e.Message), CancellationToken.None);

@@ -64,11 +64,11 @@ public static class CompactCommand
             var state = await table.StateStore.GetStateAsync(cancel);
             var leaves = state.Partitions.Values.Where(p => p.IsLeaf).ToList();
             var refsPerLeaf = leaves.Select(l => state.AllReferences().Count(r => r.PartitionId == l.Id)).ToList();
-            context.Out.WriteLine($"Compacted {table.Name}: {outcome.JobsRun} job(s) run, {outcome.JobsFailed} failed attempt(s), " +
+            context.Out.WriteLine($"Compacted {table.Name}: {outcome.JobsRun} job(s) run, {outcome.JobsFailed} failed attempt(s){WorkerCommand.DeadLettered(outcome.JobsDeadLettered)}, " +
                 $"{outcome.RowsRead.ToString("N0", CultureInfo.InvariantCulture)} rows read, {outcome.RowsWritten.ToString("N0", CultureInfo.InvariantCulture)} written " +
                 $"in {seconds:F2} s ({outcome.RowsRead / Math.Max(seconds, 1e-9):N0} rows/s). " +
                 $"Now {state.Files.Values.Count(f => f.References.Count > 0)} referenced file(s); at most {refsPerLeaf.DefaultIfEmpty(0).Max()} per leaf partition.");
-            return outcome.JobsFailed > 0 && outcome.JobsRun == 0 && jobs.Count > 0 ? 1 : 0;
+            return WorkerCommand.ExitCode(outcome.JobsRun, outcome.JobsFailed, outcome.JobsDeadLettered);
         });
         return command;
     }
