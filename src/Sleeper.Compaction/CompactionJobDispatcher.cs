@@ -33,10 +33,12 @@ public sealed class CompactionJobDispatcher(IJobQueue queue, IJobTracker tracker
     {
         foreach (var job in jobs)
         {
-            // Recorded before the send, so a sweep that sees the assignment also sees that the job is young.
+            // Recorded after the send, so a creator killed in between leaves no job the reports call pending for
+            // good. A sweep needs no event to see that a job is young: its assignment commits after this, and
+            // that commit's time counts as a sign of life.
+            await queue.SendAsync(CompactionJobSerDe.ToJson(job), cancellationToken);
             await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Created, job.CreatedTime,
                 PartitionId: job.PartitionId, InputFiles: job.InputFiles.Count), cancellationToken);
-            await queue.SendAsync(CompactionJobSerDe.ToJson(job), cancellationToken);
         }
     }
 }
