@@ -1,10 +1,13 @@
 using System.CommandLine;
+using System.Text;
 using System.Text.Json.Nodes;
 using Sleeper.Cli.Output;
 using Sleeper.Core;
 using Sleeper.Core.Partitions;
 using Sleeper.Core.Properties;
 using Sleeper.Core.Schema;
+using Sleeper.Core.Tables;
+using Sleeper.Core.Text;
 
 namespace Sleeper.Cli.Commands;
 
@@ -154,6 +157,7 @@ public static class TableCommands
                 {
                     updated.SetFromAssignment(a);
                 }
+                TablePropertiesCheck.Validate(table.Schema, updated);
                 foreach (var (k, v) in updated.SetValues)
                 {
                     table.Properties.Set(k, v);
@@ -177,6 +181,16 @@ public static class TableCommands
         {
             throw new SleeperException($"The {what} {path} does not exist.");
         }
-        return File.ReadAllText(path);
+        // Read strictly: a file that is not UTF-8 would otherwise become field names or split points full of U+FFFD.
+        var bytes = File.ReadAllBytes(path);
+        Utf8Validator.Validate(bytes, path);
+        var text = bytes.AsSpan();
+        if (text.StartsWith(Utf8ByteOrderMark))
+        {
+            text = text[Utf8ByteOrderMark.Length..];
+        }
+        return Encoding.UTF8.GetString(text);
     }
+
+    private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
 }
