@@ -25,14 +25,21 @@ public static class QueuePoller
                 await Task.Delay(pollInterval, time, cancellationToken);
                 continue;
             }
-            try
+            // Handed back as soon as the stop is asked for, not when the job has wound down: a job busy in a step
+            // that does not watch the token (a native read, a user's iterator) may outlast the grace a process gets
+            // after Ctrl-C. If the job commits after all, the next attempt finds it done.
+            Task? handingBack = null;
+            using (cancellationToken.Register(() => handingBack = Task.Run(() => HandBackAsync(queue, message))))
             {
-                await handle(message);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                await HandBackAsync(queue, message);
-                throw;
+                try
+                {
+                    await handle(message);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    await (handingBack ?? HandBackAsync(queue, message));
+                    throw;
+                }
             }
             idleSince = time.GetUtcNow();
         }
