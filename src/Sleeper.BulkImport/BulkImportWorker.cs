@@ -9,7 +9,7 @@ using Sleeper.Ingest.Input;
 namespace Sleeper.BulkImport;
 
 /// <summary>What a bulk import worker did before it stopped.</summary>
-public sealed record BulkImportWorkerResult(string TaskId, int JobsRun, int JobsFailed, long RowsWritten);
+public sealed record BulkImportWorkerResult(string TaskId, int JobsRun, int JobsFailed, long RowsWritten, int JobsDeadLettered = 0);
 
 /// <summary>
 /// Runs queued bulk import jobs until the queue stays empty for the idle timeout. A failed job goes back to the
@@ -50,7 +50,7 @@ public sealed class BulkImportWorker(
                 return JobAttempt.Finished(r.RowsWritten, r.RowsWritten);
             });
         }, cancellationToken);
-        return new BulkImportWorkerResult(TaskId, totals.JobsRun, totals.JobsFailed, totals.RowsWritten);
+        return new BulkImportWorkerResult(TaskId, totals.JobsRun, totals.JobsFailed, totals.RowsWritten, totals.JobsDeadLettered);
     }
 
     private async Task<(bool Succeeded, BulkImportJob? Job, BulkImportResult? Result)> RunOneAsync(QueuedMessage message, CancellationToken cancellationToken)

@@ -11,7 +11,7 @@ using Sleeper.Ingest.Input;
 namespace Sleeper.Ingest;
 
 /// <summary>What an ingest worker did before it stopped.</summary>
-public sealed record IngestWorkerResult(string TaskId, int JobsRun, int JobsFailed, long RowsWritten);
+public sealed record IngestWorkerResult(string TaskId, int JobsRun, int JobsFailed, long RowsWritten, int JobsDeadLettered = 0);
 
 /// <summary>
 /// An ingest task: takes ingest jobs from the queue and runs them until the queue stays empty for the idle
@@ -66,7 +66,7 @@ public sealed class IngestWorker(
                 return JobAttempt.Finished(r.RowsWritten, r.RowsWritten);
             });
         }, cancellationToken);
-        return new IngestWorkerResult(TaskId, totals.JobsRun, totals.JobsFailed, totals.RowsWritten);
+        return new IngestWorkerResult(TaskId, totals.JobsRun, totals.JobsFailed, totals.RowsWritten, totals.JobsDeadLettered);
     }
 
     /// <summary>One attempt at one job: (false, null) if it failed, (true, null) if an earlier attempt had already committed it.</summary>
@@ -152,7 +152,7 @@ public sealed class IngestWorker(
             }
             if (cancelled)
             {
-                // As if the process died: the job comes back after the visibility timeout.
+                // The worker is stopping: the queue poller hands the job back at once (QueuePoller).
                 throw;
             }
             if (!lost)
