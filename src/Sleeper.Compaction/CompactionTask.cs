@@ -57,8 +57,6 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
             }
         }
         var iterators = TableIterators.Create(table.Schema, table.Properties, _time, iteratorLoader);
-        var outputPath = table.ResolveDataFile(job.OutputFile);
-        Directory.CreateDirectory(Path.GetDirectoryName(outputPath)!);
 
         var readers = new List<SortedParquetReader>();
         var prefetchers = new List<InputPrefetcher>();
@@ -70,10 +68,10 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
         SortedParquetWriter? writer = null;
         try
         {
-            writer = new SortedParquetWriter(outputPath, settings);
+            writer = await SortedParquetWriter.StartAsync(table.Objects, job.OutputFile, settings, cancellationToken: cancellationToken).ConfigureAwait(false);
             foreach (var input in job.InputFiles)
             {
-                var reader = SortedParquetReader.Open(table.ResolveDataFile(input), table.Schema, preBuffer: false, batchRows: InputBatchRows);
+                var reader = await SortedParquetReader.OpenAsync(table.Objects, input, table.Schema, preBuffer: false, batchRows: InputBatchRows, cancellationToken).ConfigureAwait(false);
                 readers.Add(reader);
                 prefetchers.Add(new InputPrefetcher(reader, table.Schema, partition.Region, BatchesAheadPerInput));
             }
@@ -98,8 +96,7 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
             catch (StateStoreValidationException)
             {
                 // Never referenced, so nothing can be reading it: remove it now rather than leave it for GC.
-                DeleteQuietly(writer.Path);
-                DeleteQuietly(writer.SketchesPath);
+                await DataFiles.DeleteUncommittedAsync(table.Objects, job.OutputFile, CancellationToken.None).ConfigureAwait(false);
                 throw;
             }
             return new CompactionResult(job.JobId, prefetchers.Sum(p => p.RowsRead), rowsWritten, outputReference, start, _time.GetUtcNow());
@@ -199,20 +196,6 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
         if (first is not null)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
-        }
-    }
-
-    private static void DeleteQuietly(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
         }
     }
 }

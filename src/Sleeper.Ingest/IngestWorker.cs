@@ -130,7 +130,7 @@ public sealed class IngestWorker(
             await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Failed, _time.GetUtcNow(), TaskId, Reason: reason), CancellationToken.None);
             if (table is not null)
             {
-                new IngestRunner(table).DeleteFiles(outputs);
+                await new IngestRunner(table).DeleteFilesAsync(outputs);
             }
             if (cancelled)
             {
@@ -191,7 +191,7 @@ public sealed class IngestWorker(
     {
         var events = (await tracker.ReadJobEventsAsync(table.Id, cancellationToken)).Where(e => e.JobId == job.Id).ToList();
         var state = await table.StateStore.GetStateAsync(cancellationToken);
-        var earlier = EarlierAttempts.Assess(events, state, f => File.Exists(table.ResolveDataFile(f)));
+        var earlier = await EarlierAttempts.AssessAsync(events, state, table.Objects, cancellationToken);
         if (earlier.Committed)
         {
             if (!events.Any(e => e.Kind == JobEventKind.Committed))
@@ -207,7 +207,7 @@ public sealed class IngestWorker(
             // fail to renew its claim first). Recorded as failed under its own task id before they are deleted.
             await tracker.RecordAsync(new JobEvent(table.Id, job.Id, JobEventKind.Failed, _time.GetUtcNow(), abandoned.TaskId,
                 Reason: $"the worker died after writing {abandoned.Files.Count} file(s) and before committing them; they were deleted"), cancellationToken);
-            new IngestRunner(table).DeleteFiles(abandoned.Files);
+            await new IngestRunner(table).DeleteFilesAsync(abandoned.Files);
         }
         return false;
     }

@@ -115,7 +115,7 @@ public sealed class CompactionWorkerFailureTest(ITestOutputHelper output)
             {
                 output.WriteLine("The first attempt was cancelled mid-job.");
                 Assert.All(await table.ReferencesAsync(), r => Assert.Equal(job.JobId, r.JobId));
-                Assert.False(File.Exists(table.Table.ResolveDataFile(job.OutputFile)), "A cancelled job left its output behind.");
+                Assert.False(File.Exists(table.Table.LocalPathOf(job.OutputFile)), "A cancelled job left its output behind.");
                 Assert.DoesNotContain(table.DataFiles(), f => f.Contains(Path.GetFileNameWithoutExtension(job.OutputFile), StringComparison.Ordinal));
             }
         }
@@ -141,7 +141,7 @@ public sealed class CompactionWorkerFailureTest(ITestOutputHelper output)
         var queue = QueuedCompaction.Queue(table.Instance, maxReceiveCount: 2);
         var job = Assert.Single(await QueuedCompaction.CreateAndSendAsync(table.Instance, table.Table, queue, new ForcedCompactionStrategy()));
         // One input goes missing from disk, so no attempt can read it.
-        var missing = table.Table.ResolveDataFile(job.InputFiles[1]);
+        var missing = table.Table.LocalPathOf(job.InputFiles[1]);
         File.Move(missing, missing + ".aside");
 
         var result = await QueuedCompaction.Worker(table.Instance, queue).RunAsync(TimeSpan.Zero);
@@ -151,7 +151,7 @@ public sealed class CompactionWorkerFailureTest(ITestOutputHelper output)
         Assert.Equal(new QueueDepth(0, 0, 1), await queue.GetDepthAsync());
         Assert.Equal(job, CompactionJobSerDe.FromJson(Assert.Single(await queue.GetDeadLettersAsync()).Body), new JobComparer());
         Assert.All(await table.ReferencesAsync(), r => Assert.Null(r.JobId));
-        Assert.False(File.Exists(table.Table.ResolveDataFile(job.OutputFile)), "A failed job left its output behind.");
+        Assert.False(File.Exists(table.Table.LocalPathOf(job.OutputFile)), "A failed job left its output behind.");
         var status = await QueuedCompaction.StatusAsync(table.Instance, job);
         Assert.Equal("failed", status.State);
         Assert.Equal(2, status.Attempts);
@@ -210,7 +210,7 @@ public sealed class CompactionWorkerFailureTest(ITestOutputHelper output)
         output.WriteLine(string.Join("; ", attempts.Select(a => a.Error?.Message ?? $"committed {a.Result!.RowsWritten} rows")));
         Assert.Single(attempts, a => a.Result is not null);
         await AssertCompactedIntoOutputAsync(table, job);
-        Assert.True(File.Exists(table.Table.ResolveDataFile(job.OutputFile)), "The committed output is gone from disk.");
+        Assert.True(File.Exists(table.Table.LocalPathOf(job.OutputFile)), "The committed output is gone from disk.");
         Assert.Equal(before, await CompactionModel.ContentsAsync(table.Table));
     }
 
