@@ -62,12 +62,13 @@ public sealed class SortedParquetWriter : IDisposable, IAsyncDisposable
     /// Writes a table's data file <paramref name="name"/> and its sketches through the store: the Parquet file
     /// is written to the write's local staging file and both become objects on <see cref="CommitAsync"/>.
     /// </summary>
-    /// <exception cref="SleeperException">The data file exists already.</exception>
+    /// <exception cref="ObjectAlreadyExistsException">The data file exists already (here, or on commit if another writer got there first).</exception>
+    /// <exception cref="InvalidObjectNameException">The name would leave the instance.</exception>
     public static async Task<SortedParquetWriter> StartAsync(IObjectStore store, string name, ParquetWriteSettings settings, Random? sketchRandom = null, CancellationToken cancellationToken = default)
     {
         if (await store.GetInfoAsync(name, cancellationToken).ConfigureAwait(false) is not null)
         {
-            throw new SleeperException($"Parquet file '{name}' already exists in {store.Location}.");
+            throw new ObjectAlreadyExistsException(store.Location, name);
         }
         var write = await store.StartWriteAsync(name, cancellationToken).ConfigureAwait(false);
         try

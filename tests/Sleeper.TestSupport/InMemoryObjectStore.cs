@@ -12,7 +12,7 @@ namespace Sleeper.TestSupport;
 public sealed class InMemoryObjectStore : IObjectStore, IDisposable
 {
     private readonly ConcurrentDictionary<string, (byte[] Content, DateTimeOffset Time)> _objects = new(StringComparer.Ordinal);
-    private readonly TempFolder _staging = new();
+    private readonly Lazy<TempFolder> _staging = new(() => new TempFolder());
 
     public string Location => "memory://test";
 
@@ -36,7 +36,7 @@ public sealed class InMemoryObjectStore : IObjectStore, IDisposable
     public Task<IObjectWrite> StartWriteAsync(string name, CancellationToken cancellationToken = default)
     {
         Check(name);
-        var staging = _staging.File($"{Guid.NewGuid():N}.tmp");
+        var staging = _staging.Value.File($"{Guid.NewGuid():N}.tmp");
         File.Create(staging).Dispose();
         return Task.FromResult<IObjectWrite>(new Write(this, name, staging));
     }
@@ -74,7 +74,13 @@ public sealed class InMemoryObjectStore : IObjectStore, IDisposable
         return null;
     }
 
-    public void Dispose() => _staging.Dispose();
+    public void Dispose()
+    {
+        if (_staging.IsValueCreated)
+        {
+            _staging.Value.Dispose();
+        }
+    }
 
     private static void Check(string name)
     {
