@@ -1,3 +1,4 @@
+using Sleeper.TestSupport;
 using Sleeper.Compaction;
 using Sleeper.Core.Compaction;
 using Sleeper.Core.Ingest;
@@ -80,14 +81,14 @@ public sealed class IngestWorkerFailureTest
         var job = await table.SubmitAsync(table.WriteJsonLines("rows.jsonl", 250));
         var abandoned = await DieAfterWritingAsync(table, job, commit: false);
         Assert.Empty(await table.RowsAsync());
-        Assert.All(abandoned, f => Assert.True(File.Exists(table.Table.ResolveDataFile(f))));
+        Assert.All(abandoned, f => Assert.True(File.Exists(table.Table.LocalPathOf(f))));
 
         table.Time.Advance(PastTheVisibilityTimeout);
         var result = await table.Worker().RunAsync(TimeSpan.Zero);
 
         Assert.Equal((1, 0), (result.JobsRun, result.JobsFailed));
         Assert.Equal(QueuedIngestTable.ExpectedRows(Enumerable.Range(0, 250)), await table.RowsAsync());
-        Assert.All(abandoned, f => Assert.False(File.Exists(table.Table.ResolveDataFile(f)), $"The dead attempt's file {f} was left behind."));
+        Assert.All(abandoned, f => Assert.False(File.Exists(table.Table.LocalPathOf(f)), $"The dead attempt's file {f} was left behind."));
         var events = await table.EventsAsync(job);
         Assert.Contains(events, e => e.Kind == JobEventKind.Failed && e.TaskId == "worker-that-died" && e.Reason!.Contains("died", StringComparison.Ordinal));
         Assert.Equal("committed", (await table.StatusAsync(job)).State);
@@ -114,7 +115,7 @@ public sealed class IngestWorkerFailureTest
             table.Time.Advance(TimeSpan.FromSeconds(1));
             await new GarbageCollector.GarbageCollector(table.Table, table.Time).RunAsync();
             var state = await table.Table.StateStore.GetStateAsync();
-            Assert.All(committed, f => Assert.False(state.Files.ContainsKey(f) || File.Exists(table.Table.ResolveDataFile(f)), $"{f} is still there."));
+            Assert.All(committed, f => Assert.False(state.Files.ContainsKey(f) || File.Exists(table.Table.LocalPathOf(f)), $"{f} is still there."));
             Assert.Equal(expected, await table.RowsAsync());
         }
 
@@ -213,7 +214,7 @@ public sealed class IngestWorkerFailureTest
         var state = await table.Table.StateStore.GetStateAsync();
         var lateFiles = (await table.EventsAsync(job)).Where(e => e.TaskId == "late" && e.Kind == JobEventKind.Finished).SelectMany(e => e.OutputFiles!).ToList();
         Assert.NotEmpty(lateFiles);
-        Assert.All(lateFiles, f => Assert.False(state.Files.ContainsKey(f) || File.Exists(table.Table.ResolveDataFile(f)), $"{f} was left behind"));
+        Assert.All(lateFiles, f => Assert.False(state.Files.ContainsKey(f) || File.Exists(table.Table.LocalPathOf(f)), $"{f} was left behind"));
     }
 
     private sealed record WorkerResultHolder(IngestWorkerResult Result);
@@ -265,7 +266,7 @@ public sealed class IngestWorkerFailureTest
         // would go), so the commit appends its transaction and then throws.
         table.Instance.Properties.Set(InstanceProperty.SnapshotEveryTransactions.Name, "1");
         var number = table.Table.StateStore.LastTransactionNumber + 1;
-        var snapshots = Path.Combine(table.Table.Directory, "statestore", EmbeddedStateStores.SnapshotsFolder);
+        var snapshots = Path.Combine(table.Table.LocalFolder(), "statestore", EmbeddedStateStores.SnapshotsFolder);
         Directory.CreateDirectory(Path.Combine(snapshots, $"snapshot-{number:D19}-{table.Time.GetUtcNow().ToUnixTimeMilliseconds()}.json"));
         var job = await table.SubmitAsync(table.WriteJsonLines("rows.jsonl", 150));
 
