@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Sleeper.Core.Schema;
 using Sleeper.Core.StateStore;
 
@@ -18,9 +19,10 @@ public static class EmbeddedStateStores
         TableSchema schema,
         TimeProvider? time = null,
         TransactionLogStateStoreOptions? options = null,
-        Random? random = null) =>
+        Random? random = null,
+        ILogger? logger = null) =>
         new(schema,
             new FileTransactionLogStore(Path.Combine(stateStoreDirectory, TransactionsFolder)),
             new FileSnapshotStore(Path.Combine(stateStoreDirectory, SnapshotsFolder)),
-            time, random, options);
+            time, random, options, logger);
 }
