@@ -32,7 +32,12 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
-    public async Task<CompactionResult> RunAsync(SleeperTable table, CompactionJob job, CancellationToken cancellationToken = default)
+    /// <param name="beforeCommit">
+    /// Runs just before the commit, and may stop it by throwing: a queued job's worker renews its claim on the job
+    /// here (<see cref="Core.Jobs.VisibilityExtender.HoldForCommitAsync"/>), so an attempt that lost it never commits.
+    /// </param>
+    public async Task<CompactionResult> RunAsync(SleeperTable table, CompactionJob job, CancellationToken cancellationToken = default,
+        Func<CancellationToken, Task>? beforeCommit = null)
     {
         var start = _time.GetUtcNow();
         if (job.TableId != table.Id)
@@ -57,6 +62,7 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
             }
         }
         var iterators = TableIterators.Create(table.Schema, table.Properties, _time, iteratorLoader);
+        var outputFile = await ChooseOutputFileAsync(table, job, cancellationToken).ConfigureAwait(false);
 
         var readers = new List<SortedParquetReader>();
         var prefetchers = new List<InputPrefetcher>();
@@ -68,7 +74,7 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
         SortedParquetWriter? writer = null;
         try
         {
-            writer = await SortedParquetWriter.StartAsync(table.Objects, job.OutputFile, settings, cancellationToken: cancellationToken).ConfigureAwait(false);
+            writer = await SortedParquetWriter.StartAsync(table.Objects, outputFile, settings, cancellationToken: cancellationToken).ConfigureAwait(false);
             foreach (var input in job.InputFiles)
             {
                 var reader = await SortedParquetReader.OpenAsync(table.Objects, input, table.Schema, preBuffer: false, batchRows: InputBatchRows, cancellationToken).ConfigureAwait(false);
@@ -86,8 +92,15 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
                 token, TaskCreationOptions.LongRunning, TaskScheduler.Default));
             await WhenAllOrFirstFailure(stages, failed).ConfigureAwait(false);
 
+            if (beforeCommit is not null)
+            {
+                // Before the output is put in place under its name (the job's), so an attempt that lost the job
+                // leaves nothing there for the attempt that has it now to trip over.
+                await beforeCommit(cancellationToken).ConfigureAwait(false);
+            }
+            OrphanCollectionRule.EnsureCanCommit(table, start, _time);
             var rowsWritten = await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
-            var outputReference = new FileReference(job.OutputFile, job.PartitionId, rowsWritten);
+            var outputReference = new FileReference(outputFile, job.PartitionId, rowsWritten);
             try
             {
                 await table.StateStore.CommitAsync(new ReplaceFileReferencesTransaction(
@@ -96,7 +109,7 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
             catch (StateStoreValidationException)
             {
                 // Never referenced, so nothing can be reading it: remove it now rather than leave it for GC.
-                await DataFiles.DeleteUncommittedAsync(table.Objects, job.OutputFile, CancellationToken.None).ConfigureAwait(false);
+                await DataFiles.DeleteUncommittedAsync(table.Objects, outputFile, CancellationToken.None).ConfigureAwait(false);
                 throw;
             }
             return new CompactionResult(job.JobId, prefetchers.Sum(p => p.RowsRead), rowsWritten, outputReference, start, _time.GetUtcNow());
@@ -131,6 +144,21 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
                 reader.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// The job's own output name, unless something holds it already: an earlier attempt that was killed after its
+    /// output was in place but before its commit, or an attempt still running (a worker that stalled past its
+    /// visibility timeout, or a job sent twice). Neither may be overwritten or deleted here, since the one still
+    /// running may yet commit its output; so this attempt writes a name of its own, and the state store's commit,
+    /// which needs the inputs still assigned to the job, lets at most one attempt win. The worker deletes the
+    /// losers' outputs once the job has committed (<see cref="CompactionLeftovers"/>).
+    /// </summary>
+    private static async Task<string> ChooseOutputFileAsync(SleeperTable table, CompactionJob job, CancellationToken cancellationToken)
+    {
+        var taken = await table.Objects.GetInfoAsync(job.OutputFile, cancellationToken).ConfigureAwait(false) is not null
+            || await table.Objects.GetInfoAsync(SketchesFile.PathFor(job.OutputFile), cancellationToken).ConfigureAwait(false) is not null;
+        return taken ? job.AttemptOutputFile(Guid.NewGuid().ToString("N")[..12]) : job.OutputFile;
     }
 
     private static void Merge(StreamingBatchMerger merger, IReadOnlyList<IEnumerable<RecordBatch>> inputs, IReadOnlyList<ISortedBatchIterator> iterators,

@@ -23,3 +23,12 @@ public sealed class TableAlreadyExistsException(string name) : SleeperException(
 {
     public string TableName { get; } = name;
 }
+
+/// <summary>Text input (rows, split points, a schema or properties file) holding bytes that are not UTF-8.</summary>
+public sealed class InvalidUtf8Exception(string source, long line, long byteOffset, string bytes)
+    : SleeperException($"{source} line {line} (byte offset {byteOffset}): bytes {bytes} are not valid UTF-8. Text input must be UTF-8; nothing was stored.")
+{
+    public long Line { get; } = line;
+
+    public long ByteOffset { get; } = byteOffset;
+}

@@ -1,11 +1,16 @@
 using Sleeper.Core.Properties;
+using Sleeper.Core.Storage;
 using Sleeper.Core.StateStore.Transactions;
 using Sleeper.Core.Tables;
 
 namespace Sleeper.GarbageCollector;
 
-/// <summary>What one garbage collection run did.</summary>
-public sealed record GarbageCollectionResult(int FilesDeleted, long BytesDeleted, int Batches);
+/// <summary>
+/// What one garbage collection run did: files forgotten by the state store (and their bytes), in how many
+/// commits; orphans (data files no transaction referenced) deleted and their bytes with their sketches; and
+/// staging files of abandoned writes deleted.
+/// </summary>
+public sealed record GarbageCollectionResult(int FilesDeleted, long BytesDeleted, int Batches, int OrphansDeleted = 0, long OrphanBytesDeleted = 0, int AbandonedWritesDeleted = 0);
 
 /// <summary>
 /// Deletes the data files of a table that have had no references for longer than
@@ -13,8 +18,11 @@ public sealed record GarbageCollectionResult(int FilesDeleted, long BytesDeleted
 /// storage first, then one DeleteFiles transaction forgets them. A file with no references can never gain
 /// one again, so nothing still referenced is ever deleted; if the process dies between the two steps,
 /// the next run deletes nothing more and commits the forgetting.
+/// Given the storage port, it also deletes the table's orphans, files no transaction ever referenced, and the
+/// staging files of abandoned writes, once older than sleeper.table.gc.orphan.delay.minutes (see
+/// <see cref="OrphanFiles"/>).
 /// </summary>
-public sealed class GarbageCollector(SleeperTable table, TimeProvider? time = null, int batchSize = 1000)
+public sealed class GarbageCollector(SleeperTable table, TimeProvider? time = null, int batchSize = 1000, IObjectStore? store = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -37,7 +45,15 @@ public sealed class GarbageCollector(SleeperTable table, TimeProvider? time = nu
             deleted += batch.Length;
             batches++;
         }
-        return new GarbageCollectionResult(deleted, bytes, batches);
+        if (store is null)
+        {
+            return new GarbageCollectionResult(deleted, bytes, batches);
+        }
+        // After the forgetting above, so that a file forgotten but not deleted (a failed delete) is an orphan now.
+        var orphans = new OrphanFiles(table, store, _time);
+        var (orphansDeleted, orphanBytes) = await orphans.DeletePastDelayAsync(cancellationToken);
+        var abandoned = await orphans.DeleteAbandonedWritesAsync(cancellationToken);
+        return new GarbageCollectionResult(deleted, bytes, batches, orphansDeleted, orphanBytes, abandoned);
     }
 
     private async Task<long> DeleteIfExistsAsync(string name, CancellationToken cancellationToken)

@@ -64,6 +64,7 @@ public sealed class EmbeddedInstance
         {
             throw new SleeperException($"{root} is a file, not a folder; choose another place for the instance.");
         }
+        CreateFolder(root);
         AtomicFiles.CreateDirectoryDurably(Path.Combine(root, "tables"));
         var properties = SleeperProperties.ForInstance();
         properties.Set(InstanceProperty.Id.Name, Guid.NewGuid().ToString("N")[..12]);
@@ -73,6 +74,35 @@ public sealed class EmbeddedInstance
             throw new SleeperException($"There is already a Sleeper instance at {root}.");
         }
         return instance;
+    }
+
+    // The runtime's messages for these failures name the path it was making ("Could not find a part of the
+    // path"), not the cause, so find the cause: a file where a folder should be, or a folder that refuses us.
+    private static void CreateFolder(string root)
+    {
+        try
+        {
+            Directory.CreateDirectory(root);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            for (var dir = root; dir is not null; dir = Path.GetDirectoryName(dir))
+            {
+                if (File.Exists(dir))
+                {
+                    throw new SleeperException($"Cannot create the instance at {root}: '{dir}' is a file, not a folder.");
+                }
+                if (Directory.Exists(dir))
+                {
+                    break;
+                }
+            }
+            if (e is UnauthorizedAccessException)
+            {
+                throw new SleeperException($"Cannot create the instance at {root}: permission denied creating it ({e.Message}).");
+            }
+            throw new SleeperException($"Cannot create the instance at {root}: {e.Message}");
+        }
     }
 
     /// <summary>Opens an existing instance folder.</summary>
@@ -122,6 +152,7 @@ public sealed class EmbeddedInstance
             throw new TableAlreadyExistsException(name);
         }
         new Sleeper.Core.Partitions.PartitionTree(partitions).Validate(schema);
+        TablePropertiesCheck.Validate(schema, tableProperties);
         var id = Guid.NewGuid().ToString("N")[..16];
         var status = new TableStatus(id, name, true);
         var dir = Path.Combine(Root, id);
@@ -169,8 +200,12 @@ public sealed class EmbeddedInstance
         return new SleeperTable(status, schema, properties, OpenStateStore(status.TableId, schema), Objects);
     }
 
-    public Task SaveTablePropertiesAsync(SleeperTable table, CancellationToken cancellationToken = default) =>
-        AtomicFiles.ReplaceAsync(Path.Combine(Root, table.Id, "table.properties"), Bytes(table.Properties.Save()), cancellationToken);
+    /// <summary>Stores the table's properties, once they pass <see cref="TablePropertiesCheck"/> against its schema.</summary>
+    public Task SaveTablePropertiesAsync(SleeperTable table, CancellationToken cancellationToken = default)
+    {
+        TablePropertiesCheck.Validate(table.Schema, table.Properties);
+        return AtomicFiles.ReplaceAsync(Path.Combine(Root, table.Id, "table.properties"), Bytes(table.Properties.Save()), cancellationToken);
+    }
 
     /// <summary>Removes the table from the index first (so it disappears at once), then its folder.</summary>
     public void DeleteTable(string name)

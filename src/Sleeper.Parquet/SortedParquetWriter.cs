@@ -54,7 +54,7 @@ public sealed class SortedParquetWriter : IDisposable, IAsyncDisposable
         catch (ParquetException e)
         {
             TemporaryPath.DeleteQuietly(_temporaryPath);
-            throw new SleeperException($"Could not create Parquet file '{Path}': {e.Message}", e);
+            throw new SleeperException($"Could not create Parquet file '{Path}': {ParquetErrors.Message(e)}", e);
         }
     }
 
@@ -139,7 +139,7 @@ public sealed class SortedParquetWriter : IDisposable, IAsyncDisposable
         }
         catch (ParquetException e)
         {
-            throw new SleeperException($"Could not write to Parquet file '{Path}': {e.Message}", e);
+            throw new SleeperException($"Could not write to Parquet file '{Path}': {ParquetErrors.Message(e)}", e);
         }
     }
 
@@ -153,7 +153,7 @@ public sealed class SortedParquetWriter : IDisposable, IAsyncDisposable
         }
         catch (ParquetException e)
         {
-            throw new SleeperException($"Could not finish Parquet file '{Path}': {e.Message}", e);
+            throw new SleeperException($"Could not finish Parquet file '{Path}': {ParquetErrors.Message(e)}", e);
         }
         finally
         {
@@ -177,7 +177,7 @@ public sealed class SortedParquetWriter : IDisposable, IAsyncDisposable
         catch (IOException e)
         {
             TemporaryPath.DeleteQuietly(SketchesPath);
-            throw new SleeperException($"Could not move Parquet file into place at '{Path}': {e.Message}", e);
+            throw new SleeperException($"Could not move Parquet file into place at '{Path}': {ParquetErrors.Message(e)}", e);
         }
         _committed = true;
         return RowsWritten;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Sleeper.Core.Schema;
 using Sleeper.Core.StateStore;
 using Sleeper.Core.Storage;
@@ -19,11 +20,12 @@ public static class EmbeddedStateStores
         TableSchema schema,
         TimeProvider? time = null,
         TransactionLogStateStoreOptions? options = null,
-        Random? random = null) =>
+        Random? random = null,
+        ILogger? logger = null) =>
         new(schema,
             new FileTransactionLogStore(Path.Combine(stateStoreDirectory, TransactionsFolder)),
             new FileSnapshotStore(Path.Combine(stateStoreDirectory, SnapshotsFolder)),
-            time, random, options);
+            time, random, options, logger);
 
     /// <summary>
     /// The state store of a table of an instance: its log under <c>&lt;stateStoreDirectory&gt;/transactions</c>
@@ -36,9 +38,10 @@ public static class EmbeddedStateStores
         TableSchema schema,
         TimeProvider? time = null,
         TransactionLogStateStoreOptions? options = null,
-        Random? random = null) =>
+        Random? random = null,
+        ILogger? logger = null) =>
         new(schema,
             new FileTransactionLogStore(Path.Combine(stateStoreDirectory, TransactionsFolder)),
             new FileSnapshotStore(objects, snapshotsPrefix),
-            time, random, options);
+            time, random, options, logger);
 }

@@ -43,6 +43,10 @@ public sealed class FileTransactionLogStore : ITransactionLogStore
             // Embedded as JSON rather than as a string, so the log reads well by eye.
             ["body"] = JsonNode.Parse(entry.Body),
         };
+        if (entry.TransactionId is not null)
+        {
+            json["transactionId"] = entry.TransactionId;
+        }
         var bytes = Encoding.UTF8.GetBytes(json.ToJsonString(Compact));
         if (!await AtomicFiles.TryCreateAsync(PathOf(entry.TransactionNumber), bytes, cancellationToken))
         {
@@ -125,7 +129,9 @@ public sealed class FileTransactionLogStore : ITransactionLogStore
                 number,
                 DateTimeOffset.Parse(o.Required("updateTime").GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
                 o.Required("type").GetValue<string>(),
-                o.Required("body").ToJsonString(Compact));
+                o.Required("body").ToJsonString(Compact),
+                // Absent from entries written before transactions had ids.
+                o["transactionId"]?.GetValue<string>());
         }, cancellationToken);
     }
 }

@@ -56,9 +56,7 @@ public sealed class BadInputTests : IDisposable
         {
             Assert.Contains(text, error.Message);
         }
-        var after = await TableSnapshot.TakeAsync(table);
-        Assert.Equal(before.References, after.References);
-        Assert.Equal(before.DataFiles, after.DataFiles);
+        (await TableSnapshot.TakeAsync(table)).AssertSameAs(before);
         return error;
     }
 
@@ -78,6 +76,9 @@ public sealed class BadInputTests : IDisposable
         { "an unknown field", """{"key":"a","timestamp":1,"count":1,"colour":"red"}""", ["'colour'"] },
         { "a line that is not JSON", """{"key":"a",""", ["line 1", "JSON"] },
         { "a line that is an array", """["a",1,1]""", ["line 1"] },
+        { "a field given twice", """{"key":"a","timestamp":1,"count":1,"key":"b"}""", ["'key'", "line 1", "twice"] },
+        { "a value field given twice", """{"key":"a","timestamp":1,"count":1,"count":2}""", ["'count'", "line 1", "twice"] },
+        { "a field given twice with a null", """{"key":"a","timestamp":1,"count":1,"note":"x","note":null}""", ["'note'", "line 1", "twice"] },
     };
 
     [Theory]
@@ -194,6 +195,89 @@ public sealed class BadInputTests : IDisposable
         var bad = WriteFile("bad.csv", "key,timestamp,count,note\na,1,1,\nb,2,two,\n");
         var error = await AssertFailsAndChangesNothingAsync(table, () => [JsonLinesInput.FromFile(good), CsvInput.FromFile(bad)], "'count'", "bad.csv", "line 3");
         Assert.IsType<RowValidationException>(error);
+    }
+
+    private string WriteBytes(string name, params byte[][] parts)
+    {
+        var path = Path.Combine(_temp.Path, name);
+        File.WriteAllBytes(path, parts.SelectMany(p => p).ToArray());
+        return path;
+    }
+
+    private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
+
+    public static readonly TheoryData<string, byte[]> InvalidUtf8 = new()
+    {
+        { "a stray continuation byte", [0x80] },
+        { "a byte that never starts a character", [0xFF] },
+        { "a two-byte character cut short", [0xC3, (byte)'x'] },
+        { "an overlong encoding of '/'", [0xC0, 0xAF] },
+        { "an encoded surrogate", [0xED, 0xA0, 0x80] },
+        { "a code point above U+10FFFF", [0xF4, 0x90, 0x80, 0x80] },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidUtf8))]
+    public async Task Invalid_utf8_in_a_json_lines_key_is_rejected_naming_the_file_line_and_byte_offset(string what, byte[] bad)
+    {
+        var table = await TableWithSomeDataAsync();
+        var first = Utf8("""{"key":"café","timestamp":1,"count":1}""" + "\n");
+        var path = WriteBytes("bad-utf8.jsonl", first, Utf8("{\"key\":\"b"), bad, Utf8("\",\"timestamp\":2,\"count\":2}\n"));
+        var error = await AssertFailsAndChangesNothingAsync(table, () => [JsonLinesInput.FromFile(path)], "bad-utf8.jsonl", "line 2", $"byte offset {first.Length + 9}", "UTF-8");
+        Assert.IsType<InvalidUtf8Exception>(error);
+        Assert.NotEmpty(what);
+    }
+
+    [Theory]
+    [MemberData(nameof(InvalidUtf8))]
+    public async Task Invalid_utf8_in_a_csv_cell_is_rejected_naming_the_file_line_and_byte_offset(string what, byte[] bad)
+    {
+        var table = await TableWithSomeDataAsync();
+        var head = Utf8("key,timestamp,count,note\na,1,1,ok\n");
+        var path = WriteBytes("bad-utf8.csv", head, Utf8("b,2,2,n"), bad, Utf8("te\n"));
+        var error = await AssertFailsAndChangesNothingAsync(table, () => [CsvInput.FromFile(path)], "bad-utf8.csv", "line 3", $"byte offset {head.Length + 7}");
+        Assert.IsType<InvalidUtf8Exception>(error);
+        Assert.NotEmpty(what);
+    }
+
+    [Fact]
+    public async Task A_text_file_cut_off_in_the_middle_of_a_character_is_rejected()
+    {
+        var table = await TableWithSomeDataAsync();
+        var text = Utf8("key,timestamp,count,note\na,1,1,caf");
+        var path = WriteBytes("cut.csv", text, [0xC3]);
+        await AssertFailsAndChangesNothingAsync(table, () => [CsvInput.FromFile(path)], "cut.csv", "line 2", $"byte offset {text.Length}");
+    }
+
+    [Fact]
+    public async Task Invalid_utf8_far_into_a_large_file_is_found_at_its_exact_line_and_offset()
+    {
+        var table = await TableWithSomeDataAsync();
+        // Characters of two, three and four bytes, so that read buffers end in the middle of some of them.
+        var good = Utf8(string.Concat(Enumerable.Range(0, 5000).Select(i => $"{{\"key\":\"é€😀{i}\",\"timestamp\":{i},\"count\":1}}\n")));
+        var path = WriteBytes("large.jsonl", good, Utf8("{\"key\":\"x"), [0xFE], Utf8("\",\"timestamp\":1,\"count\":1}\n"));
+        await AssertFailsAndChangesNothingAsync(table, () => [JsonLinesInput.FromFile(path)], "line 5001", $"byte offset {good.Length + 9}");
+    }
+
+    [Fact]
+    public async Task Valid_utf8_of_every_width_is_stored_unchanged_wherever_read_buffers_split_it()
+    {
+        var table = await TableWithSomeDataAsync();
+        var keys = Enumerable.Range(0, 20000).Select(i => $"k{i:D5}-é€😀ü\u0800\U0010FFFD").ToList();
+        var path = WriteFile("wide.jsonl", string.Concat(keys.Select(k => $"{{\"key\":\"{k}\",\"timestamp\":1,\"count\":1}}\n")));
+        await new IngestRunner(table).IngestAsync([JsonLinesInput.FromFile(path)]);
+        var stored = await TableSnapshot.TakeAsync(table);
+        Assert.Equal(20000 + 3, stored.Rows.Count);
+        Assert.Subset(stored.Rows.Select(r => (string)r[0]!).ToHashSet(), keys.ToHashSet());
+    }
+
+    [Fact]
+    public async Task A_utf16_file_is_rejected_rather_than_read_as_another_encoding()
+    {
+        var table = await TableWithSomeDataAsync();
+        var path = Path.Combine(_temp.Path, "utf16.jsonl");
+        File.WriteAllText(path, """{"key":"a","timestamp":1,"count":1}""" + "\n", Encoding.Unicode);
+        await AssertFailsAndChangesNothingAsync(table, () => [JsonLinesInput.FromFile(path)], "utf16.jsonl", "line 1", "byte offset 0");
     }
 
     [Fact]

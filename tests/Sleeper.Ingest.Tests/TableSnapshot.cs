@@ -1,9 +1,12 @@
+using Sleeper.Core.Batches;
+using Sleeper.Core.Keys;
 using Sleeper.Core.Tables;
+using Sleeper.Query;
 
 namespace Sleeper.Ingest.Tests;
 
-/// <summary>What an ingest may change: the state store's files and references, and the files in the table's data folder.</summary>
-public sealed record TableSnapshot(IReadOnlyList<string> References, IReadOnlyList<string> DataFiles)
+/// <summary>What an ingest may change: the state store's files and references, the files in the table's data folder, and the rows a query returns.</summary>
+public sealed record TableSnapshot(IReadOnlyList<string> References, IReadOnlyList<string> DataFiles, IReadOnlyList<IReadOnlyList<object?>> Rows)
 {
     public static async Task<TableSnapshot> TakeAsync(SleeperTable table)
     {
@@ -15,13 +18,25 @@ public sealed record TableSnapshot(IReadOnlyList<string> References, IReadOnlyLi
         var files = Directory.Exists(data)
             ? Directory.EnumerateFiles(data, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(data, f)).Order(StringComparer.Ordinal).ToList()
             : [];
-        return new TableSnapshot(references, files);
+        var rows = new List<IReadOnlyList<object?>>();
+        await foreach (var batch in new QueryExecutor(table, TimeProvider.System).RunAsync([Region.Whole(table.Schema)]))
+        {
+            using (batch)
+            {
+                rows.AddRange(BatchRows.ToRows(batch, table.Schema).Select(r => (IReadOnlyList<object?>)r.Values));
+            }
+        }
+        return new TableSnapshot(references, files, rows);
     }
 
-    /// <summary>Fails unless the table holds the same references and data files as <paramref name="expected"/>.</summary>
+    /// <summary>Fails unless the table holds the same references, data files and rows as <paramref name="expected"/>.</summary>
     public void AssertSameAs(TableSnapshot expected)
     {
         Xunit.Assert.Equal(expected.References, References);
         Xunit.Assert.Equal(expected.DataFiles, DataFiles);
+        Xunit.Assert.Equal(expected.Rows.Select(Show), Rows.Select(Show));
     }
+
+    private static string Show(IReadOnlyList<object?> row) =>
+        string.Join('|', row.Select(v => v is byte[] b ? Convert.ToHexString(b) : v?.ToString()));
 }

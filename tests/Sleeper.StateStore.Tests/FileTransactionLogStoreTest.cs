@@ -37,6 +37,31 @@ public sealed class FileTransactionLogStoreTest : IDisposable
     }
 
     [Fact]
+    public async Task A_transaction_id_is_stored_with_its_entry_and_read_back()
+    {
+        var log = new FileTransactionLogStore(_dir.Path);
+        var id = Guid.NewGuid().ToString();
+        await log.AddTransactionAsync(Entry(1) with { TransactionId = id });
+
+        var read = Assert.Single(await ReadAllAsync(new FileTransactionLogStore(_dir.Path), 0));
+
+        Assert.Equal(id, read.TransactionId);
+        Assert.Equal(Entry(1) with { TransactionId = id }, read);
+    }
+
+    [Fact]
+    public async Task An_entry_written_before_transactions_had_ids_reads_back_without_one()
+    {
+        await File.WriteAllTextAsync(Path.Combine(_dir.Path, $"{1:D19}.json"),
+            "{\"transactionNumber\":1,\"updateTime\":\"2025-03-04T05:06:07.8910000+00:00\",\"type\":\"AddFiles\",\"body\":{\"n\":1}}");
+
+        var read = Assert.Single(await ReadAllAsync(new FileTransactionLogStore(_dir.Path), 0));
+
+        Assert.Null(read.TransactionId);
+        Assert.Equal("{\"n\":1}", read.Body);
+    }
+
+    [Fact]
     public async Task An_empty_log_reads_as_nothing()
     {
         Assert.Empty(await ReadAllAsync(new FileTransactionLogStore(_dir.Path), 0));

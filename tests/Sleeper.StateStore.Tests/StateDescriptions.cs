@@ -22,6 +22,10 @@ public static class StateDescriptions
                 sb.AppendLine(withTimes ? $" updated={r.LastUpdateTime:O}" : "");
             }
         }
+        foreach (var (job, time) in state.CommittedJobs.OrderBy(j => j.Key, StringComparer.Ordinal))
+        {
+            sb.AppendLine(withTimes ? $"job {job} committed={time:O}" : $"job {job}");
+        }
         return sb.ToString();
     }
 }

@@ -1,12 +1,14 @@
 using Apache.Arrow;
 using Apache.Arrow.Ipc;
+using Sleeper.Ingest.Spill;
 
 namespace Sleeper.BulkImport.Spilling;
 
 /// <summary>
 /// A private scratch folder for sorted runs that did not fit in memory, written as uncompressed Arrow IPC
 /// streams (far cheaper to write and read back than Parquet; they live only for one import). The folder and
-/// everything in it is deleted on dispose, whether the import succeeded or not.
+/// everything in it is deleted on dispose, whether the import succeeded or not; the folders of processes
+/// killed before they could do so are removed by the next one (<see cref="ScratchFolderLeftovers"/>).
 /// </summary>
 public sealed class SpillFolder : IDisposable
 {
@@ -14,8 +16,14 @@ public sealed class SpillFolder : IDisposable
 
     public SpillFolder(string? root)
     {
-        Path = System.IO.Path.Combine(root ?? System.IO.Path.GetTempPath(), "sleeper-bulk-import-" + Guid.NewGuid().ToString("N"));
+        var parent = string.IsNullOrEmpty(root) ? System.IO.Path.GetTempPath() : root;
+        Path = ScratchFolderLeftovers.NewPath(parent, Prefix);
+        // A bulk import killed while it spilled could not remove its folder; the next one does.
+        ScratchFolderLeftovers.Remove(parent, Prefix);
     }
+
+    /// <summary>How the folders' names begin: <c>sleeper-bulk-import-&lt;pid&gt;-&lt;guid&gt;</c>.</summary>
+    public const string Prefix = "sleeper-bulk-import-";
 
     public string Path { get; }
 

@@ -25,9 +25,11 @@ public static class QueryRegions
     public static Region FromRange(TableSchema schema, string text)
     {
         var comma = text.IndexOf(',');
-        if (comma < 0)
+        if (comma < 0 || text.IndexOf(',', comma + 1) >= 0)
         {
-            throw new UsageException($"--range {text}: write it as MIN,MAX (min inclusive, max exclusive; either side may be empty).");
+            // A third bound would otherwise become part of the max, silently; keys holding commas go in --region.
+            throw new UsageException($"--range {text}: write it as MIN,MAX, with one comma (min inclusive, max exclusive; either side may be empty). " +
+                "For keys that hold a comma, use --region.");
         }
         var field = schema.RowKeyFields[0];
         var min = text[..comma];
@@ -35,6 +37,7 @@ public static class QueryRegions
         var range = KeyRange.Of(field,
             min.Length == 0 ? null : Parse(field, min, "--range"),
             max.Length == 0 ? null : Parse(field, max, "--range"));
+        Check(range, $"--range {text}");
         return Region.ForFirstFieldRange(schema, range);
     }
 
@@ -67,18 +70,33 @@ public static class QueryRegions
             {
                 throw new UsageException($"--region: the range of '{field.Name}' must be [min, minInclusive, max, maxInclusive].");
             }
+            KeyRange range;
             try
             {
                 var min = StateStoreSerDe.ReadKeyValue(field, a[0]);
                 var max = StateStoreSerDe.ReadKeyValue(field, a[2]);
-                return new KeyRange(field, min ?? KeyValues.MinimumOf(field.PrimitiveType), a[1]!.GetValue<bool>(), max, a[3]!.GetValue<bool>());
+                range = new KeyRange(field, min ?? KeyValues.MinimumOf(field.PrimitiveType), a[1]!.GetValue<bool>(), max, a[3]!.GetValue<bool>());
             }
             catch (Exception e) when (e is SleeperException or InvalidOperationException or FormatException)
             {
                 throw new UsageException($"--region: the range of '{field.Name}' is not valid: {e.Message}");
             }
+            Check(range, "--region");
+            return range;
         }).ToArray();
         return new Region(ranges);
+    }
+
+    private static void Check(KeyRange range, string what)
+    {
+        try
+        {
+            range.RequireNonEmpty(what);
+        }
+        catch (SleeperException e)
+        {
+            throw new UsageException(e.Message);
+        }
     }
 
     private static object Parse(Field field, string text, string option)

@@ -1,14 +1,17 @@
 using System.CommandLine;
+using System.Text;
 using System.Text.Json.Nodes;
 using Sleeper.Cli.Output;
 using Sleeper.Core;
 using Sleeper.Core.Partitions;
 using Sleeper.Core.Properties;
 using Sleeper.Core.Schema;
+using Sleeper.Core.Tables;
+using Sleeper.Core.Text;
 
 namespace Sleeper.Cli.Commands;
 
-/// <summary>sleeper table create | list | delete | rename | offline | online | properties | estimate-splits.</summary>
+/// <summary>sleeper table create | list | delete | rename | offline | online | properties | estimate-splits | check.</summary>
 public static class TableCommands
 {
     public static Command Build(CliContext context)
@@ -22,6 +25,7 @@ public static class TableCommands
         command.Subcommands.Add(SetOnline(context, "online", true));
         command.Subcommands.Add(Properties(context));
         command.Subcommands.Add(EstimateSplitsCommand.Build(context));
+        command.Subcommands.Add(TableCheckCommand.Build(context));
         return command;
     }
 
@@ -154,6 +158,7 @@ public static class TableCommands
                 {
                     updated.SetFromAssignment(a);
                 }
+                TablePropertiesCheck.Validate(table.Schema, updated);
                 foreach (var (k, v) in updated.SetValues)
                 {
                     table.Properties.Set(k, v);
@@ -177,6 +182,16 @@ public static class TableCommands
         {
             throw new SleeperException($"The {what} {path} does not exist.");
         }
-        return File.ReadAllText(path);
+        // Read strictly: a file that is not UTF-8 would otherwise become field names or split points full of U+FFFD.
+        var bytes = File.ReadAllBytes(path);
+        Utf8Validator.Validate(bytes, path);
+        var text = bytes.AsSpan();
+        if (text.StartsWith(Utf8ByteOrderMark))
+        {
+            text = text[Utf8ByteOrderMark.Length..];
+        }
+        return Encoding.UTF8.GetString(text);
     }
+
+    private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
 }

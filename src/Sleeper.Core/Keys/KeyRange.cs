@@ -74,6 +74,23 @@ public sealed record KeyRange(Field Field, object Min, bool MinInclusive, object
         return c > 0 || (c == 0 && !MaxInclusive);
     }
 
+    /// <summary>
+    /// Checks a range a user gave, say in a query: one whose min is above its max, or that holds no key, is a
+    /// mistake to report rather than a question whose answer is no rows.
+    /// </summary>
+    /// <param name="what">What the range came from, for the message (e.g. "--range z,a").</param>
+    public void RequireNonEmpty(string what)
+    {
+        if (Max is not null && KeyValues.Compare(Type, Min, Max) > 0)
+        {
+            throw new SleeperException($"{what}: the range of '{Field.Name}' is backwards: its min {KeyValues.Format(Min)} is greater than its max {KeyValues.Format(Max)}.");
+        }
+        if (IsEmpty())
+        {
+            throw new SleeperException($"{what}: the range of '{Field.Name}', {this}, is empty: no key lies in it.");
+        }
+    }
+
     // Every key type is discrete, so an exclusive min stands for the next value up: without this, ranges such
     // as (4, 5) or ("a", "a\0") would look non-empty. Null when nothing is above an exclusive min.
     private object? LowestValue() => MinInclusive ? Min : Min switch

@@ -1,7 +1,11 @@
 namespace Sleeper.Core.StateStore;
 
-/// <summary>One stored transaction: its number in the table's log, when it was committed, its type and JSON body.</summary>
-public sealed record TransactionLogEntry(long TransactionNumber, DateTimeOffset UpdateTime, string TransactionType, string Body);
+/// <summary>
+/// One stored transaction: its number in the table's log, when it was committed, its type and JSON body, and the
+/// unique id its committer gave it (null in entries written before transactions had ids). The id is how a
+/// committer that lost the answer to its append recognises its own transaction in the log.
+/// </summary>
+public sealed record TransactionLogEntry(long TransactionNumber, DateTimeOffset UpdateTime, string TransactionType, string Body, string? TransactionId = null);
 
 /// <summary>
 /// The port every state store backend implements: an append-only log of numbered transactions per table.

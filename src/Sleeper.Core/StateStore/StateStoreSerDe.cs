@@ -48,7 +48,7 @@ public sealed class StateStoreSerDe(TableSchema schema)
                 ["parent"] = WritePartition(t.Parent),
                 ["newChildren"] = Array(t.NewChildren, WritePartition),
             },
-            AddFilesTransaction t => new JsonObject { ["references"] = Array(t.References, WriteReference) },
+            AddFilesTransaction t => WithJobId(new JsonObject { ["references"] = Array(t.References, WriteReference) }, t.JobId),
             SplitFileReferencesTransaction t => new JsonObject
             {
                 ["requests"] = Array(t.Requests, r => new JsonObject
@@ -101,7 +101,7 @@ public sealed class StateStoreSerDe(TableSchema schema)
             "InitialisePartitions" => new InitialisePartitionsTransaction(ReadArray(o["partitions"], ReadPartition)),
             "ExtendPartitionTree" => new ExtendPartitionTreeTransaction(ReadArray(o["updatedPartitions"], ReadPartition), ReadArray(o["newPartitions"], ReadPartition)),
             "SplitPartition" => new SplitPartitionTransaction(ReadPartition(o["parent"]!), ReadArray(o["newChildren"], ReadPartition)),
-            "AddFiles" => new AddFilesTransaction(ReadArray(o["references"], ReadReference)),
+            "AddFiles" => new AddFilesTransaction(ReadArray(o["references"], ReadReference), o["jobId"]?.GetValue<string>()),
             "SplitFileReferences" => new SplitFileReferencesTransaction(ReadArray(o["requests"], r => new SplitFileReferenceRequest(
                 Str(r, "filename"), Str(r, "fromPartitionId"), ReadArray(r["newReferences"], ReadReference)))),
             "AssignJobIds" => new AssignJobIdsTransaction(ReadArray(o["requests"], r => new AssignJobIdRequest(
@@ -128,6 +128,11 @@ public sealed class StateStoreSerDe(TableSchema schema)
                 ["lastUpdateTime"] = f.LastStateStoreUpdateTime.ToUnixTimeMilliseconds(),
                 ["references"] = Array(f.References.Values.ToList(), WriteReference),
             }),
+            ["committedJobs"] = Array(state.CommittedJobs.OrderBy(j => j.Key, StringComparer.Ordinal).ToList(), j => new JsonObject
+            {
+                ["jobId"] = j.Key,
+                ["time"] = j.Value.ToUnixTimeMilliseconds(),
+            }),
         };
         return o.ToJsonString(Compact);
     }
@@ -144,6 +149,11 @@ public sealed class StateStoreSerDe(TableSchema schema)
             {
                 entry.References[r.PartitionId] = r;
             }
+        }
+        // Absent from snapshots written before jobs were remembered.
+        foreach (var j in o["committedJobs"]?.AsArray() ?? [])
+        {
+            state.AddCommittedJob(Str(j!, "jobId"), DateTimeOffset.FromUnixTimeMilliseconds(j!["time"]!.GetValue<long>()));
         }
         return state;
     }
@@ -246,6 +256,16 @@ public sealed class StateStoreSerDe(TableSchema schema)
         n["onlyContainsDataForThisPartition"]?.GetValue<bool>() ?? true,
         n["jobId"]?.GetValue<string>(),
         n["lastUpdateTime"] is JsonNode t ? DateTimeOffset.FromUnixTimeMilliseconds(t.GetValue<long>()) : null);
+
+    /// <summary>The job id goes in only when there is one, so AddFiles without a job reads as it always did.</summary>
+    private static JsonObject WithJobId(JsonObject o, string? jobId)
+    {
+        if (jobId is not null)
+        {
+            o["jobId"] = jobId;
+        }
+        return o;
+    }
 
     private static string Str(JsonNode n, string name) => n[name]?.GetValue<string>()
         ?? throw new SleeperException($"A state store record is missing '{name}'.");

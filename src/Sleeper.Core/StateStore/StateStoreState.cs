@@ -11,6 +11,7 @@ public sealed class StateStoreState
 {
     private readonly Dictionary<string, Partition> _partitions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, FileEntry> _files = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _committedJobs = new(StringComparer.Ordinal);
 
     /// <summary>One file and its references keyed by partition id.</summary>
     public sealed class FileEntry(string filename, DateTimeOffset lastUpdate)
@@ -25,6 +26,13 @@ public sealed class StateStoreState
     public IReadOnlyDictionary<string, Partition> Partitions => _partitions;
 
     public IReadOnlyDictionary<string, FileEntry> Files => _files;
+
+    /// <summary>The ingest and bulk import jobs whose files were added (by job id), with when: see <see cref="Transactions.AddFilesTransaction"/>.</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> CommittedJobs => _committedJobs;
+
+    public bool HasCommittedJob(string jobId) => _committedJobs.ContainsKey(jobId);
+
+    internal void AddCommittedJob(string jobId, DateTimeOffset time) => _committedJobs[jobId] = time;
 
     public bool TryGetFile(string filename, out FileEntry entry) => _files.TryGetValue(filename, out entry!);
 
@@ -73,6 +81,10 @@ public sealed class StateStoreState
             {
                 e.References[k] = v;
             }
+        }
+        foreach (var (job, time) in _committedJobs)
+        {
+            copy._committedJobs[job] = time;
         }
         return copy;
     }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Sleeper.Core.Files;
 using Sleeper.Core.Partitions;
 using Sleeper.Core.Schema;
@@ -42,6 +44,7 @@ public sealed class TransactionLogStateStore
     private readonly TimeProvider _time;
     private readonly Random _random;
     private readonly TransactionLogStateStoreOptions _options;
+    private readonly ILogger _logger;
     private readonly SemaphoreSlim _lock = new(1, 1);
     private StateStoreState _state = new();
     private long _lastTransactionNumber;
@@ -52,7 +55,8 @@ public sealed class TransactionLogStateStore
         ITransactionLogSnapshotStore snapshots,
         TimeProvider? time = null,
         Random? random = null,
-        TransactionLogStateStoreOptions? options = null)
+        TransactionLogStateStoreOptions? options = null,
+        ILogger? logger = null)
     {
         Schema = schema;
         _log = log;
@@ -61,6 +65,7 @@ public sealed class TransactionLogStateStore
         _time = time ?? TimeProvider.System;
         _random = random ?? Random.Shared;
         _options = options ?? new TransactionLogStateStoreOptions();
+        _logger = logger ?? NullLogger.Instance;
     }
 
     public TableSchema Schema { get; }
@@ -112,59 +117,223 @@ public sealed class TransactionLogStateStore
         CommitAsync(new InitialisePartitionsTransaction(partitions), cancellationToken);
 
     /// <summary>
-    /// Validates the transaction against the newest state and appends it as the next number. Throws
-    /// <see cref="StateStoreValidationException"/> (nothing appended) if it is invalid.
+    /// Validates the transaction against the newest state and appends it as the next number, under a new unique
+    /// id. A commit has one outcome: when this returns, the transaction is in the log exactly once; when it throws
+    /// anything but <see cref="CommitOutcomeUnknownException"/>, nothing was appended (a
+    /// <see cref="StateStoreValidationException"/> if the transaction is invalid). Housekeeping after the append
+    /// (a snapshot, deleting old transactions) cannot fail a commit, and nor can a cancellation that comes after it.
     /// </summary>
-    public async Task CommitAsync(IStateStoreTransaction transaction, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// An append can fail without saying whether it was written: a timeout or lost connection whose request went
+    /// through, a cancellation halfway. Such an outcome is settled by reading the log at that number: this commit's
+    /// id there means it was written; another id means someone else went first (retried as any conflict); nothing
+    /// there means it was not (retried). Only when the log cannot be read back does the commit throw
+    /// <see cref="CommitOutcomeUnknownException"/>.
+    /// </remarks>
+    public async Task<CommittedTransaction> CommitAsync(IStateStoreTransaction transaction, CancellationToken cancellationToken = default)
     {
+        var transactionId = Guid.NewGuid().ToString();
         var typeName = StateStoreSerDe.TypeName(transaction);
         var body = _serDe.Serialize(transaction);
         var delay = _options.FirstRetryDelay;
+        var watch = new OwnTransaction(transactionId);
         for (var attempt = 1; ; attempt++)
         {
             long committed;
             await _lock.WaitAsync(cancellationToken);
             try
             {
-                await UpdateLockedAsync(cancellationToken);
+                await UpdateLockedAsync(cancellationToken, watch);
+                if (watch.FoundAt is { } landed)
+                {
+                    // An earlier append of this commit, given up as not written, was in the end: it is folded in now.
+                    committed = landed;
+                    goto committed;
+                }
                 transaction.Validate(_state);
-                var entry = new TransactionLogEntry(_lastTransactionNumber + 1, NowToTheMillisecond(), typeName, body);
+                var entry = new TransactionLogEntry(_lastTransactionNumber + 1, NowToTheMillisecond(), typeName, body, transactionId);
+                AppendOutcome outcome;
+                Exception? failure = null;
                 try
                 {
                     await _log.AddTransactionAsync(entry, cancellationToken);
-                }
-                catch (DuplicateTransactionNumberException) when (attempt < _options.MaxCommitAttempts)
-                {
-                    ConflictCount++;
-                    goto retry;
+                    outcome = AppendOutcome.Written;
                 }
                 catch (DuplicateTransactionNumberException)
                 {
-                    throw new SleeperException($"Could not commit a {typeName} transaction after {attempt} attempts: other committers kept appending first.");
+                    outcome = AppendOutcome.Conflict;
                 }
-                transaction.Apply(_state, entry.UpdateTime);
-                _lastTransactionNumber = entry.TransactionNumber;
-                committed = entry.TransactionNumber;
+                catch (Exception e)
+                {
+                    failure = e;
+                    outcome = await SettleLockedAsync(entry, e);
+                }
+                switch (outcome)
+                {
+                    case AppendOutcome.Written:
+                        ApplyOwnLocked(transaction, entry);
+                        committed = entry.TransactionNumber;
+                        goto committed;
+                    case AppendOutcome.Conflict when attempt < _options.MaxCommitAttempts:
+                        ConflictCount++;
+                        goto retry;
+                    case AppendOutcome.Conflict:
+                        throw new SleeperException($"Could not commit a {typeName} transaction after {attempt} attempts: other committers kept appending first.");
+                    default:
+                        // Not written. A cancelled commit stops here, having committed nothing.
+                        cancellationToken.ThrowIfCancellationRequested();
+                        if (attempt >= _options.MaxCommitAttempts)
+                        {
+                            throw new SleeperException($"Could not commit a {typeName} transaction after {attempt} attempts; nothing was committed. The last append failed: {failure!.Message}", failure);
+                        }
+                        _logger.LogDebug(failure, "Appending transaction {TransactionNumber} failed and it was not written; retrying", entry.TransactionNumber);
+                        goto retry;
+                }
             }
             finally
             {
                 _lock.Release();
             }
-            if (_options.SnapshotEveryTransactions > 0 && committed % _options.SnapshotEveryTransactions == 0)
-            {
-                await CreateSnapshotAsync(cancellationToken);
-                if (_options.DeleteTransactionsBehindSnapshotsOlderThan is { } minAge)
-                {
-                    await DeleteOldTransactionsAsync(minAge, cancellationToken);
-                }
-            }
-            return;
+
+        committed:
+            await HousekeepAfterAsync(committed, typeName, cancellationToken);
+            return new CommittedTransaction(committed, transactionId);
 
         retry:
             var jittered = TimeSpan.FromTicks((long)(delay.Ticks * (0.5 + _random.NextDouble())));
             await Task.Delay(jittered, _time, cancellationToken);
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxRetryDelay.Ticks));
         }
+    }
+
+    /// <summary>What became of one append.</summary>
+    private enum AppendOutcome
+    {
+        Written,
+        Conflict,
+        NotWritten,
+    }
+
+    /// <summary>The id of the transaction a commit is appending, and where it was found in the log if it was.</summary>
+    private sealed class OwnTransaction(string id)
+    {
+        public string Id { get; } = id;
+
+        public long? FoundAt { get; set; }
+    }
+
+    /// <summary>How often the log is read to settle an append whose outcome was lost, before giving up.</summary>
+    private const int SettleReadAttempts = 4;
+
+    /// <summary>Reads the log at the entry's number to tell whether an append that threw was written.</summary>
+    private async Task<AppendOutcome> SettleLockedAsync(TransactionLogEntry entry, Exception appendFailure)
+    {
+        Exception? readFailure = null;
+        var delay = _options.FirstRetryDelay;
+        for (var read = 1; read <= SettleReadAttempts; read++)
+        {
+            try
+            {
+                // Not cancellable: once the append may have happened, its caller must learn whether it did.
+                TransactionLogEntry? first = null;
+                await foreach (var e in _log.ReadTransactionsAfterAsync(entry.TransactionNumber - 1, CancellationToken.None))
+                {
+                    first = e;
+                    break;
+                }
+                if (first is null)
+                {
+                    return AppendOutcome.NotWritten;
+                }
+                if (first.TransactionNumber == entry.TransactionNumber)
+                {
+                    var ours = first.TransactionId == entry.TransactionId;
+                    _logger.LogInformation(appendFailure, "Appending transaction {TransactionNumber} failed; reading the log back found it {Outcome}",
+                        entry.TransactionNumber, ours ? "written" : "taken by another committer");
+                    return ours ? AppendOutcome.Written : AppendOutcome.Conflict;
+                }
+                // The log goes on past the number, yet the number is not there: it was written, then deleted behind a
+                // snapshot, so whose it was can no longer be read. (Deletion waits for snapshots to age; this is rare.)
+                readFailure = new SleeperException($"transaction {entry.TransactionNumber} was deleted behind a snapshot before it could be read back");
+                break;
+            }
+            catch (Exception e)
+            {
+                readFailure = e;
+                await Task.Delay(delay, _time, CancellationToken.None);
+                delay = TimeSpan.FromTicks(Math.Min(Math.Max(delay.Ticks * 2, 1), _options.MaxRetryDelay.Ticks));
+            }
+        }
+        throw new CommitOutcomeUnknownException(entry.TransactionType, entry.TransactionId!, entry.TransactionNumber, appendFailure, readFailure!);
+    }
+
+    /// <summary>Folds this instance's own appended transaction into the held state.</summary>
+    private void ApplyOwnLocked(IStateStoreTransaction transaction, TransactionLogEntry entry)
+    {
+        try
+        {
+            transaction.Apply(_state, entry.UpdateTime);
+            _lastTransactionNumber = entry.TransactionNumber;
+        }
+        catch (Exception e)
+        {
+            // The transaction is in the log whatever happens here, so the commit stands; but the held state may be
+            // half changed, so it is dropped and the next read folds the log (or a snapshot) afresh.
+            _logger.LogError(e, "Transaction {TransactionNumber} was committed but could not be applied to the state held in memory; the state will be read again", entry.TransactionNumber);
+            _state = new StateStoreState();
+            _lastTransactionNumber = 0;
+        }
+    }
+
+    /// <summary>
+    /// The snapshot and deletion of old transactions that some commits are followed by. The commit stands
+    /// whatever happens here, so a failure is logged, not thrown: the next snapshot that falls due tries again.
+    /// </summary>
+    private async Task HousekeepAfterAsync(long committed, string typeName, CancellationToken cancellationToken)
+    {
+        if (_options.SnapshotEveryTransactions <= 0 || committed % _options.SnapshotEveryTransactions != 0)
+        {
+            return;
+        }
+        try
+        {
+            await CreateSnapshotAsync(cancellationToken);
+            if (_options.DeleteTransactionsBehindSnapshotsOlderThan is { } minAge)
+            {
+                await DeleteOldTransactionsAsync(minAge, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _logger.LogDebug("Transaction {TransactionNumber} was committed; the snapshot after it was cancelled", committed);
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning(e, "Transaction {TransactionNumber} ({TransactionType}) was committed, but the snapshot or deletion of old transactions after it failed",
+                committed, typeName);
+        }
+    }
+
+    /// <summary>
+    /// Whether the transaction with this id is in the log at or after the given number: how a writer told
+    /// <see cref="CommitOutcomeUnknownException"/> finds out later. Throws if the log no longer reaches back that far.
+    /// </summary>
+    public async Task<bool> WasCommittedAsync(string transactionId, long fromTransactionNumber, CancellationToken cancellationToken = default)
+    {
+        var first = true;
+        await foreach (var entry in _log.ReadTransactionsAfterAsync(fromTransactionNumber - 1, cancellationToken))
+        {
+            if (first && entry.TransactionNumber > fromTransactionNumber)
+            {
+                throw new SleeperException($"Cannot tell whether transaction {transactionId} was committed: the log from transaction {fromTransactionNumber} to {entry.TransactionNumber - 1} was deleted behind a snapshot.");
+            }
+            first = false;
+            if (entry.TransactionId == transactionId)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>
@@ -232,14 +401,15 @@ public sealed class TransactionLogStateStore
         }
     }
 
-    private async Task UpdateLockedAsync(CancellationToken cancellationToken)
+    /// <param name="own">A committing transaction to look out for in what is read, if any.</param>
+    private async Task UpdateLockedAsync(CancellationToken cancellationToken, OwnTransaction? own = null)
     {
         var latest = await _snapshots.GetLatestSnapshotInfoAsync(cancellationToken);
         if (latest is not null && latest.TransactionNumber - _lastTransactionNumber >= _options.LoadSnapshotWhenBehindBy)
         {
             await LoadSnapshotLockedAsync(latest.TransactionNumber, cancellationToken);
         }
-        var continuous = await ApplyTransactionsAfterLockedAsync(cancellationToken);
+        var continuous = await ApplyTransactionsAfterLockedAsync(cancellationToken, own);
         // A log that is continuous may still have ended early: if every transaction after the held number was
         // deleted behind a snapshot, nothing is left to show a gap, and appending the next number would then
         // rewrite a deleted one. Snapshots are saved before the transactions behind them are deleted, so asking
@@ -254,7 +424,7 @@ public sealed class TransactionLogStateStore
             throw new SleeperException($"The transaction log has a gap after transaction {_lastTransactionNumber} and there is no newer snapshot to load.");
         }
         await LoadSnapshotLockedAsync(latest.TransactionNumber, cancellationToken);
-        if (!await ApplyTransactionsAfterLockedAsync(cancellationToken))
+        if (!await ApplyTransactionsAfterLockedAsync(cancellationToken, own))
         {
             throw new SleeperException($"The transaction log has a gap after snapshot {latest.TransactionNumber}.");
         }
@@ -269,7 +439,7 @@ public sealed class TransactionLogStateStore
     }
 
     /// <returns>false if the log does not continue from the held number (a gap).</returns>
-    private async Task<bool> ApplyTransactionsAfterLockedAsync(CancellationToken cancellationToken)
+    private async Task<bool> ApplyTransactionsAfterLockedAsync(CancellationToken cancellationToken, OwnTransaction? own)
     {
         await foreach (var entry in _log.ReadTransactionsAfterAsync(_lastTransactionNumber, cancellationToken))
         {
@@ -280,6 +450,10 @@ public sealed class TransactionLogStateStore
             var transaction = _serDe.Deserialize(entry.TransactionType, entry.Body);
             transaction.Apply(_state, entry.UpdateTime);
             _lastTransactionNumber = entry.TransactionNumber;
+            if (own is not null && entry.TransactionId == own.Id)
+            {
+                own.FoundAt = entry.TransactionNumber;
+            }
         }
         return true;
     }

@@ -17,7 +17,7 @@ public sealed class CsvInput(string name, Func<TextReader> open) : IIngestInput
 {
     public string Name { get; } = name;
 
-    public static CsvInput FromFile(string path) => new(path, () => new StreamReader(path));
+    public static CsvInput FromFile(string path) => new(path, () => Utf8CheckingStream.OpenFile(path));
 
     public IEnumerable<RecordBatch> ReadBatches(TableSchema schema, int maxRows)
     {

@@ -19,7 +19,8 @@ public static class IngestInputs
         {
             if (path == "-")
             {
-                var open = standardInput ?? (() => Console.In);
+                // Console.In would decode with replacement characters; read the bytes and check them.
+                var open = standardInput ?? (() => Utf8CheckingStream.Reader(Console.OpenStandardInput(), "standard input"));
                 inputs.Add((format ?? "jsonl") switch
                 {
                     "csv" => new CsvInput("standard input", open),

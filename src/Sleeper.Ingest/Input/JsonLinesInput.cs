@@ -11,7 +11,7 @@ public sealed class JsonLinesInput(string name, Func<TextReader> open) : IIngest
 {
     public string Name { get; } = name;
 
-    public static JsonLinesInput FromFile(string path) => new(path, () => new StreamReader(path));
+    public static JsonLinesInput FromFile(string path) => new(path, () => Utf8CheckingStream.OpenFile(path));
 
     public IEnumerable<RecordBatch> ReadBatches(TableSchema schema, int maxRows)
     {
@@ -56,6 +56,8 @@ public sealed class JsonLinesInput(string name, Func<TextReader> open) : IIngest
                 throw new RowValidationException($"{where}: each line must be a JSON object keyed by field name.");
             }
             var values = new object?[schema.AllFields.Count];
+            // JSON parsers disagree on which of two equal names wins; storing either would be a guess.
+            Span<bool> seen = stackalloc bool[schema.AllFields.Count];
             foreach (var property in doc.RootElement.EnumerateObject())
             {
                 var index = schema.IndexOf(property.Name);
@@ -63,6 +65,11 @@ public sealed class JsonLinesInput(string name, Func<TextReader> open) : IIngest
                 {
                     throw new RowValidationException($"{where}: field '{property.Name}' is not in the table's schema.");
                 }
+                if (seen[index])
+                {
+                    throw new RowValidationException($"{where}: field '{property.Name}' is given twice; each field may appear once in a line.");
+                }
+                seen[index] = true;
                 values[index] = JsonValueConverter.Convert(schema.AllFields[index], property.Value, where);
             }
             RowValidator.Validate(schema, values, where);

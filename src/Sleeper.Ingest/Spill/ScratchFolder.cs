@@ -2,19 +2,25 @@ namespace Sleeper.Ingest.Spill;
 
 /// <summary>
 /// A private folder for one ingest's sorted runs. Disposing removes it with everything in it, so spills never
-/// outlive the ingest that made them, whether it succeeded or failed.
+/// outlive the ingest that made them, whether it succeeded or failed. A process killed mid-ingest cannot
+/// remove its folder, so each new one removes those of processes that are gone (<see cref="ScratchFolderLeftovers"/>).
 /// </summary>
 public sealed class ScratchFolder : IDisposable
 {
+    /// <summary>How the folders' names begin: <c>sleeper-ingest-&lt;pid&gt;-&lt;guid&gt;</c>.</summary>
+    public const string Prefix = "sleeper-ingest-";
+
     private int _next;
 
     /// <param name="parent">Where to make the folder; the system's temporary folder when null.</param>
     public ScratchFolder(string? parent)
     {
-        Path = System.IO.Path.Combine(string.IsNullOrEmpty(parent) ? System.IO.Path.GetTempPath() : parent, "sleeper-ingest-" + Guid.NewGuid().ToString("N"));
+        var root = string.IsNullOrEmpty(parent) ? System.IO.Path.GetTempPath() : parent;
+        Path = ScratchFolderLeftovers.NewPath(root, Prefix);
         try
         {
             Directory.CreateDirectory(Path);
+            ScratchFolderLeftovers.Remove(root, Prefix);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

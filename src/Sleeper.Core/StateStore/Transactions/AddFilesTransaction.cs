@@ -2,11 +2,20 @@ using Sleeper.Core.Files;
 
 namespace Sleeper.Core.StateStore.Transactions;
 
-/// <summary>Adds new files with their references; every file must be new and every partition must exist.</summary>
-public sealed record AddFilesTransaction(IReadOnlyList<FileReference> References) : IStateStoreTransaction
+/// <summary>
+/// Adds new files with their references; every file must be new and every partition must exist. With a job id
+/// (an ingest or bulk import job), it is the job's one commit: the state remembers the job, and a second AddFiles
+/// for it is rejected with <see cref="JobAlreadyCommittedException"/>, so a job retried after its commit (a
+/// worker that died before deleting its message, or lost its claim) never adds its rows twice.
+/// </summary>
+public sealed record AddFilesTransaction(IReadOnlyList<FileReference> References, string? JobId = null) : IStateStoreTransaction
 {
     public void Validate(StateStoreState state)
     {
+        if (JobId is not null && state.HasCommittedJob(JobId))
+        {
+            throw new JobAlreadyCommittedException(JobId);
+        }
         var seen = new HashSet<(string, string)>();
         foreach (var r in References)
         {
@@ -40,6 +49,10 @@ public sealed record AddFilesTransaction(IReadOnlyList<FileReference> References
             var entry = state.GetOrAddFile(r.Filename, updateTime);
             entry.LastStateStoreUpdateTime = updateTime;
             entry.References[r.PartitionId] = r with { LastUpdateTime = updateTime };
+        }
+        if (JobId is not null)
+        {
+            state.AddCommittedJob(JobId, updateTime);
         }
     }
 }

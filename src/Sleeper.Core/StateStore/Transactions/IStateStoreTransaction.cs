@@ -13,4 +13,4 @@ public interface IStateStoreTransaction
 }
 
 /// <summary>A transaction that is invalid against the current state; it is never appended.</summary>
-public sealed class StateStoreValidationException(string message) : SleeperException(message);
+public class StateStoreValidationException(string message) : SleeperException(message);
