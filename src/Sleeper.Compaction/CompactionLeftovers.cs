@@ -19,25 +19,26 @@ internal static class CompactionLeftovers
     public static async Task<int> DeleteAsync(SleeperTable table, CompactionJob job, CancellationToken cancellationToken)
     {
         var state = await table.StateStore.GetStateAsync(cancellationToken);
-        // Every attempt's output name starts with the job's own output name without its extension.
-        var stem = job.OutputFile[..job.OutputFile.LastIndexOf('.')];
-        var outputs = new SortedSet<string>(StringComparer.Ordinal);
+        // Every attempt's output shares the job's output name up to its extension: one listing by that prefix.
+        var stem = job.OutputFile[..^System.IO.Path.GetExtension(job.OutputFile).Length];
+        var names = new SortedSet<string>(StringComparer.Ordinal);
         await foreach (var stored in table.Objects.ListAsync(stem, cancellationToken))
         {
             // A sketches file alone is what an attempt killed between placing its sketches and its data file leaves.
             if (stored.Name.EndsWith(".parquet", StringComparison.Ordinal) || stored.Name.EndsWith(SketchesFile.Extension, StringComparison.Ordinal))
             {
-                outputs.Add(Path.ChangeExtension(stored.Name, ".parquet"));
+                names.Add(System.IO.Path.ChangeExtension(stored.Name, ".parquet"));
             }
         }
         var deleted = 0;
-        foreach (var name in outputs)
+        foreach (var name in names)
         {
             if (!job.IsOutputOfAnAttempt(name) || state.Files.ContainsKey(name))
             {
                 continue;
             }
-            await DataFiles.DeleteUncommittedAsync(table.Objects, name, cancellationToken);
+            await table.Objects.DeleteAsync(SketchesFile.PathFor(name), cancellationToken);
+            await table.Objects.DeleteAsync(name, cancellationToken);
             deleted++;
         }
         return deleted;

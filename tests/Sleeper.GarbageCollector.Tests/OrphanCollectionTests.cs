@@ -126,7 +126,7 @@ public sealed class OrphanCollectionTests : IDisposable
     public async Task Orphan_collection_leaves_other_tables_files_alone()
     {
         var table = await TableAsync(orphanDelayMinutes: 1);
-        var instance = EmbeddedInstance.Open(_folder.Combine("instance"), _time);
+        var instance = EmbeddedInstance.Open(table.Objects.Location, _time);
         var other = await instance.CreateTableAsync("other", Schema, SleeperProperties.ForTable(), PartitionsBuilder.SingleRoot(Schema));
         var othersOrphan = await WriteUncommittedAsync(other, "z");
         _time.Advance(TimeSpan.FromDays(2));
