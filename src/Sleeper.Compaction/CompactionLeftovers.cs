@@ -41,9 +41,16 @@ internal static class CompactionLeftovers
             {
                 continue;
             }
-            File.Delete(SketchesFile.PathFor(path));
-            File.Delete(path);
-            deleted++;
+            try
+            {
+                File.Delete(SketchesFile.PathFor(path));
+                File.Delete(path);
+                deleted++;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The job has committed; a leftover that cannot go now waits for orphan collection.
+            }
         }
         return deleted;
     }
