@@ -27,6 +27,12 @@ public sealed class CliContext
     /// <summary>Tables by default on a terminal; JSON lines when piped.</summary>
     public bool OutputIsTerminal { get; init; } = !Console.IsOutputRedirected;
 
+    /// <summary>
+    /// The clock every command runs by. The crash harness runs its recovery commands in-process with a clock moved
+    /// past every lease and delay, to stand for the time a real operator would wait before rerunning them.
+    /// </summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     public string InstanceLocation(ParseResult result) =>
         result.GetValue(InstanceOption) is { Length: > 0 } given ? given
         : Environment.GetEnvironmentVariable("SLEEPER_INSTANCE") is { Length: > 0 } env ? env
@@ -39,7 +45,7 @@ public sealed class CliContext
         {
             throw new Core.SleeperException($"'{location}' names a distributed instance; this build runs embedded instances (folders) only so far.");
         }
-        return EmbeddedInstance.Open(location);
+        return EmbeddedInstance.Open(location, Time);
     }
 
     public void Chatter(string message)

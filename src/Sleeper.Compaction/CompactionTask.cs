@@ -32,7 +32,12 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
-    public async Task<CompactionResult> RunAsync(SleeperTable table, CompactionJob job, CancellationToken cancellationToken = default)
+    /// <param name="beforeCommit">
+    /// Runs just before the commit, and may stop it by throwing: a queued job's worker renews its claim on the job
+    /// here (<see cref="Core.Jobs.VisibilityExtender.HoldForCommitAsync"/>), so an attempt that lost it never commits.
+    /// </param>
+    public async Task<CompactionResult> RunAsync(SleeperTable table, CompactionJob job, CancellationToken cancellationToken = default,
+        Func<CancellationToken, Task>? beforeCommit = null)
     {
         var start = _time.GetUtcNow();
         if (job.TableId != table.Id)
@@ -89,6 +94,13 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
                 token, TaskCreationOptions.LongRunning, TaskScheduler.Default));
             await WhenAllOrFirstFailure(stages, failed).ConfigureAwait(false);
 
+            if (beforeCommit is not null)
+            {
+                // Before the output is put in place under its name (the job's), so an attempt that lost the job
+                // leaves nothing there for the attempt that has it now to trip over.
+                await beforeCommit(cancellationToken).ConfigureAwait(false);
+            }
+            OrphanCollectionRule.EnsureCanCommit(table, start, _time);
             var rowsWritten = await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
             var outputReference = new FileReference(outputFile, job.PartitionId, rowsWritten);
             try

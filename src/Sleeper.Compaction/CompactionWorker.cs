@@ -63,10 +63,12 @@ public sealed class CompactionWorker(
         }
         await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Started, _time.GetUtcNow(), TaskId, job.PartitionId), cancellationToken);
         await using var extender = VisibilityExtender.Start(queue, message, VisibilityTimeout, _time);
+        // The work stops early if another worker takes the job over meanwhile.
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, extender.ClaimLostToken);
         try
         {
             var table = openTableById(job.TableId);
-            if (!await TakeInputsAsync(table, job, cancellationToken))
+            if (!await TakeInputsAsync(table, job, work.Token))
             {
                 // No attempt could ever commit this job: an earlier attempt committed and then died before it could
                 // delete the message (its output may since have been compacted again and garbage collected), or the
@@ -86,7 +88,8 @@ public sealed class CompactionWorker(
                         Reason: "its input files are no longer assigned to it, so it cannot run (an earlier attempt probably committed, and its output has since been replaced, or another job took them); not retried"), cancellationToken);
                 return (true, null);
             }
-            var result = await task.RunAsync(table, job, cancellationToken);
+            // The claim is renewed just before the commit: an attempt that lost it does not commit.
+            var result = await task.RunAsync(table, job, work.Token, extender.HoldForCommitAsync);
             await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Finished, result.FinishTime, TaskId, job.PartitionId,
                 job.InputFiles.Count, result.RowsRead, result.RowsWritten), cancellationToken);
             await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Committed, _time.GetUtcNow(), TaskId, job.PartitionId), cancellationToken);
@@ -105,8 +108,14 @@ public sealed class CompactionWorker(
         catch (Exception e)
         {
             await extender.StopAsync();
-            await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Failed, _time.GetUtcNow(), TaskId, job.PartitionId, Reason: e.Message), CancellationToken.None);
-            await queue.ReleaseAsync(message, CancellationToken.None);
+            var lost = extender.ClaimLost;
+            var reason = lost && e is not ClaimLostException ? new ClaimLostException(queue.Name, message.MessageId).Message : e.Message;
+            await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Failed, _time.GetUtcNow(), TaskId, job.PartitionId, Reason: reason), CancellationToken.None);
+            if (!lost)
+            {
+                // A lost job is another worker's now: only one still held is handed back.
+                await queue.ReleaseAsync(message, CancellationToken.None);
+            }
             return (false, null);
         }
     }

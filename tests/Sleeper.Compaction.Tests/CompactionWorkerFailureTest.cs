@@ -195,6 +195,49 @@ public sealed class CompactionWorkerFailureTest(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_worker_that_lost_its_claim_on_a_job_does_not_commit_it()
+    {
+        using var table = await TableWithFilesAsync(3, 2_000, 7);
+        var before = await CompactionModel.ContentsAsync(table.Table);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var visibility = TimeSpan.FromMinutes(2);
+        var queue = QueuedCompaction.Queue(table.Instance, time: time);
+        var job = Assert.Single(await QueuedCompaction.CreateAndSendAsync(table.Instance, table.Table, queue, new ForcedCompactionStrategy()));
+        var stalled = new StallingJobQueue(queue);
+        QueuedMessage? takenOver = null;
+        // Once it has started, the worker stalls past its visibility timeout and another worker takes the job.
+        var tracker = new HookedJobTracker(table.Instance.CompactionTracker)
+        {
+            AfterJobEvent = async e =>
+            {
+                if (e.Kind == JobEventKind.Started && takenOver is null)
+                {
+                    time.Advance(visibility * 2);
+                    takenOver = await queue.ReceiveAsync(visibility);
+                    stalled.WakeUp();
+                }
+            },
+        };
+        var worker = new CompactionWorker(stalled, tracker, table.Instance.OpenTableById, new CompactionTask(table.Instance.Time), time)
+        {
+            VisibilityTimeout = visibility,
+            PollInterval = TimeSpan.Zero,
+        };
+
+        var result = await worker.RunAsync(TimeSpan.Zero);
+
+        Assert.NotNull(takenOver);
+        Assert.Equal((0, 1), (result.JobsRun, result.JobsFailed));
+        // The job's inputs are still the table's files, still assigned to the job for the worker that has it now.
+        Assert.Equal(job.InputFiles.Order(StringComparer.Ordinal), (await table.ReferencesAsync()).Select(r => r.Filename).Order(StringComparer.Ordinal));
+        Assert.All(await table.ReferencesAsync(), r => Assert.Equal(job.JobId, r.JobId));
+        Assert.Equal(before, await CompactionModel.ContentsAsync(table.Table));
+        Assert.Contains("claim", (await QueuedCompaction.StatusAsync(table.Instance, job)).FailureReason, StringComparison.Ordinal);
+        // Nothing was put in place under the job's output name for the worker that has the job now to trip over.
+        Assert.False(File.Exists(table.Table.ResolveDataFile(job.OutputFile)));
+    }
+
+    [Fact]
     public async Task Two_attempts_of_one_job_running_at_once_commit_it_once_and_keep_its_output()
     {
         // As when a worker stalls past its visibility timeout and another takes the job while it still runs.
