@@ -4,8 +4,8 @@ using Sleeper.Cli.Output;
 using Sleeper.Compaction;
 using Sleeper.Core.Checks;
 using Sleeper.Core.Jobs;
-using Sleeper.Instance;
 using Sleeper.Jobs;
+using Sleeper.Instance;
 using Sleeper.Maintenance;
 
 namespace Sleeper.Cli.Commands;
@@ -59,7 +59,9 @@ public static class TableCheckCommand
     /// </summary>
     private static IEnumerable<ITableCheck> MoreChecks(EmbeddedInstance instance) =>
     [
-        new StrandedAssignmentsCheck(FileJobQueue.InInstance(instance.Root, QueueNames.Compaction, timeProvider: instance.Time), instance.CompactionTracker, instance.Time),
+        new StrandedAssignmentsCheck(
+            FileJobQueue.InInstance(instance.Root, QueueNames.Compaction, timeProvider: instance.Time),
+            instance.CompactionTracker, instance.Time),
     ];
 
     private static JsonObject Json(TableCheckReport report, TableRepairReport? repaired)
