@@ -46,7 +46,7 @@ public sealed class IngestWorkerFailureTest
     [Theory]
     [InlineData(JobEventKind.Started)]
     [InlineData(JobEventKind.Finished)]
-    public async Task A_worker_stopped_mid_job_leaves_the_table_as_it_was_and_hands_the_job_back_at_once(JobEventKind stoppedAfter)
+    public async Task A_worker_stopped_mid_job_leaves_the_table_as_it_was_and_hands_the_job_back_for_the_next_worker_at_once(JobEventKind stoppedAfter)
     {
         using var table = await QueuedIngestTable.CreateAsync();
         var before = await TableSnapshot.TakeAsync(table.Table);
@@ -59,7 +59,7 @@ public sealed class IngestWorkerFailureTest
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => table.Worker(tracker: tracker).RunAsync(TimeSpan.Zero, cancellationToken: dying.Token));
 
-        // Nothing committed, nothing left behind, and the stopped worker handed the job back: visible again at once.
+        // Nothing committed, nothing left behind, and the job is visible again now, not after the visibility timeout.
         (await TableSnapshot.TakeAsync(table.Table)).AssertSameAs(before);
         Assert.Equal(new QueueDepth(1, 0, 0), await table.Queue.GetDepthAsync());
         Assert.Equal(stoppedAfter == JobEventKind.Finished,
