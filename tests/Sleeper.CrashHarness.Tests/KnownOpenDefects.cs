@@ -26,11 +26,6 @@ public static class KnownOpenDefects
         new(ViolationKind.Stranded, "split", "compaction assignments stranded, or a retried job dead-lettered, after a killed compact"),
         new(ViolationKind.Stranded, "snapshots", "compaction assignments stranded, or a retried job dead-lettered, after a killed compact"),
         new(ViolationKind.Stranded, "mix", "compaction assignments stranded, or a retried job dead-lettered, after a killed compact"),
-        // "Bulk import can delete committed files" (item 2): a commit that lands but reports failure, or whose
-        // snapshot or log housekeeping fails, makes the writer delete files the log now references.
-        new(ViolationKind.DanglingReference, "faults-bulk-import", "bulk import deletes the files of a commit that landed"),
-        new(ViolationKind.BrokenState, "faults-bulk-import", "bulk import deletes the files of a commit that landed"),
-        new(ViolationKind.Lost, "faults-bulk-import", "bulk import deletes the files of a commit that landed"),
         // NEW, found by this harness, and no fix was in progress when it was written (see docs/reliability.md):
         // TransactionLogStateStore.UpdateLockedAsync, after loading a snapshot because of a gap, does not ask
         // again for the newest snapshot once the log reads as continuous. When the transactions after the loaded
@@ -40,8 +35,8 @@ public static class KnownOpenDefects
         // the log behind them is deleted (delete.behind.snapshot.min.age.minutes=0 here; the default is 2).
         new(ViolationKind.Lost, "snapshots", "NEW: a commit lost to a log deleted behind a newer snapshot"),
         new(ViolationKind.Lost, "commit-storm", "NEW: a commit lost to a log deleted behind a newer snapshot"),
-        new(ViolationKind.Leftover, "commit-storm", "NEW: a commit lost to a log deleted behind a newer snapshot (its file is an orphan)"),
         new(ViolationKind.CommandFailed, "commit-storm", "NEW: a commit fails with a spurious gap after a snapshot"),
+        new(ViolationKind.CommandFailed, "snapshots", "NEW: a commit fails with a spurious gap after a snapshot"),
     ];
 
     public static Entry? Match(string scenario, Violation violation) =>
