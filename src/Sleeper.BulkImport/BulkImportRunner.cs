@@ -7,6 +7,7 @@ using Sleeper.BulkImport.Spilling;
 using Sleeper.Core.Batches;
 using Sleeper.Core.Files;
 using Sleeper.Core.Partitions;
+using Sleeper.Core.StateStore;
 using Sleeper.Core.StateStore.Transactions;
 using Sleeper.Core.Tables;
 using Sleeper.Ingest.Input;
@@ -20,7 +21,9 @@ namespace Sleeper.BulkImport;
 /// finding each row's leaf partition and buffering rows per leaf (sorted runs spill to scratch files when the
 /// memory budget is full); then sorts each leaf and writes its file, several leaves at once; and commits every
 /// file in one AddFiles. If anything fails, the files written are deleted and the table's files are unchanged
-/// (a pre-split, once committed, stays: it is a valid tree holding the same data).
+/// (a pre-split, once committed, stays: it is a valid tree holding the same data). The one exception is a commit
+/// whose outcome is unknown (<see cref="CommitOutcomeUnknownException"/>): its files may be referenced, so they
+/// stay, and a later look at the table (or the collection of unreferenced files) settles them.
 /// </summary>
 public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? options = null)
 {
@@ -28,7 +31,16 @@ public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? opti
 
     private readonly BulkImportOptions _options = options ?? new BulkImportOptions();
 
-    /// <param name="jobId">The queued job this import runs, if any: its id goes into the file names.</param>
+    /// <summary>
+    /// Runs just before the commit, and may stop it by throwing: a queued job's worker renews its claim on the job
+    /// here (<see cref="Core.Jobs.VisibilityExtender.HoldForCommitAsync"/>), so an attempt that lost it never commits.
+    /// </summary>
+    public Func<CancellationToken, Task>? BeforeCommit { get; init; }
+
+    /// <param name="jobId">
+    /// The queued job this import runs, if any: its id goes into the file names, and into the commit, which the
+    /// table then accepts only once per job (a second attempt gets <see cref="JobAlreadyCommittedException"/>).
+    /// </param>
     public async Task<BulkImportResult> ImportAsync(IReadOnlyList<IIngestInput> inputs, IProgress<BulkImportProgress>? progress = null,
         string? jobId = null, CancellationToken cancellationToken = default)
     {
@@ -159,14 +171,20 @@ public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? opti
             counters.Report(BulkImportStage.Committing);
             if (references.Count > 0)
             {
-                await table.StateStore.CommitAsync(new AddFilesTransaction(references), cancellationToken).ConfigureAwait(false);
+                if (BeforeCommit is { } beforeCommit)
+                {
+                    await beforeCommit(cancellationToken).ConfigureAwait(false);
+                }
+                OrphanCollectionRule.EnsureCanCommit(table, watch.Elapsed);
+                await table.StateStore.CommitAsync(new AddFilesTransaction(references, jobId), cancellationToken).ConfigureAwait(false);
             }
             return new BulkImportResult(references.Sum(r => r.NumberOfRows), references.Count, leavesBefore, leaves.Count, added,
                 spill.RunsWritten, references, watch.Elapsed,
                 new BulkImportTimings(preSplitTime, readTime - preSplitTime, writeTime - readTime, watch.Elapsed - writeTime));
         }
-        catch
+        catch (Exception e) when (e is not CommitOutcomeUnknownException)
         {
+            // Any other failure of the commit means nothing was appended, so nothing refers to these files.
             foreach (var path in written)
             {
                 DeleteQuietly(path);

@@ -1,6 +1,7 @@
 using Sleeper.Core;
 using Sleeper.Core.Ingest;
 using Sleeper.Core.Jobs;
+using Sleeper.Core.StateStore.Transactions;
 using Sleeper.Core.Tables;
 using Sleeper.Core.Tracking;
 using Sleeper.Ingest.Input;
@@ -8,14 +9,16 @@ using Sleeper.Ingest.Input;
 namespace Sleeper.BulkImport;
 
 /// <summary>What a bulk import worker did before it stopped.</summary>
-public sealed record BulkImportWorkerResult(string TaskId, int JobsRun, int JobsFailed, long RowsWritten);
+public sealed record BulkImportWorkerResult(string TaskId, int JobsRun, int JobsFailed, long RowsWritten, int JobsDeadLettered = 0);
 
 /// <summary>
 /// Runs queued bulk import jobs until the queue stays empty for the idle timeout. A failed job goes back to the
 /// queue and is retried, then dead-lettered; since an import changes the table's files only in its last commit,
 /// a failed attempt leaves nothing behind. A job whose earlier attempt committed and then died before deleting
-/// its message is recognised (by the tracker's committed event, or by its files in the table, whose names carry
-/// the job id) and not imported again.
+/// its message is recognised (by the tracker's committed event, or by the table, which remembers the job ids it
+/// committed) and not imported again. Two attempts that overlap (one stalled past its visibility timeout) cannot
+/// both commit: each renews its claim just before committing (<see cref="VisibilityExtender.HoldForCommitAsync"/>),
+/// and the table accepts one AddFiles per job id.
 /// </summary>
 public sealed class BulkImportWorker(
     IJobQueue queue,
@@ -47,7 +50,7 @@ public sealed class BulkImportWorker(
                 return JobAttempt.Finished(r.RowsWritten, r.RowsWritten);
             });
         }, cancellationToken);
-        return new BulkImportWorkerResult(TaskId, totals.JobsRun, totals.JobsFailed, totals.RowsWritten);
+        return new BulkImportWorkerResult(TaskId, totals.JobsRun, totals.JobsFailed, totals.RowsWritten, totals.JobsDeadLettered);
     }
 
     private async Task<(bool Succeeded, BulkImportJob? Job, BulkImportResult? Result)> RunOneAsync(QueuedMessage message, CancellationToken cancellationToken)
@@ -65,11 +68,13 @@ public sealed class BulkImportWorker(
         }
         var tableId = job.TableId ?? job.TableName!;
         await using var extender = VisibilityExtender.Start(queue, message, VisibilityTimeout, _time);
+        // The work stops early if another worker takes the job over meanwhile.
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, extender.ClaimLostToken);
         try
         {
             var table = openTable(job);
             tableId = table.Id;
-            if (await AlreadyCommittedAsync(table, job, cancellationToken))
+            if (await AlreadyCommittedAsync(table, job, work.Token))
             {
                 await extender.StopAsync();
                 await queue.DeleteAsync(message, cancellationToken);
@@ -79,7 +84,9 @@ public sealed class BulkImportWorker(
             }
             await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Started, _time.GetUtcNow(), TaskId, InputFiles: job.Files.Count, Files: job.Files), cancellationToken);
             var inputs = IngestInputs.Resolve(job.Files, null);
-            var result = await new BulkImportRunner(table, options).ImportAsync(inputs, null, job.Id, cancellationToken);
+            // The claim is renewed just before the commit, which the table accepts only once for this job id.
+            var runner = new BulkImportRunner(table, options) { BeforeCommit = extender.HoldForCommitAsync };
+            var result = await runner.ImportAsync(inputs, null, job.Id, work.Token);
             await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Finished, _time.GetUtcNow(), TaskId,
                 InputFiles: job.Files.Count, RowsRead: result.RowsWritten, RowsWritten: result.RowsWritten), cancellationToken);
             await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Committed, _time.GetUtcNow(), TaskId), cancellationToken);
@@ -87,11 +94,26 @@ public sealed class BulkImportWorker(
             await queue.DeleteAsync(message, cancellationToken);
             return (true, job, result);
         }
+        catch (JobAlreadyCommittedException)
+        {
+            // Another attempt committed the job first (this one's files were deleted unreferenced): it is done.
+            await extender.StopAsync();
+            await queue.DeleteAsync(message, CancellationToken.None);
+            await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Committed, _time.GetUtcNow(), TaskId,
+                Reason: "another attempt had committed it; this attempt's files were not added"), CancellationToken.None);
+            return (true, job, null);
+        }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             await extender.StopAsync();
-            await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Failed, _time.GetUtcNow(), TaskId, Reason: e.Message), CancellationToken.None);
-            await queue.ReleaseAsync(message, CancellationToken.None);
+            var lost = extender.ClaimLost;
+            var reason = lost && e is not ClaimLostException ? new ClaimLostException(queue.Name, message.MessageId).Message : e.Message;
+            await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Failed, _time.GetUtcNow(), TaskId, Reason: reason), CancellationToken.None);
+            if (!lost)
+            {
+                // A lost job is another worker's now: only one still held is handed back.
+                await queue.ReleaseAsync(message, CancellationToken.None);
+            }
             return (false, job, null);
         }
     }
@@ -109,7 +131,7 @@ public sealed class BulkImportWorker(
             return true;
         }
         var state = await table.StateStore.GetStateAsync(cancellationToken);
-        return state.Files.Keys.Any(f => BulkImportFiles.IsFromJob(f, job.Id));
+        return state.HasCommittedJob(job.Id) || state.Files.Keys.Any(f => BulkImportFiles.IsFromJob(f, job.Id));
     }
 
     private async Task OnDeadLetterAsync(QueuedMessage message)

@@ -32,7 +32,12 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
-    public async Task<CompactionResult> RunAsync(SleeperTable table, CompactionJob job, CancellationToken cancellationToken = default)
+    /// <param name="beforeCommit">
+    /// Runs just before the commit, and may stop it by throwing: a queued job's worker renews its claim on the job
+    /// here (<see cref="Core.Jobs.VisibilityExtender.HoldForCommitAsync"/>), so an attempt that lost it never commits.
+    /// </param>
+    public async Task<CompactionResult> RunAsync(SleeperTable table, CompactionJob job, CancellationToken cancellationToken = default,
+        Func<CancellationToken, Task>? beforeCommit = null)
     {
         var start = _time.GetUtcNow();
         if (job.TableId != table.Id)
@@ -57,7 +62,8 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
             }
         }
         var iterators = TableIterators.Create(table.Schema, table.Properties, _time, iteratorLoader);
-        var outputPath = table.ResolveDataFile(job.OutputFile);
+        var outputFile = ChooseOutputFile(table, job);
+        var outputPath = table.ResolveDataFile(outputFile);
         Directory.CreateDirectory(Path.GetDirectoryName(outputPath)!);
 
         var readers = new List<SortedParquetReader>();
@@ -88,8 +94,15 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
                 token, TaskCreationOptions.LongRunning, TaskScheduler.Default));
             await WhenAllOrFirstFailure(stages, failed).ConfigureAwait(false);
 
+            if (beforeCommit is not null)
+            {
+                // Before the output is put in place under its name (the job's), so an attempt that lost the job
+                // leaves nothing there for the attempt that has it now to trip over.
+                await beforeCommit(cancellationToken).ConfigureAwait(false);
+            }
+            OrphanCollectionRule.EnsureCanCommit(table, start, _time);
             var rowsWritten = await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
-            var outputReference = new FileReference(job.OutputFile, job.PartitionId, rowsWritten);
+            var outputReference = new FileReference(outputFile, job.PartitionId, rowsWritten);
             try
             {
                 await table.StateStore.CommitAsync(new ReplaceFileReferencesTransaction(
@@ -134,6 +147,23 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
                 reader.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// The job's own output name, unless something holds it already: an earlier attempt that was killed after its
+    /// output was in place but before its commit, or an attempt still running (a worker that stalled past its
+    /// visibility timeout, or a job sent twice). Neither may be overwritten or deleted here, since the one still
+    /// running may yet commit its output; so this attempt writes a name of its own, and the state store's commit,
+    /// which needs the inputs still assigned to the job, lets at most one attempt win. The worker deletes the
+    /// losers' outputs once the job has committed (<see cref="CompactionLeftovers"/>).
+    /// </summary>
+    private static string ChooseOutputFile(SleeperTable table, CompactionJob job)
+    {
+        // Local existence checks: to move onto the storage port.
+        var path = table.ResolveDataFile(job.OutputFile);
+        return File.Exists(path) || File.Exists(SketchesFile.PathFor(path))
+            ? job.AttemptOutputFile(Guid.NewGuid().ToString("N")[..12])
+            : job.OutputFile;
     }
 
     private static void Merge(StreamingBatchMerger merger, IReadOnlyList<IEnumerable<RecordBatch>> inputs, IReadOnlyList<ISortedBatchIterator> iterators,

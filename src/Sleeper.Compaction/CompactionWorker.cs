@@ -8,7 +8,7 @@ using Sleeper.Core.Tracking;
 namespace Sleeper.Compaction;
 
 /// <summary>What a worker did before it stopped.</summary>
-public sealed record CompactionWorkerResult(string TaskId, int JobsRun, int JobsFailed, long RowsRead, long RowsWritten);
+public sealed record CompactionWorkerResult(string TaskId, int JobsRun, int JobsFailed, long RowsRead, long RowsWritten, int JobsDeadLettered = 0);
 
 /// <summary>
 /// A compaction task: takes jobs from the queue and runs them until the queue stays empty for the idle
@@ -45,7 +45,7 @@ public sealed class CompactionWorker(
                 return JobAttempt.Finished(r.RowsRead, r.RowsWritten);
             });
         }, cancellationToken);
-        return new CompactionWorkerResult(TaskId, totals.JobsRun, totals.JobsFailed, totals.RowsRead, totals.RowsWritten);
+        return new CompactionWorkerResult(TaskId, totals.JobsRun, totals.JobsFailed, totals.RowsRead, totals.RowsWritten, totals.JobsDeadLettered);
     }
 
     private async Task<(bool Succeeded, CompactionResult? Result)> RunOneAsync(QueuedMessage message, CancellationToken cancellationToken)
@@ -63,37 +63,93 @@ public sealed class CompactionWorker(
         }
         await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Started, _time.GetUtcNow(), TaskId, job.PartitionId), cancellationToken);
         await using var extender = VisibilityExtender.Start(queue, message, VisibilityTimeout, _time);
+        // The work stops early if another worker takes the job over meanwhile.
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, extender.ClaimLostToken);
         try
         {
             var table = openTableById(job.TableId);
-            var state = await table.StateStore.GetStateAsync(cancellationToken);
-            if (job.InputFiles.All(f => !state.TryGetReference(f, job.PartitionId, out var r) || r.JobId != job.JobId))
+            if (!await TakeInputsAsync(table, job, work.Token))
             {
-                // No input is assigned to this job any more, so no attempt could ever commit it: an earlier attempt
-                // committed and then died before it could delete the message. Its output may since have been
-                // compacted again and garbage collected; retrying would only fail until the job is dead-lettered.
+                // No attempt could ever commit this job: an earlier attempt committed and then died before it could
+                // delete the message (its output may since have been compacted again and garbage collected), or the
+                // job's assignment never committed and its files went to another job. Retrying would only fail until
+                // the job is dead-lettered.
                 await extender.StopAsync();
                 await queue.DeleteAsync(message, cancellationToken);
-                await tracker.RecordAsync(state.Files.ContainsKey(job.OutputFile)
+                var state = await table.StateStore.GetStateAsync(cancellationToken);
+                var committed = state.Files.Keys.Any(job.IsOutputOfAnAttempt);
+                if (committed)
+                {
+                    await CompactionLeftovers.DeleteAsync(table, job, cancellationToken);
+                }
+                await tracker.RecordAsync(committed
                     ? new JobEvent(job.TableId, job.JobId, JobEventKind.Committed, _time.GetUtcNow(), TaskId, job.PartitionId)
                     : new JobEvent(job.TableId, job.JobId, JobEventKind.Failed, _time.GetUtcNow(), TaskId, job.PartitionId,
-                        Reason: "its input files are no longer assigned to it, so it cannot run (an earlier attempt probably committed, and its output has since been replaced); not retried"), cancellationToken);
+                        Reason: "its input files are no longer assigned to it, so it cannot run (an earlier attempt probably committed, and its output has since been replaced, or another job took them); not retried"), cancellationToken);
                 return (true, null);
             }
-            var result = await task.RunAsync(table, job, cancellationToken);
+            // The claim is renewed just before the commit: an attempt that lost it does not commit.
+            var result = await task.RunAsync(table, job, work.Token, extender.HoldForCommitAsync);
             await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Finished, result.FinishTime, TaskId, job.PartitionId,
                 job.InputFiles.Count, result.RowsRead, result.RowsWritten), cancellationToken);
             await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Committed, _time.GetUtcNow(), TaskId, job.PartitionId), cancellationToken);
             await extender.StopAsync();
             await queue.DeleteAsync(message, cancellationToken);
+            await CompactionLeftovers.DeleteAsync(table, job, cancellationToken);
             return (true, result);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The worker is stopping: the queue poller hands the job back at once (QueuePoller).
+            await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Failed, _time.GetUtcNow(), TaskId, job.PartitionId,
+                Reason: "the worker was stopped before it committed the job; handed back to the queue"), CancellationToken.None);
+            throw;
+        }
+        catch (Exception e)
         {
             await extender.StopAsync();
-            await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Failed, _time.GetUtcNow(), TaskId, job.PartitionId, Reason: e.Message), CancellationToken.None);
-            await queue.ReleaseAsync(message, CancellationToken.None);
+            var lost = extender.ClaimLost;
+            var reason = lost && e is not ClaimLostException ? new ClaimLostException(queue.Name, message.MessageId).Message : e.Message;
+            await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Failed, _time.GetUtcNow(), TaskId, job.PartitionId, Reason: reason), CancellationToken.None);
+            if (!lost)
+            {
+                // A lost job is another worker's now: only one still held is handed back.
+                await queue.ReleaseAsync(message, CancellationToken.None);
+            }
             return (false, null);
+        }
+    }
+
+    /// <summary>
+    /// Whether this job holds its inputs, assigning them to it first if its assignment never committed: the creator
+    /// sends a job's message before it commits the assignment, so a creator that died in between (or whose commit
+    /// lost a race with another creator) leaves a message for a job whose files are still free. False when the
+    /// inputs are not this job's and cannot become so (committed by an earlier attempt, or taken by another job).
+    /// </summary>
+    private static async Task<bool> TakeInputsAsync(SleeperTable table, CompactionJob job, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var state = await table.StateStore.GetStateAsync(cancellationToken);
+            var references = job.InputFiles.Select(f => state.TryGetReference(f, job.PartitionId, out var r) ? r : null).ToList();
+            if (references.Any(r => r?.JobId == job.JobId))
+            {
+                // Its own, or partly so (which the task reports as a failure): either way, this job's to run.
+                return true;
+            }
+            if (references.Any(r => r is null || r.JobId is not null))
+            {
+                return false;
+            }
+            try
+            {
+                await table.StateStore.CommitAsync(new AssignJobIdsTransaction([new AssignJobIdRequest(job.JobId, job.PartitionId, job.InputFiles)]), cancellationToken);
+                return true;
+            }
+            catch (StateStoreValidationException) when (attempt < 3)
+            {
+                // Someone assigned or replaced some of them meanwhile: look again.
+            }
         }
     }
 

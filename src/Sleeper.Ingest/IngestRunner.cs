@@ -2,6 +2,7 @@ using Apache.Arrow;
 using Sleeper.Core.Files;
 using Sleeper.Core.Partitions;
 using Sleeper.Core.Properties;
+using Sleeper.Core.StateStore;
 using Sleeper.Core.StateStore.Transactions;
 using Sleeper.Core.Tables;
 using Sleeper.Ingest.Input;
@@ -43,6 +44,7 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
     /// </summary>
     public async Task<IngestResult> IngestBatchesAsync(IEnumerable<RecordBatch> batches, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
+        var writing = System.Diagnostics.Stopwatch.StartNew();
         var result = await WriteBatchesAsync(batches, progress, cancellationToken);
         if (result.References.Count == 0)
         {
@@ -50,16 +52,14 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
         }
         try
         {
+            OrphanCollectionRule.EnsureCanCommit(table, writing.Elapsed);
             await table.StateStore.CommitAsync(new AddFilesTransaction(result.References), cancellationToken);
         }
-        catch
+        catch (Exception e) when (e is not CommitOutcomeUnknownException)
         {
-            // A commit that throws may still have been appended (the failure came after it): the files are
-            // deleted only when the table is known not to reference them.
-            if (!await MayBeCommittedAsync(result))
-            {
-                DeleteFiles(result.References.Select(r => r.Filename));
-            }
+            // A commit that throws appended nothing, unless it says its outcome is unknown: then the files may be
+            // referenced, and they stay.
+            DeleteFiles(result.References.Select(r => r.Filename));
             throw;
         }
         return result;
@@ -145,18 +145,5 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
     {
         var maxRows = table.Properties.GetInt(TableProperty.IngestBatchRows);
         return inputs.SelectMany(i => i.ReadBatches(table.Schema, maxRows));
-    }
-
-    private async Task<bool> MayBeCommittedAsync(IngestResult result)
-    {
-        try
-        {
-            var state = await table.StateStore.GetStateAsync(CancellationToken.None);
-            return result.References.Any(r => state.Files.ContainsKey(r.Filename));
-        }
-        catch
-        {
-            return true;
-        }
     }
 }

@@ -1,6 +1,8 @@
 using Sleeper.Core;
+using Sleeper.Core.Files;
 using Sleeper.Core.Ingest;
 using Sleeper.Core.Jobs;
+using Sleeper.Core.StateStore;
 using Sleeper.Core.StateStore.Transactions;
 using Sleeper.Core.Tables;
 using Sleeper.Core.Tracking;
@@ -9,7 +11,7 @@ using Sleeper.Ingest.Input;
 namespace Sleeper.Ingest;
 
 /// <summary>What an ingest worker did before it stopped.</summary>
-public sealed record IngestWorkerResult(string TaskId, int JobsRun, int JobsFailed, long RowsWritten);
+public sealed record IngestWorkerResult(string TaskId, int JobsRun, int JobsFailed, long RowsWritten, int JobsDeadLettered = 0);
 
 /// <summary>
 /// An ingest task: takes ingest jobs from the queue and runs them until the queue stays empty for the idle
@@ -25,10 +27,12 @@ public sealed record IngestWorkerResult(string TaskId, int JobsRun, int JobsFail
 /// an earlier attempt committed is recognised as done and its message deleted, with nothing ingested again.
 /// </para>
 /// <para>
-/// Just before committing, the worker renews its claim on the message. If another worker has taken the job over
-/// meanwhile (this one stalled past its visibility timeout), the renewal fails and this attempt gives up without
-/// committing; if it succeeds, nobody else can receive the job for a whole visibility timeout, which the one
-/// commit fits well within. So two attempts never both commit.
+/// Just before committing, the worker renews its claim on the message (<see cref="VisibilityExtender.HoldForCommitAsync"/>).
+/// If another worker has taken the job over meanwhile (this one stalled past its visibility timeout), the renewal
+/// fails and this attempt gives up without committing; if it succeeds, nobody else can receive the job for a whole
+/// visibility timeout, which the one commit fits well within. A claim found lost earlier stops the work at once.
+/// And should a queue deliver one message to two workers at once, the table itself accepts only one AddFiles per
+/// job id (<see cref="JobAlreadyCommittedException"/>). So two attempts never both commit.
 /// </para>
 /// </remarks>
 public sealed class IngestWorker(
@@ -62,7 +66,7 @@ public sealed class IngestWorker(
                 return JobAttempt.Finished(r.RowsWritten, r.RowsWritten);
             });
         }, cancellationToken);
-        return new IngestWorkerResult(TaskId, totals.JobsRun, totals.JobsFailed, totals.RowsWritten);
+        return new IngestWorkerResult(TaskId, totals.JobsRun, totals.JobsFailed, totals.RowsWritten, totals.JobsDeadLettered);
     }
 
     /// <summary>One attempt at one job: (false, null) if it failed, (true, null) if an earlier attempt had already committed it.</summary>
@@ -81,6 +85,8 @@ public sealed class IngestWorker(
         }
         var tableId = job.TableId ?? job.TableName!;
         await using var extender = VisibilityExtender.Start(queue, message, VisibilityTimeout, _time);
+        // The work stops early if another worker takes the job over meanwhile.
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, extender.ClaimLostToken);
         IReadOnlyList<string> outputs = [];
         var committed = false;
         SleeperTable? table = null;
@@ -88,7 +94,7 @@ public sealed class IngestWorker(
         {
             table = openTable(job);
             tableId = table.Id;
-            if (await RecogniseEarlierAttemptsAsync(table, job, cancellationToken))
+            if (await RecogniseEarlierAttemptsAsync(table, job, work.Token))
             {
                 await extender.StopAsync();
                 await queue.DeleteAsync(message, cancellationToken);
@@ -97,35 +103,47 @@ public sealed class IngestWorker(
             var start = _time.GetUtcNow();
             await tracker.RecordAsync(new JobEvent(table.Id, job.Id, JobEventKind.Started, start, TaskId, InputFiles: job.Files.Count, Files: job.Files), cancellationToken);
             var inputs = IngestInputs.Resolve(job.Files, format: null);
-            InputSchemaCheck.CheckAll(inputs, table.Schema, cancellationToken);
-            var ingested = await new IngestRunner(table, ScratchFolder).WriteAsync(inputs, cancellationToken: cancellationToken);
+            InputSchemaCheck.CheckAll(inputs, table.Schema, work.Token);
+            var ingested = await new IngestRunner(table, ScratchFolder).WriteAsync(inputs, cancellationToken: work.Token);
             outputs = ingested.References.Select(r => r.Filename).Distinct(StringComparer.Ordinal).ToList();
             var finish = _time.GetUtcNow();
             await tracker.RecordAsync(new JobEvent(table.Id, job.Id, JobEventKind.Finished, finish, TaskId, InputFiles: job.Files.Count,
                 RowsRead: ingested.RowsWritten, RowsWritten: ingested.RowsWritten, OutputFiles: outputs), cancellationToken);
-            await extender.StopAsync();
-            if (!await queue.ExtendVisibilityAsync(message, VisibilityTimeout, cancellationToken))
-            {
-                throw new LostClaimException(job.Id);
-            }
-            await CommitAsync(table, ingested, outputs);
+            await extender.HoldForCommitAsync(cancellationToken);
+            OrphanCollectionRule.EnsureCanCommit(table, start, _time);
+            await CommitAsync(table, job, ingested);
             committed = true;
             await tracker.RecordAsync(new JobEvent(table.Id, job.Id, JobEventKind.Committed, _time.GetUtcNow(), TaskId), CancellationToken.None);
             await queue.DeleteAsync(message, CancellationToken.None);
             return (true, new IngestJobResult(job.Id, table.Name, ingested.RowsWritten, outputs.Count, start, finish));
         }
-        catch (UncertainCommitException)
+        catch (CommitOutcomeUnknownException)
         {
             // Nothing is recorded and the files stay: the next attempt finds out from the table whether they were
             // committed, and either finishes the bookkeeping or deletes them and runs the job again.
             await queue.ReleaseAsync(message, CancellationToken.None);
             return (false, null);
         }
+        catch (JobAlreadyCommittedException)
+        {
+            // The job was delivered twice and another attempt committed it first: it is done, and this attempt's
+            // files were never referenced. Failed is recorded under this task before they go (see EarlierAttempts).
+            await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Failed, _time.GetUtcNow(), TaskId,
+                Reason: $"another attempt committed the job first; this attempt's {outputs.Count} file(s) were deleted"), CancellationToken.None);
+            new IngestRunner(table!).DeleteFiles(outputs);
+            await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Committed, _time.GetUtcNow(), TaskId,
+                Reason: "recognised as committed by another attempt"), CancellationToken.None);
+            await queue.DeleteAsync(message, CancellationToken.None);
+            return (true, null);
+        }
         catch (Exception e) when (!committed)
         {
             await extender.StopAsync();
             var cancelled = e is OperationCanceledException && cancellationToken.IsCancellationRequested;
-            var reason = cancelled ? "the worker was stopped before it committed the job" : e.Message;
+            var lost = extender.ClaimLost;
+            var reason = cancelled ? "the worker was stopped before it committed the job"
+                : lost && e is not ClaimLostException ? new ClaimLostException(queue.Name, message.MessageId).Message
+                : e.Message;
             // Failed is recorded before the files go, so a later attempt never mistakes them for committed ones.
             await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Failed, _time.GetUtcNow(), TaskId, Reason: reason), CancellationToken.None);
             if (table is not null)
@@ -134,11 +152,12 @@ public sealed class IngestWorker(
             }
             if (cancelled)
             {
-                // As if the process died: the job comes back after the visibility timeout.
+                // The worker is stopping: the queue poller hands the job back at once (QueuePoller).
                 throw;
             }
-            if (e is not LostClaimException)
+            if (!lost)
             {
+                // A lost job is another worker's now: only one still held is handed back.
                 await queue.ReleaseAsync(message, CancellationToken.None);
             }
             return (false, null);
@@ -153,37 +172,18 @@ public sealed class IngestWorker(
     }
 
     /// <summary>
-    /// Commits the files in one AddFiles. A commit that throws may still have gone through (say, the snapshot
-    /// after it failed), so the table is asked: only if the files are not there has it failed.
+    /// Commits the files in one AddFiles under the job's id, so the table takes them only once per job. If the
+    /// commit throws, nothing was appended, unless it says its outcome is unknown
+    /// (<see cref="CommitOutcomeUnknownException"/>): then the files stay for the next attempt to settle.
     /// </summary>
-    private static async Task CommitAsync(SleeperTable table, IngestResult ingested, IReadOnlyList<string> outputs)
+    private static async Task CommitAsync(SleeperTable table, IngestJob job, IngestResult ingested)
     {
         if (ingested.References.Count == 0)
         {
             return;
         }
-        try
-        {
-            // Not cancellable: a commit stopped halfway might have gone through, and then its files must stay.
-            await table.StateStore.CommitAsync(new AddFilesTransaction(ingested.References), CancellationToken.None);
-        }
-        catch (Exception failure)
-        {
-            bool inTable;
-            try
-            {
-                var state = await table.StateStore.GetStateAsync(CancellationToken.None);
-                inTable = outputs.Any(state.Files.ContainsKey);
-            }
-            catch (Exception e)
-            {
-                throw new UncertainCommitException(failure, e);
-            }
-            if (!inTable)
-            {
-                throw;
-            }
-        }
+        // Not cancellable: a cancelled commit is settled before it returns, but there is no reason to stop one.
+        await table.StateStore.CommitAsync(new AddFilesTransaction(ingested.References, job.Id), CancellationToken.None);
     }
 
     /// <summary>Recognises a job an earlier attempt committed; clears up after attempts that died before committing.</summary>
@@ -191,7 +191,9 @@ public sealed class IngestWorker(
     {
         var events = (await tracker.ReadJobEventsAsync(table.Id, cancellationToken)).Where(e => e.JobId == job.Id).ToList();
         var state = await table.StateStore.GetStateAsync(cancellationToken);
-        var earlier = EarlierAttempts.Assess(events, state, f => File.Exists(table.ResolveDataFile(f)));
+        var earlier = state.HasCommittedJob(job.Id)
+            ? new EarlierAttempts(true, "the table records the job's commit", [])
+            : EarlierAttempts.Assess(events, state, f => File.Exists(table.ResolveDataFile(f)));
         if (earlier.Committed)
         {
             if (!events.Any(e => e.Kind == JobEventKind.Committed))
@@ -237,12 +239,4 @@ public sealed class IngestWorker(
         await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Failed, _time.GetUtcNow(), TaskId,
             Reason: $"dead-lettered after {message.ReceiveCount} attempts" + (lastFailure is null ? "" : $"; last failure: {lastFailure}")));
     }
-
-    /// <summary>A commit failed and the table could not be read to tell whether it went through.</summary>
-    private sealed class UncertainCommitException(Exception commitFailure, Exception readFailure)
-        : SleeperException($"Could not tell whether a commit went through: it failed ({commitFailure.Message}) and so did reading the table ({readFailure.Message}).", commitFailure);
-
-    /// <summary>Another worker took the job over while this one ran; this attempt must not commit.</summary>
-    private sealed class LostClaimException(string jobId)
-        : SleeperException($"Ingest job {jobId} ran past its visibility timeout and was taken over by another worker; this attempt did not commit it.");
 }

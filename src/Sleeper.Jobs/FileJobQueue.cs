@@ -25,7 +25,7 @@ namespace Sleeper.Jobs;
 /// so a receiver that slips into a chain being removed finds no message and delivers nothing.
 /// </para>
 /// </remarks>
-public sealed class FileJobQueue : IJobQueue
+public sealed class FileJobQueue : IListableJobQueue
 {
     public const int DefaultMaxReceiveCount = 3;
 
@@ -199,6 +199,32 @@ public sealed class FileJobQueue : IJobQueue
             }
         }
         return new QueueDepth(visible, inFlight, dead.Count);
+    }
+
+    public async Task<IReadOnlyList<string>> ListBodiesAsync(CancellationToken cancellationToken = default)
+    {
+        var lastClaims = _layout.ListLastClaims();
+        var dead = _layout.ListDeadLetterIds().ToHashSet(StringComparer.Ordinal);
+        var bodies = new List<string>();
+        foreach (var id in _layout.ListMessageIds())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (dead.Contains(id))
+            {
+                continue;
+            }
+            var link = lastClaims.GetValueOrDefault(id);
+            if (link > 0 && await ReadLastClaimAsync(id, link, cancellationToken) is { Kind: ClaimKind.Deleted })
+            {
+                continue;
+            }
+            var stored = await StoredMessage.TryReadAsync(_layout.MessagePath(id), id, cancellationToken);
+            if (stored is not null)
+            {
+                bodies.Add(stored.Body);
+            }
+        }
+        return bodies;
     }
 
     /// <summary>

@@ -80,7 +80,7 @@ public sealed class SortedParquetReader : IDisposable
         catch (ParquetException e)
         {
             reader?.Dispose();
-            throw new SleeperException($"'{path}' is not a readable Parquet file: {e.Message}", e);
+            throw new SleeperException($"'{path}' is not a readable Parquet file: {ParquetErrors.Message(e)}", e);
         }
         catch
         {
@@ -125,9 +125,10 @@ public sealed class SortedParquetReader : IDisposable
             {
                 batch = await stream.ReadNextRecordBatchAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (ParquetException e)
+            // Errors while decoding come through Arrow's C stream interface as plain Exceptions.
+            catch (Exception e) when (e is ParquetException || e.GetType() == typeof(Exception))
             {
-                throw new SleeperException($"Could not read Parquet file '{Path}': {e.Message}", e);
+                throw new SleeperException($"Could not read Parquet file '{Path}': {ParquetErrors.Message(e)}", e);
             }
             if (batch is null)
             {

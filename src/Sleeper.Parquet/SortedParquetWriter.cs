@@ -42,7 +42,7 @@ public sealed class SortedParquetWriter : IDisposable, IAsyncDisposable
         catch (ParquetException e)
         {
             TemporaryPath.DeleteQuietly(_temporaryPath);
-            throw new SleeperException($"Could not create Parquet file '{Path}': {e.Message}", e);
+            throw new SleeperException($"Could not create Parquet file '{Path}': {ParquetErrors.Message(e)}", e);
         }
     }
 
@@ -102,7 +102,7 @@ public sealed class SortedParquetWriter : IDisposable, IAsyncDisposable
         }
         catch (ParquetException e)
         {
-            throw new SleeperException($"Could not write to Parquet file '{Path}': {e.Message}", e);
+            throw new SleeperException($"Could not write to Parquet file '{Path}': {ParquetErrors.Message(e)}", e);
         }
     }
 
@@ -116,7 +116,7 @@ public sealed class SortedParquetWriter : IDisposable, IAsyncDisposable
         }
         catch (ParquetException e)
         {
-            throw new SleeperException($"Could not finish Parquet file '{Path}': {e.Message}", e);
+            throw new SleeperException($"Could not finish Parquet file '{Path}': {ParquetErrors.Message(e)}", e);
         }
         finally
         {
@@ -131,7 +131,7 @@ public sealed class SortedParquetWriter : IDisposable, IAsyncDisposable
         catch (IOException e)
         {
             TemporaryPath.DeleteQuietly(SketchesPath);
-            throw new SleeperException($"Could not move Parquet file into place at '{Path}': {e.Message}", e);
+            throw new SleeperException($"Could not move Parquet file into place at '{Path}': {ParquetErrors.Message(e)}", e);
         }
         _committed = true;
         return RowsWritten;

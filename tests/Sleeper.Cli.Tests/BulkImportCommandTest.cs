@@ -37,6 +37,25 @@ public sealed class BulkImportCommandTest : IDisposable
     }
 
     [Fact]
+    public async Task A_pre_split_reaches_the_minimum_or_says_the_input_has_too_few_keys()
+    {
+        await _cli.OkAsync("instance", "create");
+        await _cli.OkAsync("table", "create", "t", "--schema", CliRunner.Example("schema.json"), "--property", "sleeper.table.bulk.import.min.leaf.partitions=16");
+        var many = Path.Combine(_cli.Folder, "many.parquet");
+        await _cli.OkAsync("generate", "--schema", CliRunner.Example("schema.json"), "--rows", "5000", "--output", many, "--seed", "3");
+        var result = await _cli.OkAsync("bulk-import", "t", many);
+        Assert.True(await LeafCountAsync() >= 16, result.Output);
+        Assert.DoesNotContain("too few distinct keys", result.Output);
+
+        await _cli.OkAsync("table", "create", "few", "--schema", CliRunner.Example("schema.json"), "--property", "sleeper.table.bulk.import.min.leaf.partitions=16");
+        var few = _cli.WriteFile("few.jsonl", string.Concat(Enumerable.Range(0, 500).Select(i => $"{{\"key\":\"k{i % 5}\",\"timestamp\":{i},\"value\":\"v\"}}\n")));
+        result = await _cli.OkAsync("bulk-import", "few", few);
+        Assert.Contains("fewer than sleeper.table.bulk.import.min.leaf.partitions=16, because the input has too few distinct keys", result.Output);
+        // Five keys give five split points, so six leaves: the first holds the keys below k0, of which there are none.
+        Assert.Contains("pre-split from 1 to 6 leaf partitions", result.Output);
+    }
+
+    [Fact]
     public async Task A_submitted_job_is_run_by_the_bulk_import_worker()
     {
         await _cli.OkAsync("instance", "create");

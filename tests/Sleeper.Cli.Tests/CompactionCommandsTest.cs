@@ -81,4 +81,26 @@ public sealed class CompactionCommandsTest : IDisposable
         Assert.All(done, j => Assert.Equal("committed", j!["state"]!.GetValue<string>()));
         Assert.Equal(2, (await _cli.RunAsync("worker", "compaction", "--idle-timeout", "-1")).Status);
     }
+
+    [Fact]
+    public async Task A_compaction_worker_whose_every_job_failed_exits_non_zero_and_one_with_nothing_to_do_exits_zero()
+    {
+        await _cli.OkAsync("instance", "create");
+        await _cli.OkAsync("table", "create", "t", "--schema", CliRunner.Example("schema.json"));
+        await _cli.OkAsync("ingest", "t", CliRunner.Example("rows.jsonl"));
+        await _cli.OkAsync("ingest", "t", CliRunner.Example("rows.jsonl"));
+        Assert.Contains("Queued 1 compaction job(s)", (await _cli.OkAsync("compact", "t", "--all", "--queue-only")).Output);
+        // An input goes missing, so no attempt can succeed.
+        var files = JsonNode.Parse((await _cli.OkAsync("status", "t", "--report", "files", "--format", "json")).Output)!["files"]!.AsArray();
+        var input = Path.Combine(_cli.Instance, files[0]!["filename"]!.GetValue<string>());
+        File.Move(input, input + ".aside");
+
+        var failing = await _cli.RunAsync("worker", "compaction", "--idle-timeout", "0");
+
+        Assert.Equal(1, failing.Status);
+        Assert.Contains("0 job(s) run, 3 failed attempt(s), 1 dead-lettered", failing.Output);
+        var idle = await _cli.RunAsync("worker", "compaction", "--idle-timeout", "0");
+        Assert.Equal(0, idle.Status);
+        Assert.Contains("0 job(s) run, 0 failed", idle.Output);
+    }
 }

@@ -65,8 +65,10 @@ public sealed class IngestJobCommandsTest : IDisposable
         var bad = _cli.WriteFile("wrong-columns.csv", "key,value,colour\nzz,v,red\n");
         var jobId = Assert.Single((await _cli.OkAsync("ingest", "submit", "t", CliRunner.Example("rows.jsonl"), bad)).Lines).Trim();
 
-        var worker = await _cli.OkAsync("worker", "ingest", "--idle-timeout", "0");
+        var worker = await _cli.RunAsync("worker", "ingest", "--idle-timeout", "0");
 
+        // Every job it took failed, so it says so in its exit status too.
+        Assert.Equal(1, worker.Status);
         Assert.Contains("0 job(s) run, 3 failed attempt(s)", worker.Output);
         Assert.Equal(before, (await _cli.OkAsync("query", "t", "--range", ",")).Lines.Order().ToList());
         Assert.Equal(files, JsonNode.Parse((await _cli.OkAsync("status", "t", "--report", "files", "--format", "json")).Output)!.ToJsonString());

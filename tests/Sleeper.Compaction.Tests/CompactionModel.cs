@@ -145,17 +145,8 @@ internal static class QueuedCompaction
     public static FileJobQueue Queue(EmbeddedInstance instance, int maxReceiveCount = FileJobQueue.DefaultMaxReceiveCount, TimeProvider? time = null) =>
         FileJobQueue.InInstance(instance.Root, "compaction", maxReceiveCount, time ?? instance.Time);
 
-    public static async Task<IReadOnlyList<CompactionJob>> CreateAndSendAsync(EmbeddedInstance instance, SleeperTable table, IJobQueue queue, ICompactionStrategy strategy)
-    {
-        var jobs = await new CompactionJobCreator(table, instance.Time).CreateJobsAsync(strategy);
-        foreach (var job in jobs)
-        {
-            await instance.CompactionTracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Created, job.CreatedTime,
-                PartitionId: job.PartitionId, InputFiles: job.InputFiles.Count));
-            await queue.SendAsync(CompactionJobSerDe.ToJson(job));
-        }
-        return jobs;
-    }
+    public static async Task<IReadOnlyList<CompactionJob>> CreateAndSendAsync(EmbeddedInstance instance, SleeperTable table, IJobQueue queue, ICompactionStrategy strategy) =>
+        (await new CompactionJobDispatcher(queue, instance.CompactionTracker, instance.Time).CreateJobsAsync(table, strategy)).Jobs;
 
     public static CompactionWorker Worker(EmbeddedInstance instance, FileJobQueue queue, TimeSpan? visibilityTimeout = null, TimeProvider? time = null) =>
         new(queue, instance.CompactionTracker, instance.OpenTableById, new CompactionTask(instance.Time), time ?? instance.Time)

@@ -195,6 +195,49 @@ public sealed class CompactionWorkerFailureTest(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_worker_that_lost_its_claim_on_a_job_does_not_commit_it()
+    {
+        using var table = await TableWithFilesAsync(3, 2_000, 7);
+        var before = await CompactionModel.ContentsAsync(table.Table);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var visibility = TimeSpan.FromMinutes(2);
+        var queue = QueuedCompaction.Queue(table.Instance, time: time);
+        var job = Assert.Single(await QueuedCompaction.CreateAndSendAsync(table.Instance, table.Table, queue, new ForcedCompactionStrategy()));
+        var stalled = new StallingJobQueue(queue);
+        QueuedMessage? takenOver = null;
+        // Once it has started, the worker stalls past its visibility timeout and another worker takes the job.
+        var tracker = new HookedJobTracker(table.Instance.CompactionTracker)
+        {
+            AfterJobEvent = async e =>
+            {
+                if (e.Kind == JobEventKind.Started && takenOver is null)
+                {
+                    time.Advance(visibility * 2);
+                    takenOver = await queue.ReceiveAsync(visibility);
+                    stalled.WakeUp();
+                }
+            },
+        };
+        var worker = new CompactionWorker(stalled, tracker, table.Instance.OpenTableById, new CompactionTask(table.Instance.Time), time)
+        {
+            VisibilityTimeout = visibility,
+            PollInterval = TimeSpan.Zero,
+        };
+
+        var result = await worker.RunAsync(TimeSpan.Zero);
+
+        Assert.NotNull(takenOver);
+        Assert.Equal((0, 1), (result.JobsRun, result.JobsFailed));
+        // The job's inputs are still the table's files, still assigned to the job for the worker that has it now.
+        Assert.Equal(job.InputFiles.Order(StringComparer.Ordinal), (await table.ReferencesAsync()).Select(r => r.Filename).Order(StringComparer.Ordinal));
+        Assert.All(await table.ReferencesAsync(), r => Assert.Equal(job.JobId, r.JobId));
+        Assert.Equal(before, await CompactionModel.ContentsAsync(table.Table));
+        Assert.Contains("claim", (await QueuedCompaction.StatusAsync(table.Instance, job)).FailureReason, StringComparison.Ordinal);
+        // Nothing was put in place under the job's output name for the worker that has the job now to trip over.
+        Assert.False(File.Exists(table.Table.ResolveDataFile(job.OutputFile)));
+    }
+
+    [Fact]
     public async Task Two_attempts_of_one_job_running_at_once_commit_it_once_and_keep_its_output()
     {
         // As when a worker stalls past its visibility timeout and another takes the job while it still runs.
@@ -212,6 +255,74 @@ public sealed class CompactionWorkerFailureTest(ITestOutputHelper output)
         await AssertCompactedIntoOutputAsync(table, job);
         Assert.True(File.Exists(table.Table.ResolveDataFile(job.OutputFile)), "The committed output is gone from disk.");
         Assert.Equal(before, await CompactionModel.ContentsAsync(table.Table));
+    }
+
+    [Fact]
+    public async Task A_job_killed_after_its_output_was_in_place_but_before_its_commit_succeeds_when_retried_and_leaves_no_leftover()
+    {
+        using var table = await TableWithFilesAsync(3, 200, 7);
+        var before = await CompactionModel.ContentsAsync(table.Table);
+        var queue = QueuedCompaction.Queue(table.Instance);
+        var job = Assert.Single(await QueuedCompaction.CreateAndSendAsync(table.Instance, table.Table, queue, new ForcedCompactionStrategy()));
+        // What the killed attempt left: a complete output and sketches pair under the job's output name, never committed.
+        var leftover = table.Table.ResolveDataFile(job.OutputFile);
+        File.Copy(table.Table.ResolveDataFile(job.InputFiles[0]), leftover);
+        File.Copy(Sleeper.Parquet.SketchesFile.PathFor(table.Table.ResolveDataFile(job.InputFiles[0])), Sleeper.Parquet.SketchesFile.PathFor(leftover));
+
+        var result = await QueuedCompaction.Worker(table.Instance, queue).RunAsync(TimeSpan.Zero);
+
+        Assert.Equal((1, 0), (result.JobsRun, result.JobsFailed));
+        Assert.Equal(before, await CompactionModel.ContentsAsync(table.Table));
+        var reference = Assert.Single(await table.ReferencesAsync());
+        Assert.True(job.IsOutputOfAnAttempt(reference.Filename), $"'{reference.Filename}' is not an output of job {job.JobId}.");
+        Assert.False(File.Exists(leftover), "The killed attempt's output is still on disk.");
+        Assert.False(File.Exists(Sleeper.Parquet.SketchesFile.PathFor(leftover)), "The killed attempt's sketches are still on disk.");
+        Assert.Equal("committed", (await QueuedCompaction.StatusAsync(table.Instance, job)).State);
+        Assert.Equal(new QueueDepth(0, 0, 0), await queue.GetDepthAsync());
+    }
+
+    [Fact]
+    public async Task A_worker_stopped_mid_job_hands_the_job_back_at_once_and_the_next_worker_finishes_it()
+    {
+        using var table = await TableWithFilesAsync(3, 200, 8);
+        var before = await CompactionModel.ContentsAsync(table.Table);
+        var queue = QueuedCompaction.Queue(table.Instance);
+        var job = Assert.Single(await QueuedCompaction.CreateAndSendAsync(table.Instance, table.Table, queue, new ForcedCompactionStrategy()));
+        using var stop = new CancellationTokenSource();
+        // Ctrl-C arrives just as the job starts.
+        var tracker = new StoppingTracker(table.Instance.CompactionTracker, stop);
+        var worker = new CompactionWorker(queue, tracker, table.Instance.OpenTableById, new CompactionTask(), table.Instance.Time)
+        {
+            VisibilityTimeout = TimeSpan.FromHours(1),
+        };
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => worker.RunAsync(TimeSpan.Zero, cancellationToken: stop.Token));
+
+        Assert.Equal(new QueueDepth(1, 0, 0), await queue.GetDepthAsync());
+        Assert.All(await table.ReferencesAsync(), r => Assert.Equal(job.JobId, r.JobId));
+        var result = await QueuedCompaction.Worker(table.Instance, queue).RunAsync(TimeSpan.Zero);
+        Assert.Equal((1, 0), (result.JobsRun, result.JobsFailed));
+        Assert.Equal(before, await CompactionModel.ContentsAsync(table.Table));
+        await AssertCompactedIntoOutputAsync(table, job);
+    }
+
+    /// <summary>A tracker that stops the worker when it hears a job has started.</summary>
+    private sealed class StoppingTracker(IJobTracker inner, CancellationTokenSource stop) : IJobTracker
+    {
+        public async Task RecordAsync(JobEvent jobEvent, CancellationToken cancellationToken = default)
+        {
+            await inner.RecordAsync(jobEvent, cancellationToken);
+            if (jobEvent.Kind == JobEventKind.Started)
+            {
+                await stop.CancelAsync();
+            }
+        }
+
+        public Task RecordAsync(TaskEvent taskEvent, CancellationToken cancellationToken = default) => inner.RecordAsync(taskEvent, cancellationToken);
+
+        public Task<IReadOnlyList<JobEvent>> ReadJobEventsAsync(string? tableId, CancellationToken cancellationToken = default) => inner.ReadJobEventsAsync(tableId, cancellationToken);
+
+        public Task<IReadOnlyList<TaskEvent>> ReadTaskEventsAsync(CancellationToken cancellationToken = default) => inner.ReadTaskEventsAsync(cancellationToken);
     }
 
     private static async Task<(CompactionResult? Result, Exception? Error)> Outcome(Task<CompactionResult> attempt)

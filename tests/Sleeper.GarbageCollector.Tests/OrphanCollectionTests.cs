@@ -9,6 +9,7 @@ using Sleeper.Core.StateStore.Transactions;
 using Sleeper.Core.Tables;
 using Sleeper.Ingest;
 using Sleeper.Instance;
+using Sleeper.StateStore.LocalFiles;
 using Sleeper.TestSupport;
 
 namespace Sleeper.GarbageCollector.Tests;
@@ -22,14 +23,14 @@ public sealed class OrphanCollectionTests : IDisposable
     private static readonly TableSchema Schema = new([new Field("key", StringType.Instance)], [], [new Field("value", LongType.Instance)]);
     private readonly TempFolder _folder = new();
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
-    private FolderObjectStore _store = null!;
+    private LocalObjectStore _store = null!;
 
     public void Dispose() => _folder.Dispose();
 
     private async Task<SleeperTable> TableAsync(int orphanDelayMinutes = 60)
     {
         var instance = await EmbeddedInstance.CreateAsync(_folder.Combine("instance"), _time);
-        _store = new FolderObjectStore(instance.Root);
+        _store = new LocalObjectStore(instance.Root);
         var properties = SleeperProperties.ForTable();
         properties.Set(TableProperty.GcDelayMinutes.Name, "0");
         properties.Set(TableProperty.GcOrphanDelayMinutes.Name, orphanDelayMinutes.ToString());

@@ -183,6 +183,42 @@ public sealed class IngestWorkerFailureTest
     }
 
     [Fact]
+    public async Task A_job_delivered_to_two_workers_at_once_is_committed_by_only_one_of_them()
+    {
+        using var table = await QueuedIngestTable.CreateAsync();
+        var job = await table.SubmitAsync(table.WriteJsonLines("rows.jsonl", 150));
+        WorkerResultHolder? other = null;
+        var queue = new InterceptingQueue(table.Queue)
+        {
+            // Just before this worker commits, the same job, delivered again, is run to the end by another worker;
+            // this worker's renewal still reports success, so only the table can stop a second commit.
+            PretendRenewed = true,
+            BeforeExtend = async _ =>
+            {
+                if (other is null)
+                {
+                    table.Time.Advance(PastTheVisibilityTimeout);
+                    other = new WorkerResultHolder(await table.Worker(taskId: "other").RunAsync(TimeSpan.Zero));
+                }
+            },
+        };
+
+        var result = await table.Worker(queue: queue, taskId: "late").RunAsync(TimeSpan.Zero);
+
+        Assert.Equal((1, 0), (other!.Result.JobsRun, other.Result.JobsFailed));
+        Assert.Equal((0, 0), (result.JobsRun, result.JobsFailed));
+        Assert.Equal(QueuedIngestTable.ExpectedRows(Enumerable.Range(0, 150)), await table.RowsAsync());
+        Assert.Equal("committed", (await table.StatusAsync(job)).State);
+        // The late worker's files were never referenced, and are gone.
+        var state = await table.Table.StateStore.GetStateAsync();
+        var lateFiles = (await table.EventsAsync(job)).Where(e => e.TaskId == "late" && e.Kind == JobEventKind.Finished).SelectMany(e => e.OutputFiles!).ToList();
+        Assert.NotEmpty(lateFiles);
+        Assert.All(lateFiles, f => Assert.False(state.Files.ContainsKey(f) || File.Exists(table.Table.ResolveDataFile(f)), $"{f} was left behind"));
+    }
+
+    private sealed record WorkerResultHolder(IngestWorkerResult Result);
+
+    [Fact]
     public async Task A_long_job_keeps_its_claim_so_no_other_worker_takes_it_while_it_runs()
     {
         using var table = await QueuedIngestTable.CreateAsync();

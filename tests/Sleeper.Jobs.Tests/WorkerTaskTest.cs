@@ -60,6 +60,94 @@ public sealed class WorkerTaskTest : IDisposable
         Assert.Equal((1, 3L, 3L), (end.JobsRun!.Value, end.RowsRead!.Value, end.RowsWritten!.Value));
     }
 
+    [Fact]
+    public async Task A_task_cancelled_mid_job_hands_the_message_back_at_once_for_the_next_worker()
+    {
+        var queue = FileJobQueue.InInstance(_dir.Path, "compaction");
+        await queue.SendAsync("long job");
+        using var stop = new CancellationTokenSource();
+        var started = new TaskCompletionSource();
+
+        var running = WorkerTask.RunAsync(new RecordingTracker(), "task-3", TimeProvider.System, queue,
+            TimeSpan.FromHours(1), TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1), null, async message =>
+            {
+                started.SetResult();
+                await Task.Delay(Timeout.InfiniteTimeSpan, stop.Token);
+                return JobAttempt.Finished(1, 1);
+            }, stop.Token);
+        await started.Task;
+        await stop.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        // Visible again now, not after the hour-long visibility timeout.
+        Assert.Equal(new QueueDepth(1, 0, 0), await queue.GetDepthAsync());
+        var again = await queue.ReceiveAsync(TimeSpan.FromMinutes(1));
+        Assert.Equal("long job", again?.Body);
+    }
+
+    [Fact]
+    public async Task A_task_cancelled_after_its_job_deleted_its_message_does_not_bring_it_back()
+    {
+        var queue = FileJobQueue.InInstance(_dir.Path, "compaction");
+        await queue.SendAsync("job");
+        using var stop = new CancellationTokenSource();
+
+        var running = WorkerTask.RunAsync(new RecordingTracker(), "task-4", TimeProvider.System, queue,
+            TimeSpan.FromHours(1), TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1), null, async message =>
+            {
+                await queue.DeleteAsync(message);
+                await stop.CancelAsync();
+                stop.Token.ThrowIfCancellationRequested();
+                return JobAttempt.Finished(1, 1);
+            }, stop.Token);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        Assert.Equal(new QueueDepth(0, 0, 0), await queue.GetDepthAsync());
+    }
+
+    [Fact]
+    public async Task A_task_counts_the_jobs_it_moved_to_the_dead_letters()
+    {
+        var queue = FileJobQueue.InInstance(_dir.Path, "ingest", maxReceiveCount: 1);
+        await queue.SendAsync("doomed");
+        var dead = 0;
+
+        var totals = await WorkerTask.RunAsync(new RecordingTracker(), "task-5", TimeProvider.System, queue, TimeSpan.FromMinutes(1),
+            TimeSpan.FromMilliseconds(10), TimeSpan.Zero, _ =>
+            {
+                dead++;
+                return Task.CompletedTask;
+            }, async message =>
+            {
+                await queue.ReleaseAsync(message);
+                return JobAttempt.Failed;
+            }, CancellationToken.None);
+
+        Assert.Equal((0, 1, 1), (totals.JobsRun, totals.JobsFailed, totals.JobsDeadLettered));
+        Assert.Equal(1, dead);
+    }
+
+    [Fact]
+    public async Task The_embedded_queue_lists_the_messages_it_holds_whether_visible_or_in_flight_but_not_deleted_or_dead()
+    {
+        var queue = FileJobQueue.InInstance(_dir.Path, "compaction", maxReceiveCount: 1);
+        var received = new Dictionary<string, QueuedMessage>();
+        foreach (var body in new[] { "in flight", "deleted", "dead" })
+        {
+            await queue.SendAsync(body);
+            var message = await queue.ReceiveAsync(TimeSpan.FromMinutes(1));
+            received[message!.Body] = message;
+        }
+        await queue.DeleteAsync(received["deleted"]);
+        await queue.ReleaseAsync(received["dead"]);
+        // Received once already, so its next receipt moves it to the dead letters.
+        Assert.Null(await queue.ReceiveAsync(TimeSpan.FromMinutes(1)));
+        await queue.SendAsync("visible");
+
+        Assert.Equal(["in flight", "visible"], (await queue.ListBodiesAsync()).Order(StringComparer.Ordinal));
+        Assert.Equal("dead", Assert.Single(await queue.GetDeadLettersAsync()).Body);
+    }
+
     private sealed class RecordingTracker : IJobTracker
     {
         public List<TaskEvent> Tasks { get; } = [];

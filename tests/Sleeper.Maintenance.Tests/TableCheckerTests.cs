@@ -13,6 +13,7 @@ using Sleeper.Core.Tables;
 using Sleeper.Ingest;
 using Sleeper.Instance;
 using Sleeper.Maintenance.Checks;
+using Sleeper.StateStore.LocalFiles;
 
 namespace Sleeper.Maintenance.Tests;
 
@@ -26,14 +27,14 @@ public sealed class TableCheckerTests : IDisposable
     private readonly TempFolder _folder = new();
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
     private EmbeddedInstance _instance = null!;
-    private FolderObjectStore _store = null!;
+    private LocalObjectStore _store = null!;
 
     public void Dispose() => _folder.Dispose();
 
     private async Task<SleeperTable> TableAsync(IReadOnlyList<object>? splitPoints = null)
     {
         _instance = await EmbeddedInstance.CreateAsync(_folder.Combine("instance"), _time);
-        _store = new FolderObjectStore(_instance.Root);
+        _store = new LocalObjectStore(_instance.Root);
         var properties = SleeperProperties.ForTable();
         properties.Set(TableProperty.GcOrphanDelayMinutes.Name, "60");
         var partitions = splitPoints is null ? PartitionsBuilder.SingleRoot(Schema) : PartitionsBuilder.FromSplitPoints(Schema, splitPoints);

@@ -260,6 +260,48 @@ public class ParquetFileTests
     }
 
     [Fact]
+    public async Task Errors_from_the_parquet_library_read_cleanly_without_its_mangled_native_type_names()
+    {
+        using var folder = new TempFolder();
+        var good = folder.File("good.parquet");
+        await using (var writer = new SortedParquetWriter(good, Settings(TestTables.Standard, (TableProperty.RowGroupRowsMax, "1000")), new Random(1)))
+        {
+            writer.Write(TestTables.StandardBatch(0, 5000));
+            await writer.CommitAsync();
+        }
+        var bytes = File.ReadAllBytes(good);
+        var messages = new List<string>();
+        async Task CollectAsync(string name, byte[] content)
+        {
+            var path = folder.File(name);
+            File.WriteAllBytes(path, content);
+            var e = await Assert.ThrowsAnyAsync<SleeperException>(async () =>
+            {
+                using var reader = SortedParquetReader.Open(path, TestTables.Standard);
+                await ReadAsync(reader.ReadAllAsync());
+            });
+            Assert.Contains(name, e.Message);
+            messages.Add(e.Message);
+        }
+        await CollectAsync("text.parquet", "this is not a parquet file at all, just some text"u8.ToArray());
+        await CollectAsync("truncated.parquet", bytes[..(bytes.Length / 2)]);
+        await CollectAsync("no-footer.parquet", bytes[..^8]);
+        var corrupted = (byte[])bytes.Clone();
+        for (var i = 4; i < bytes.Length / 2; i += 7)
+        {
+            corrupted[i] ^= 0x5A;
+        }
+        await CollectAsync("corrupted.parquet", corrupted);
+        foreach (var message in messages)
+        {
+            Assert.DoesNotContain("N7parquet", message);
+            Assert.DoesNotContain("\n", message);
+            Assert.DoesNotContain("ExceptionE", message);
+            Assert.DoesNotContain("(message: '", message);
+        }
+    }
+
+    [Fact]
     public async Task Files_become_visible_only_on_commit_and_an_abandoned_write_leaves_nothing()
     {
         using var folder = new TempFolder();

@@ -169,9 +169,10 @@ public sealed class CommitOutcomeTest
     }
 
     /// <summary>
-    /// Under random faults in the log (appends failing before or after they write, conflicts) and in the
-    /// snapshots, with two committers on one log, every commit either returns having appended its transaction
-    /// exactly once, or throws having appended nothing; and the table is exactly what the returned commits made.
+    /// Under random faults in the log (appends failing before or after they write, conflicts, the caller cancelling
+    /// just before or just after a write) and in the snapshots, with two committers on one log, every commit either
+    /// returns having appended its transaction exactly once, or throws having appended nothing; and the table is
+    /// exactly what the returned commits made.
     /// </summary>
     [Theory]
     [InlineData(1)]
@@ -184,7 +185,8 @@ public sealed class CommitOutcomeTest
     {
         var random = new Random(seed);
         var inner = new InMemoryTransactionLogStore();
-        var log = FaultInjectingTransactionLogStore.Random(inner, seed, failBeforeWriting: 0.15, failAfterWriting: 0.15, conflict: 0.15);
+        var cancelling = new RandomlyCancellingLog(inner, new Random(seed + 7));
+        var log = FaultInjectingTransactionLogStore.Random(cancelling, seed, failBeforeWriting: 0.15, failAfterWriting: 0.15, conflict: 0.15);
         var snapshots = new FaultInjectingSnapshotStore(new InMemorySnapshotStore()) { FailSave = n => n % 3 == 0 };
         var options = Fast with { SnapshotEveryTransactions = 2, DeleteTransactionsBehindSnapshotsOlderThan = TimeSpan.Zero, MaxCommitAttempts = 4 };
         var committers = new[]
@@ -202,12 +204,14 @@ public sealed class CommitOutcomeTest
             var tag = 1_000_000 + i;
             var committer = committers[random.Next(committers.Length)];
             var threw = false;
+            using var cancel = new CancellationTokenSource();
+            cancelling.Caller = cancel;
             try
             {
-                await committer.CommitAsync(AddFile(name, tag));
+                await committer.CommitAsync(AddFile(name, tag), cancel.Token);
                 returned++;
             }
-            catch (Exception e) when (e is SleeperException or StateStoreValidationException)
+            catch (Exception e) when (e is SleeperException or OperationCanceledException)
             {
                 Assert.IsNotType<CommitOutcomeUnknownException>(e);
                 threw = true;
@@ -225,6 +229,43 @@ public sealed class CommitOutcomeTest
         Assert.Equal(expected.Order(StringComparer.Ordinal), (await fresh.GetStateAsync()).Files.Keys.Order(StringComparer.Ordinal));
         Assert.True(log.FailedAfterWriting > 10 && log.FailedBeforeWriting > 10 && log.Conflicts > 10, "too few faults were injected");
         Assert.True(returned > 100 && thrown > 10, $"{returned} commits returned and {thrown} threw");
+        Assert.True(cancelling.CancelledBefore > 3 && cancelling.CancelledAfter > 3, $"too few cancellations: {cancelling.CancelledBefore} before and {cancelling.CancelledAfter} after an append");
+    }
+
+    /// <summary>
+    /// Now and then cancels the caller's token around an append: just before it (the append then stops, unwritten,
+    /// as a cancellable store's would) or just after it was written (as a Ctrl-C arriving then would).
+    /// </summary>
+    private sealed class RandomlyCancellingLog(ITransactionLogStore inner, Random random) : ITransactionLogStore
+    {
+        public CancellationTokenSource? Caller { get; set; }
+
+        public int CancelledBefore { get; private set; }
+
+        public int CancelledAfter { get; private set; }
+
+        public async Task AddTransactionAsync(TransactionLogEntry entry, CancellationToken cancellationToken = default)
+        {
+            var roll = random.NextDouble();
+            if (roll < 0.08 && Caller is { IsCancellationRequested: false } before)
+            {
+                CancelledBefore++;
+                await before.CancelAsync();
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            await inner.AddTransactionAsync(entry, cancellationToken);
+            if (roll > 0.92 && Caller is { IsCancellationRequested: false } after)
+            {
+                CancelledAfter++;
+                await after.CancelAsync();
+            }
+        }
+
+        public IAsyncEnumerable<TransactionLogEntry> ReadTransactionsAfterAsync(long afterTransactionNumber, CancellationToken cancellationToken = default) =>
+            inner.ReadTransactionsAfterAsync(afterTransactionNumber, cancellationToken);
+
+        public Task DeleteTransactionsAtOrBeforeAsync(long transactionNumber, CancellationToken cancellationToken = default) =>
+            inner.DeleteTransactionsAtOrBeforeAsync(transactionNumber, cancellationToken);
     }
 
     /// <summary>Appends, then cancels the committer's token, as a Ctrl-C arriving just after the write would.</summary>

@@ -78,4 +78,16 @@ public sealed class ValidationTest : IAsyncLifetime
         Assert.Equal(before, Describe(await _store.GetStateAsync()));
         Assert.Equal(before, Describe(await Open(_dir.Path).GetStateAsync()));
     }
+
+    [Fact]
+    public async Task Assigning_a_file_again_to_the_job_that_holds_it_changes_nothing_and_is_not_a_conflict()
+    {
+        // A compaction job's message is sent before its assignment commits, and its worker may assign it first.
+        await _store.CommitAsync(new AssignJobIdsTransaction([new AssignJobIdRequest("job1", "L", ["f1"]), new AssignJobIdRequest("job2", "R", ["f2"])]));
+
+        var state = await Open(_dir.Path).GetStateAsync();
+        Assert.True(state.TryGetReference("f1", "L", out var f1));
+        Assert.True(state.TryGetReference("f2", "R", out var f2));
+        Assert.Equal(("job1", "job2"), (f1.JobId, f2.JobId));
+    }
 }

@@ -1,6 +1,7 @@
 using Sleeper.Core.Keys;
 using Sleeper.Core.Partitions;
 using Sleeper.Core.Schema;
+using Sleeper.Core.Sketches;
 using Sleeper.Core.StateStore.Transactions;
 
 namespace Sleeper.BulkImport.Partitioning;
@@ -12,6 +13,44 @@ namespace Sleeper.BulkImport.Partitioning;
 /// </summary>
 public static class LeafSplitPlanner
 {
+    // Far more quantiles than a sketch keeps items, so every item it keeps is among them.
+    private const int MaxQuantiles = 1 << 16;
+
+    /// <summary>
+    /// Split points from a sketch of the first row key that <see cref="Plan"/> turns into at least
+    /// <paramref name="minLeaves"/> leaves, or as many as the sketch has distinct keys for. Equal-rank quantiles
+    /// repeat where many rows share a key, and a point on an existing boundary adds nothing, so asking for
+    /// minLeaves quantiles fell short (15 leaves of 16, 59 of 64); finer quantiles are taken until there are
+    /// points enough, and then as many as needed are picked evenly among them.
+    /// </summary>
+    public static IReadOnlyList<object> ChooseSplitPoints(PartitionTree tree, TableSchema schema, KeyFieldSketch sketch, int minLeaves)
+    {
+        var needed = minLeaves - tree.Leaves.Count;
+        if (needed <= 0 || sketch.N == 0)
+        {
+            return [];
+        }
+        var type = schema.RowKeyFields[0].PrimitiveType;
+        var comparer = Comparer<object>.Create((a, b) => KeyValues.Compare(type, a, b));
+        // Every key lies in exactly one leaf, so a point adds a leaf unless it is that leaf's min.
+        var boundaries = tree.Leaves.Select(l => l.Region[0].Min).ToHashSet(KeyValueEqualityComparer.Instance);
+        List<object> candidates;
+        for (var parts = Math.Max(2, minLeaves); ; parts *= 2)
+        {
+            candidates = sketch.GetSplitPoints(parts).Distinct(KeyValueEqualityComparer.Instance)
+                .Where(p => !boundaries.Contains(p)).Order(comparer).ToList();
+            if (candidates.Count >= needed || parts >= MaxQuantiles || parts >= 2 * sketch.N)
+            {
+                break;
+            }
+        }
+        if (candidates.Count <= needed)
+        {
+            return candidates;
+        }
+        return Enumerable.Range(0, needed).Select(i => candidates[(int)((long)i * candidates.Count / needed)]).ToList();
+    }
+
     /// <returns>The transaction, or null when no point falls strictly inside any leaf.</returns>
     public static ExtendPartitionTreeTransaction? Plan(PartitionTree tree, TableSchema schema, IEnumerable<object> splitPoints, Func<string>? newId = null)
     {

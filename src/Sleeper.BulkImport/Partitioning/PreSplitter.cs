@@ -60,8 +60,7 @@ public sealed class PreSplitter(SleeperTable table, int parallelism, int batchRo
         }
         for (var attempt = 1; ; attempt++)
         {
-            // One split point per leaf wanted; points the tree already has, or outside every leaf, are dropped.
-            var points = sketch.GetSplitPoints(MinLeaves);
+            var points = LeafSplitPlanner.ChooseSplitPoints(tree, table.Schema, sketch, MinLeaves);
             var transaction = LeafSplitPlanner.Plan(tree, table.Schema, points);
             if (transaction is null)
             {

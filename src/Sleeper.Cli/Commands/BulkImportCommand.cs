@@ -49,9 +49,15 @@ public static class BulkImportCommand
             }
             var inputs = IngestInputs.Resolve(result.GetValue(paths)!, result.GetValue(format));
             var outcome = await WithProgress(context, progress => new BulkImportRunner(table, options).ImportAsync(inputs, progress, cancellationToken: cancel));
+            var minLeaves = table.Properties.GetInt(TableProperty.BulkImportMinLeafPartitions);
             var split = outcome.PartitionsAddedByPreSplit > 0
                 ? $"pre-split from {outcome.LeafPartitionsBefore} to {outcome.LeafPartitions} leaf partitions"
-                : $"no pre-split ({outcome.LeafPartitions} leaf partitions; minimum {table.Properties.GetInt(TableProperty.BulkImportMinLeafPartitions)})";
+                : $"no pre-split ({outcome.LeafPartitions} leaf partitions; minimum {minLeaves})";
+            if (outcome.LeafPartitions < minLeaves && outcome.RowsWritten > 0)
+            {
+                // The pre-split reaches the minimum whenever it can; short of it, the input ran out of keys.
+                split += $"; fewer than {TableProperty.BulkImportMinLeafPartitions.Name}={minLeaves}, because the input has too few distinct keys to split further";
+            }
             context.Out.WriteLine($"Bulk imported {outcome.RowsWritten:N0} rows into {table.Name}: {outcome.FilesWritten} file(s), {split}, " +
                 $"{outcome.SpilledRuns} spilled run(s), in {outcome.Elapsed.TotalSeconds:F2} s ({outcome.RowsPerSecond:N0} rows/s)");
             context.Out.WriteLine($"Stages: {outcome.Timings}");

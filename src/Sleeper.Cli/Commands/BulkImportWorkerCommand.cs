@@ -28,8 +28,8 @@ public static class BulkImportWorkerCommand
             context.Chatter($"Bulk import worker {worker.TaskId} waiting for jobs (exits after {seconds:0.#} s idle)...");
             var outcome = await worker.RunAsync(TimeSpan.FromSeconds(seconds), new Progress<(Core.Ingest.BulkImportJob Job, BulkImportResult Result)>(r =>
                 context.Chatter($"Job {r.Job.Id}: {r.Result.RowsWritten:N0} rows, {r.Result.FilesWritten} file(s), {r.Result.RowsPerSecond:N0} rows/s")), cancel);
-            context.Out.WriteLine($"Worker {outcome.TaskId}: {outcome.JobsRun} job(s) run, {outcome.JobsFailed} failed attempt(s), {outcome.RowsWritten:N0} rows imported");
-            return 0;
+            context.Out.WriteLine($"Worker {outcome.TaskId}: {outcome.JobsRun} job(s) run, {outcome.JobsFailed} failed attempt(s){WorkerCommand.DeadLettered(outcome.JobsDeadLettered)}, {outcome.RowsWritten:N0} rows imported");
+            return WorkerCommand.ExitCode(outcome.JobsRun, outcome.JobsFailed, outcome.JobsDeadLettered);
         });
         return command;
     }

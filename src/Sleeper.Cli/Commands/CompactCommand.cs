@@ -27,13 +27,13 @@ public static class CompactCommand
             var table = instance.OpenTable(result.GetValue(name)!, requireOnline: true);
             var strategy = result.GetValue(all) ? new ForcedCompactionStrategy() : CompactionStrategies.For(table.Properties);
             var watch = Stopwatch.StartNew();
-            var jobs = await new CompactionJobCreator(table, instance.Time).CreateJobsAsync(strategy, cancel);
             var queue = FileJobQueue.InInstance(instance.Root, QueueNames.Compaction, timeProvider: instance.Time);
             var tracker = instance.CompactionTracker;
-            foreach (var job in jobs)
+            var dispatched = await new CompactionJobDispatcher(queue, tracker, instance.Time).CreateJobsAsync(table, strategy, cancel);
+            var jobs = dispatched.Jobs;
+            if (dispatched.Stranded.Count > 0)
             {
-                await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Created, job.CreatedTime, PartitionId: job.PartitionId, InputFiles: job.InputFiles.Count), cancel);
-                await queue.SendAsync(CompactionJobSerDe.ToJson(job), cancel);
+                context.Chatter($"Found {dispatched.Stranded.Count} stranded compaction job(s) in {table.Name}: sent {dispatched.Resent} again, released the files of {dispatched.Released}.");
             }
             context.Chatter($"Created {jobs.Count} compaction job(s) for {table.Name} with {strategy.GetType().Name}.");
             if (result.GetValue(queueOnly))
@@ -64,11 +64,11 @@ public static class CompactCommand
             var state = await table.StateStore.GetStateAsync(cancel);
             var leaves = state.Partitions.Values.Where(p => p.IsLeaf).ToList();
             var refsPerLeaf = leaves.Select(l => state.AllReferences().Count(r => r.PartitionId == l.Id)).ToList();
-            context.Out.WriteLine($"Compacted {table.Name}: {outcome.JobsRun} job(s) run, {outcome.JobsFailed} failed attempt(s), " +
+            context.Out.WriteLine($"Compacted {table.Name}: {outcome.JobsRun} job(s) run, {outcome.JobsFailed} failed attempt(s){WorkerCommand.DeadLettered(outcome.JobsDeadLettered)}, " +
                 $"{outcome.RowsRead.ToString("N0", CultureInfo.InvariantCulture)} rows read, {outcome.RowsWritten.ToString("N0", CultureInfo.InvariantCulture)} written " +
                 $"in {seconds:F2} s ({outcome.RowsRead / Math.Max(seconds, 1e-9):N0} rows/s). " +
                 $"Now {state.Files.Values.Count(f => f.References.Count > 0)} referenced file(s); at most {refsPerLeaf.DefaultIfEmpty(0).Max()} per leaf partition.");
-            return outcome.JobsFailed > 0 && outcome.JobsRun == 0 && jobs.Count > 0 ? 1 : 0;
+            return WorkerCommand.ExitCode(outcome.JobsRun, outcome.JobsFailed, outcome.JobsDeadLettered);
         });
         return command;
     }

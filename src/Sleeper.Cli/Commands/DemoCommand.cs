@@ -136,13 +136,8 @@ public static class DemoCommand
     /// <summary>Compacts every leaf into one file, through the instance's job queue and a worker in this process.</summary>
     private static async Task<CompactionWorkerResult> CompactAllAsync(CliContext context, EmbeddedInstance instance, SleeperTable table, CancellationToken cancel)
     {
-        var jobs = await new CompactionJobCreator(table, instance.Time).CreateJobsAsync(new ForcedCompactionStrategy(), cancel);
         var queue = FileJobQueue.InInstance(instance.Root, QueueNames.Compaction, timeProvider: instance.Time);
-        foreach (var job in jobs)
-        {
-            await instance.CompactionTracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Created, job.CreatedTime, PartitionId: job.PartitionId, InputFiles: job.InputFiles.Count), cancel);
-            await queue.SendAsync(CompactionJobSerDe.ToJson(job), cancel);
-        }
+        var jobs = (await new CompactionJobDispatcher(queue, instance.CompactionTracker, instance.Time).CreateJobsAsync(table, new ForcedCompactionStrategy(), cancel)).Jobs;
         context.Chatter($"Compacting {jobs.Count} leaf partitions...");
         var worker = new CompactionWorker(queue, instance.CompactionTracker, instance.OpenTableById, new CompactionTask(instance.Time), instance.Time);
         var result = await worker.RunAsync(TimeSpan.Zero, cancellationToken: cancel);

@@ -33,8 +33,8 @@ public static class IngestWorkerCommand
             context.Chatter($"Ingest worker {worker.TaskId} waiting for jobs (exits after {seconds:0.#} s idle)...");
             var outcome = await worker.RunAsync(TimeSpan.FromSeconds(seconds), new Progress<IngestJobResult>(r =>
                 context.Chatter($"Job {r.JobId}: {r.RowsWritten:N0} rows into {r.TableName} in {r.FilesWritten} file(s), {r.RowsPerSecond:N0} rows/s")), cancel);
-            context.Out.WriteLine($"Worker {outcome.TaskId}: {outcome.JobsRun} job(s) run, {outcome.JobsFailed} failed attempt(s), {outcome.RowsWritten:N0} rows written");
-            return 0;
+            context.Out.WriteLine($"Worker {outcome.TaskId}: {outcome.JobsRun} job(s) run, {outcome.JobsFailed} failed attempt(s){WorkerCommand.DeadLettered(outcome.JobsDeadLettered)}, {outcome.RowsWritten:N0} rows written");
+            return WorkerCommand.ExitCode(outcome.JobsRun, outcome.JobsFailed, outcome.JobsDeadLettered);
         });
         return command;
     }

@@ -11,7 +11,7 @@ using Sleeper.Core.Text;
 
 namespace Sleeper.Cli.Commands;
 
-/// <summary>sleeper table create | list | delete | rename | offline | online | properties | estimate-splits.</summary>
+/// <summary>sleeper table create | list | delete | rename | offline | online | properties | estimate-splits | check.</summary>
 public static class TableCommands
 {
     public static Command Build(CliContext context)
@@ -25,6 +25,7 @@ public static class TableCommands
         command.Subcommands.Add(SetOnline(context, "online", true));
         command.Subcommands.Add(Properties(context));
         command.Subcommands.Add(EstimateSplitsCommand.Build(context));
+        command.Subcommands.Add(TableCheckCommand.Build(context));
         return command;
     }
 

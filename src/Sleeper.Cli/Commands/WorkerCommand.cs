@@ -29,8 +29,8 @@ public static class WorkerCommand
             context.Chatter($"Compaction worker {worker.TaskId} waiting for jobs (exits after {seconds:0.#} s idle)...");
             var outcome = await worker.RunAsync(TimeSpan.FromSeconds(seconds), new Progress<CompactionResult>(r =>
                 context.Chatter($"Job {r.JobId}: {r.RowsRead:N0} rows read, {r.RowsWritten:N0} written, {r.RowsReadPerSecond:N0} rows/s")), cancel);
-            context.Out.WriteLine($"Worker {outcome.TaskId}: {outcome.JobsRun} job(s) run, {outcome.JobsFailed} failed attempt(s), {outcome.RowsRead:N0} rows read, {outcome.RowsWritten:N0} written");
-            return 0;
+            context.Out.WriteLine($"Worker {outcome.TaskId}: {outcome.JobsRun} job(s) run, {outcome.JobsFailed} failed attempt(s){DeadLettered(outcome.JobsDeadLettered)}, {outcome.RowsRead:N0} rows read, {outcome.RowsWritten:N0} written");
+            return ExitCode(outcome.JobsRun, outcome.JobsFailed, outcome.JobsDeadLettered);
         });
         command.Subcommands.Add(compaction);
         command.Subcommands.Add(IngestWorkerCommand.Build(context));
@@ -38,4 +38,14 @@ public static class WorkerCommand
         command.Subcommands.Add(SplitCommand.BuildWorker(context));
         return command;
     }
+
+    /// <summary>
+    /// 1 when the worker took work and none of it succeeded (every attempt failed or went to the dead letters), so a
+    /// script sees the failure without reading the reports; 0 otherwise, an idle worker included. See docs/cli.md.
+    /// </summary>
+    public static int ExitCode(int jobsRun, int jobsFailed, int jobsDeadLettered) =>
+        new WorkerTaskTotals(jobsRun, jobsFailed, 0, 0, jobsDeadLettered).NothingSucceeded ? 1 : 0;
+
+    /// <summary>", N dead-lettered" when the worker moved any job to the dead letters.</summary>
+    public static string DeadLettered(int jobsDeadLettered) => jobsDeadLettered > 0 ? $", {jobsDeadLettered} dead-lettered" : "";
 }

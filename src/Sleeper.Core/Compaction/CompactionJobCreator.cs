@@ -16,7 +16,17 @@ public sealed class CompactionJobCreator(SleeperTable table, TimeProvider? time 
     private const int MaxPlanningAttempts = 20;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
-    public async Task<IReadOnlyList<CompactionJob>> CreateJobsAsync(ICompactionStrategy strategy, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<CompactionJob>> CreateJobsAsync(ICompactionStrategy strategy, CancellationToken cancellationToken = default) =>
+        CreateJobsAsync(strategy, beforeAssigning: null, cancellationToken);
+
+    /// <param name="beforeAssigning">
+    /// Runs on each planned batch of jobs before their AssignJobIds commit: the dispatcher sends their messages
+    /// here, so that no file is ever assigned to a job that no message names (see docs/compaction.md). If the
+    /// commit then fails validation, those jobs may still be taken by a worker, which assigns them itself or
+    /// finds them obsolete.
+    /// </param>
+    public async Task<IReadOnlyList<CompactionJob>> CreateJobsAsync(ICompactionStrategy strategy,
+        Func<IReadOnlyList<CompactionJob>, CancellationToken, Task>? beforeAssigning, CancellationToken cancellationToken = default)
     {
         await PushReferencesDownAsync(cancellationToken);
         for (var attempt = 1; ; attempt++)
@@ -31,6 +41,10 @@ public sealed class CompactionJobCreator(SleeperTable table, TimeProvider? time 
             var jobs = plans.Select(p => new CompactionJob(
                 Guid.NewGuid().ToString(), table.Id, table.Name, p.PartitionId, p.InputFiles,
                 table.NewDataFile(p.PartitionId).Filename, now)).ToList();
+            if (beforeAssigning is not null)
+            {
+                await beforeAssigning(jobs, cancellationToken);
+            }
             try
             {
                 await table.StateStore.CommitAsync(new AssignJobIdsTransaction(

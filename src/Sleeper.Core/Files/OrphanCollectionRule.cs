@@ -49,18 +49,25 @@ public sealed class OrphanCollectionRule
     /// writes fresh files; nothing it wrote is referenced.
     /// </summary>
     /// <param name="writingStarted">When the writer started writing the oldest of the files, by its own clock.</param>
-    public void EnsureCanCommit(string tableName, DateTimeOffset writingStarted, DateTimeOffset now)
+    public void EnsureCanCommit(string tableName, DateTimeOffset writingStarted, DateTimeOffset now) =>
+        EnsureCanCommit(tableName, now - writingStarted);
+
+    /// <summary>As above, for a writer that has been writing for <paramref name="writingFor"/> (a stopwatch's elapsed time).</summary>
+    public void EnsureCanCommit(string tableName, TimeSpan writingFor)
     {
-        var age = now - writingStarted;
-        if (age > LongestWrite)
+        if (writingFor > LongestWrite)
         {
-            throw new FilesTooOldToCommitException(tableName, age, LongestWrite);
+            throw new FilesTooOldToCommitException(tableName, writingFor, LongestWrite);
         }
     }
 
     /// <summary>The one-line guard for a writer about to commit files to <paramref name="table"/>.</summary>
     public static void EnsureCanCommit(SleeperTable table, DateTimeOffset writingStarted, TimeProvider time) =>
         For(table.Properties).EnsureCanCommit(table.Name, writingStarted, time.GetUtcNow());
+
+    /// <summary>The one-line guard for a writer that has been writing for <paramref name="writingFor"/> (a stopwatch's elapsed time).</summary>
+    public static void EnsureCanCommit(SleeperTable table, TimeSpan writingFor) =>
+        For(table.Properties).EnsureCanCommit(table.Name, writingFor);
 }
 
 /// <summary>A writer took so long that its files may already have been collected as orphans; it must not commit them.</summary>

@@ -19,8 +19,18 @@ public readonly record struct JobAttempt(bool Succeeded, bool Ran, long RowsRead
         !succeeded ? Failed : result is null ? AlreadyDone : finished(result);
 }
 
-/// <summary>The totals of one worker task: the jobs it ran and failed, and the rows they read and wrote.</summary>
-public readonly record struct WorkerTaskTotals(int JobsRun, int JobsFailed, long RowsRead, long RowsWritten);
+/// <summary>
+/// The totals of one worker task: the jobs it ran, its failed attempts, the jobs it moved to the dead letters, and
+/// the rows they read and wrote.
+/// </summary>
+public readonly record struct WorkerTaskTotals(int JobsRun, int JobsFailed, long RowsRead, long RowsWritten, int JobsDeadLettered = 0)
+{
+    /// <summary>
+    /// True when the task took work and none of it succeeded: every attempt failed or went to the dead letters. A
+    /// worker command exits non-zero then, so that a script sees the failure without reading the reports.
+    /// </summary>
+    public bool NothingSucceeded => JobsRun == 0 && (JobsFailed > 0 || JobsDeadLettered > 0);
+}
 
 /// <summary>
 /// The life of a worker task, the same for every kind of job: it records its start on the tracker, runs
@@ -37,7 +47,15 @@ public static class WorkerTask
         var totals = new WorkerTaskTotals(0, 0, 0, 0);
         try
         {
-            await QueuePoller.RunAsync(queue, visibilityTimeout, pollInterval, idleTimeout, time, onDeadLetter, async message =>
+            Func<QueuedMessage, Task> countDeadLetter = async message =>
+            {
+                totals = totals with { JobsDeadLettered = totals.JobsDeadLettered + 1 };
+                if (onDeadLetter is not null)
+                {
+                    await onDeadLetter(message);
+                }
+            };
+            await QueuePoller.RunAsync(queue, visibilityTimeout, pollInterval, idleTimeout, time, countDeadLetter, async message =>
             {
                 var outcome = await attempt(message);
                 if (!outcome.Succeeded)
@@ -46,8 +64,10 @@ public static class WorkerTask
                 }
                 else if (outcome.Ran)
                 {
-                    totals = new WorkerTaskTotals(totals.JobsRun + 1, totals.JobsFailed, totals.RowsRead + outcome.RowsRead,
-                        totals.RowsWritten + outcome.RowsWritten);
+                    totals = totals with
+                    {
+                        JobsRun = totals.JobsRun + 1, RowsRead = totals.RowsRead + outcome.RowsRead, RowsWritten = totals.RowsWritten + outcome.RowsWritten,
+                    };
                 }
             }, cancellationToken);
         }

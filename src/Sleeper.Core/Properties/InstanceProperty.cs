@@ -22,10 +22,6 @@ public static class InstanceProperty
         "sleeper.partition.splitting.files.maximum", 50,
         "Partition splitting reads at most this many sketch files per partition.");
 
-    public static readonly PropertyDefinition QueryThreads = PropertyDefinition.PositiveInt(
-        "sleeper.query.threads", Math.Max(2, Environment.ProcessorCount),
-        "How many leaf partitions a query reads at once.");
-
     public static readonly PropertyDefinition IteratorsAssemblyPath = PropertyDefinition.Text(
         "sleeper.iterators.assembly.path", null,
         "Comma-separated paths of .NET assemblies holding the custom iterator classes that tables name in sleeper.table.iterator.class.name.");
@@ -35,6 +31,6 @@ public static class InstanceProperty
         "Local folder where ingest spills sorted runs when its memory budget is full (default: the system's temporary folder).");
 
     public static readonly IReadOnlyList<PropertyDefinition> All =
-        [Id, IngestScratchFolder, SnapshotEveryTransactions, SnapshotLoadWhenBehindBy, DeleteBehindSnapshotMinAgeMinutes, PartitionSplittingFilesMaximum, QueryThreads,
+        [Id, IngestScratchFolder, SnapshotEveryTransactions, SnapshotLoadWhenBehindBy, DeleteBehindSnapshotMinAgeMinutes, PartitionSplittingFilesMaximum,
          IteratorsAssemblyPath];
 }

@@ -118,9 +118,13 @@ public sealed class SleeperProperties
 
     private string Suggest(string name)
     {
+        var limit = Math.Max(3, name.Length / 5);
+        // Names whose lengths differ by more than the limit are further apart than it; skipping them keeps a
+        // huge mistaken name (a pasted line) from costing a distance computation against every property.
         var close = _definitions.Keys
+            .Where(k => Math.Abs(k.Length - name.Length) <= limit)
             .Select(k => (k, d: Distance(k, name)))
-            .Where(x => x.d <= Math.Max(3, name.Length / 5))
+            .Where(x => x.d <= limit)
             .OrderBy(x => x.d).Select(x => x.k).FirstOrDefault();
         return close is null ? "" : $" Did you mean '{close}'?";
     }

@@ -30,6 +30,10 @@ public static class TableProperty
         "sleeper.table.gc.delay.minutes", 15,
         "A file with no references is deleted this many minutes after its last update.");
 
+    public static readonly PropertyDefinition CompactionJobStrandedTimeoutMinutes = PropertyDefinition.PositiveInt(
+        "sleeper.table.compaction.job.stranded.timeout.minutes", 10,
+        "A compaction job whose files are assigned but that no queue holds and no worker has been heard running for this many minutes is sent again (or its files released, if it was dead-lettered).");
+
     public static readonly PropertyDefinition GcOrphanDelayMinutes = PropertyDefinition.PositiveInt(
         "sleeper.table.gc.orphan.delay.minutes", 24 * 60,
         "A data file that no transaction references (left by a crashed or failed job) is deleted once it is this many minutes old. " +
@@ -122,7 +126,7 @@ public static class TableProperty
     public static readonly IReadOnlyList<PropertyDefinition> All =
     [
         CompactionFilesBatchSize, CompactionStrategyClass, SizeRatioRatio, SizeRatioMaxConcurrentJobsPerPartition,
-        PartitionSplittingThreshold, GcDelayMinutes, GcOrphanDelayMinutes, RowGroupRowsMax, PageSize, CompressionCodec, CompressionLevel,
+        PartitionSplittingThreshold, GcDelayMinutes, GcOrphanDelayMinutes, CompactionJobStrandedTimeoutMinutes, RowGroupRowsMax, PageSize, CompressionCodec, CompressionLevel,
         DictionaryEncodingRowKeys, DictionaryEncodingSortKeys, DictionaryEncodingValues, IngestFileWritingStrategy,
         IngestBatchRows, IngestMemoryBytes, BatcherJobMinSize, BatcherJobMaxSize, BatcherJobMinFiles, BatcherJobMaxFiles,
         BatcherFileMaxAgeSeconds, BatcherIngestQueue, BulkImportMinLeafPartitions, SplitsBase64Encoded, Aggregations, Filters, IteratorClassName, IteratorConfig,

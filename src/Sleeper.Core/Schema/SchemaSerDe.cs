@@ -34,6 +34,11 @@ public static class SchemaSerDe
             // A JSON object that repeats a name only fails when its entries are first read.
             throw new SchemaException($"The schema repeats an entry: {e.Message}");
         }
+        catch (InvalidOperationException e)
+        {
+            // Reading a value as text fails only then too, e.g. a lone surrogate such as "\ud800" in a name.
+            throw new SchemaException($"The schema holds a value that is not valid text: {e.Message}");
+        }
     }
 
     private static TableSchema Read(JsonObject obj)

@@ -5,14 +5,44 @@ namespace Sleeper.StateStore.LocalFiles;
 /// <summary>The few system calls the runtime does not expose with the semantics local files need here.</summary>
 internal static partial class PosixCalls
 {
-    // The same value on Linux and macOS.
+    // The same values on Linux and macOS.
     public const int EEXIST = 17;
+    public const int ENOENT = 2;
+    public const int ENOTDIR = 20;
 
     private const int O_RDONLY = 0;
 
     /// <summary>A hard link that fails with EEXIST if the new name exists: the one atomic put-if-absent of a whole file.</summary>
     [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Link(string existingPath, string newPath);
+
+    [LibraryImport("libc", EntryPoint = "realpath", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial IntPtr RealPath(string path, IntPtr resolved);
+
+    [LibraryImport("libc", EntryPoint = "free")]
+    private static partial void Free(IntPtr pointer);
+
+    /// <summary>
+    /// The path with every symbolic link in it followed, or null when some part of it does not exist. The
+    /// runtime only resolves a link at the end of a path, not links among its folders.
+    /// </summary>
+    public static string? ResolveRealPath(string path)
+    {
+        var resolved = RealPath(path, IntPtr.Zero);
+        if (resolved == IntPtr.Zero)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            return errno is ENOENT or ENOTDIR ? null : throw new IOException($"Cannot resolve the real path of '{path}' (errno {errno}).");
+        }
+        try
+        {
+            return Marshal.PtrToStringUTF8(resolved);
+        }
+        finally
+        {
+            Free(resolved);
+        }
+    }
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);

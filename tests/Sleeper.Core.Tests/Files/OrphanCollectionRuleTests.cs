@@ -49,6 +49,14 @@ public sealed class OrphanCollectionRuleTests
     }
 
     [Fact]
+    public void A_writer_timed_by_a_stopwatch_is_held_to_the_same_limit()
+    {
+        var rule = new OrphanCollectionRule(TimeSpan.FromMinutes(60));
+        rule.EnsureCanCommit("t", TimeSpan.FromMinutes(30));
+        Assert.Throws<FilesTooOldToCommitException>(() => rule.EnsureCanCommit("t", TimeSpan.FromMinutes(31)));
+    }
+
+    [Fact]
     public void No_file_a_writer_may_still_commit_is_old_enough_to_delete_for_a_margin_of_half_the_delay()
     {
         // The safety argument: a file written at w is committed (if at all) after a check at c <= w + delay/2;

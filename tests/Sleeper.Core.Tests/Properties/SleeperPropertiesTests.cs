@@ -29,6 +29,13 @@ public class SleeperPropertiesTests
     }
 
     [Fact]
+    public void Query_threads_is_not_a_property_because_nothing_reads_it()
+    {
+        // Queries read their files in one merge; a property that changed nothing was worse than none.
+        Assert.Throws<PropertyException>(() => SleeperProperties.ForInstance().Set("sleeper.query.threads", "4"));
+    }
+
+    [Fact]
     public void Unknown_property_far_from_any_name_gets_no_suggestion()
     {
         var e = Assert.Throws<PropertyException>(() => SleeperProperties.ForInstance().Get("colour"));

@@ -3,7 +3,12 @@ namespace Sleeper.Core.StateStore.Transactions;
 /// <summary>Assigns a compaction job to input files in one partition.</summary>
 public sealed record AssignJobIdRequest(string JobId, string PartitionId, IReadOnlyList<string> Filenames);
 
-/// <summary>Marks files as inputs of jobs; only if each reference exists in that partition and has no job yet.</summary>
+/// <summary>
+/// Marks files as inputs of jobs; only if each reference exists in that partition and has no job yet, or already
+/// has this same job. Assigning a job again is a no-op rather than a conflict because a job's message is sent before
+/// its assignment commits, and the worker that takes it may commit the same assignment first (see
+/// docs/compaction.md, "Crash safety").
+/// </summary>
 public sealed record AssignJobIdsTransaction(IReadOnlyList<AssignJobIdRequest> Requests) : IStateStoreTransaction
 {
     public void Validate(StateStoreState state)
@@ -17,7 +22,7 @@ public sealed record AssignJobIdsTransaction(IReadOnlyList<AssignJobIdRequest> R
                 {
                     throw new StateStoreValidationException($"Cannot assign job '{request.JobId}': file '{filename}' has no reference in partition '{request.PartitionId}'.");
                 }
-                if (reference.JobId is not null)
+                if (reference.JobId is not null && reference.JobId != request.JobId)
                 {
                     throw new StateStoreValidationException($"Cannot assign job '{request.JobId}': file '{filename}' in partition '{request.PartitionId}' is already assigned to job '{reference.JobId}'.");
                 }
