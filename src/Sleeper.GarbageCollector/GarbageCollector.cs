@@ -18,7 +18,7 @@ public sealed record GarbageCollectionResult(int FilesDeleted, long BytesDeleted
 /// storage first, then one DeleteFiles transaction forgets them. A file with no references can never gain
 /// one again, so nothing still referenced is ever deleted; if the process dies between the two steps,
 /// the next run deletes nothing more and commits the forgetting.
-/// Given the storage port, it also deletes the table's orphans, files no transaction ever referenced, and the
+/// It also deletes the table's orphans, files no transaction ever referenced, and the
 /// staging files of abandoned writes, once older than sleeper.table.gc.orphan.delay.minutes (see
 /// <see cref="OrphanFiles"/>).
 /// </summary>
@@ -45,12 +45,8 @@ public sealed class GarbageCollector(SleeperTable table, TimeProvider? time = nu
             deleted += batch.Length;
             batches++;
         }
-        if (store is null)
-        {
-            return new GarbageCollectionResult(deleted, bytes, batches);
-        }
         // After the forgetting above, so that a file forgotten but not deleted (a failed delete) is an orphan now.
-        var orphans = new OrphanFiles(table, store, _time);
+        var orphans = new OrphanFiles(table, store ?? table.Objects, _time);
         var (orphansDeleted, orphanBytes) = await orphans.DeletePastDelayAsync(cancellationToken);
         var abandoned = await orphans.DeleteAbandonedWritesAsync(cancellationToken);
         return new GarbageCollectionResult(deleted, bytes, batches, orphansDeleted, orphanBytes, abandoned);

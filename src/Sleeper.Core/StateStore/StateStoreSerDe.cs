@@ -133,6 +133,11 @@ public sealed class StateStoreSerDe(TableSchema schema)
                 ["jobId"] = j.Key,
                 ["time"] = j.Value.ToUnixTimeMilliseconds(),
             }),
+            ["recentTransactions"] = Array(state.RecentTransactionIds.OrderBy(t => t.Key).ToList(), t => new JsonObject
+            {
+                ["number"] = t.Key,
+                ["id"] = t.Value,
+            }),
         };
         return o.ToJsonString(Compact);
     }
@@ -154,6 +159,11 @@ public sealed class StateStoreSerDe(TableSchema schema)
         foreach (var j in o["committedJobs"]?.AsArray() ?? [])
         {
             state.AddCommittedJob(Str(j!, "jobId"), DateTimeOffset.FromUnixTimeMilliseconds(j!["time"]!.GetValue<long>()));
+        }
+        // Absent from snapshots written before transaction ids were remembered.
+        foreach (var t in o["recentTransactions"]?.AsArray() ?? [])
+        {
+            state.RecordTransaction(t!["number"]!.GetValue<long>(), Str(t!, "id"));
         }
         return state;
     }

@@ -12,6 +12,10 @@ public sealed class StateStoreState
     private readonly Dictionary<string, Partition> _partitions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, FileEntry> _files = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _committedJobs = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, string> _recentTransactionIds = new();
+
+    /// <summary>How many of the newest transactions' ids the state remembers (see <see cref="RecentTransactionIds"/>).</summary>
+    public const int RecentTransactionsKept = 1000;
 
     /// <summary>One file and its references keyed by partition id.</summary>
     public sealed class FileEntry(string filename, DateTimeOffset lastUpdate)
@@ -33,6 +37,24 @@ public sealed class StateStoreState
     public bool HasCommittedJob(string jobId) => _committedJobs.ContainsKey(jobId);
 
     internal void AddCommittedJob(string jobId, DateTimeOffset time) => _committedJobs[jobId] = time;
+
+    /// <summary>
+    /// The ids of the transactions folded into this state, by number, for the newest
+    /// <see cref="RecentTransactionsKept"/> of them. Snapshots carry them, so a committer can tell whether the
+    /// transaction it appended is the one a snapshot folded at that number (see TransactionLogStateStore).
+    /// </summary>
+    public IReadOnlyDictionary<long, string> RecentTransactionIds => _recentTransactionIds;
+
+    internal void RecordTransaction(long number, string? transactionId)
+    {
+        _recentTransactionIds.Remove(number - RecentTransactionsKept);
+        if (transactionId is null)
+        {
+            _recentTransactionIds.Remove(number);
+            return;
+        }
+        _recentTransactionIds[number] = transactionId;
+    }
 
     public bool TryGetFile(string filename, out FileEntry entry) => _files.TryGetValue(filename, out entry!);
 
@@ -85,6 +107,10 @@ public sealed class StateStoreState
         foreach (var (job, time) in _committedJobs)
         {
             copy._committedJobs[job] = time;
+        }
+        foreach (var (number, id) in _recentTransactionIds)
+        {
+            copy._recentTransactionIds[number] = id;
         }
         return copy;
     }

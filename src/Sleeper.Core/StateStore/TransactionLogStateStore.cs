@@ -170,6 +170,13 @@ public sealed class TransactionLogStateStore
                 }
                 switch (outcome)
                 {
+                    case AppendOutcome.Written when !await InLineageLockedAsync(entry, typeName) && attempt < _options.MaxCommitAttempts:
+                        // Appended into a number already deleted behind a newer snapshot: no reader will ever fold
+                        // it, so it did not commit; the held state is now that snapshot's, and the commit retries.
+                        ConflictCount++;
+                        goto retry;
+                    case AppendOutcome.Written when _lastTransactionNumber >= entry.TransactionNumber:
+                        throw new SleeperException($"Could not commit a {typeName} transaction after {attempt} attempts: its appends kept landing behind newer snapshots.");
                     case AppendOutcome.Written:
                         ApplyOwnLocked(transaction, entry);
                         committed = entry.TransactionNumber;
@@ -273,6 +280,7 @@ public sealed class TransactionLogStateStore
         try
         {
             transaction.Apply(_state, entry.UpdateTime);
+            _state.RecordTransaction(entry.TransactionNumber, entry.TransactionId);
             _lastTransactionNumber = entry.TransactionNumber;
         }
         catch (Exception e)
@@ -413,21 +421,76 @@ public sealed class TransactionLogStateStore
         // A log that is continuous may still have ended early: if every transaction after the held number was
         // deleted behind a snapshot, nothing is left to show a gap, and appending the next number would then
         // rewrite a deleted one. Snapshots are saved before the transactions behind them are deleted, so asking
-        // for the newest one after reading the log sees any such deletion.
-        latest = await _snapshots.GetLatestSnapshotInfoAsync(cancellationToken);
-        if (continuous && (latest is null || latest.TransactionNumber <= _lastTransactionNumber))
+        // for the newest one after reading the log sees any such deletion. The same holds after loading a
+        // snapshot: another process may have saved a newer one and deleted the log behind it meanwhile, so the
+        // question is asked again until the answer is no newer snapshot.
+        for (var round = 1; ; round++)
         {
-            return;
+            latest = await _snapshots.GetLatestSnapshotInfoAsync(cancellationToken);
+            if (continuous && (latest is null || latest.TransactionNumber <= _lastTransactionNumber))
+            {
+                return;
+            }
+            if (latest is null || latest.TransactionNumber <= _lastTransactionNumber)
+            {
+                throw new SleeperException($"The transaction log has a gap after transaction {_lastTransactionNumber} and there is no newer snapshot to load.");
+            }
+            if (round > MaxSnapshotRounds)
+            {
+                throw new SleeperException($"The transaction log has a gap after snapshot {latest.TransactionNumber}, and newer snapshots kept replacing it while it was read.");
+            }
+            await LoadSnapshotLockedAsync(latest.TransactionNumber, cancellationToken);
+            continuous = await ApplyTransactionsAfterLockedAsync(cancellationToken, own);
         }
-        if (latest is null || latest.TransactionNumber <= _lastTransactionNumber)
+    }
+
+    /// <summary>How often reading the state may start again from a newer snapshot before it gives up.</summary>
+    private const int MaxSnapshotRounds = 20;
+
+    /// <summary>
+    /// Whether an entry just appended is in the table's history. An append is put-if-absent, but a number that was
+    /// deleted behind a snapshot is absent again: a committer whose view of the log went stale while another
+    /// process saved a newer snapshot and deleted the log behind it could append there, and readers starting from
+    /// that snapshot would never see it. So when a snapshot at or past the entry's number exists, the entry is in
+    /// the history only if that snapshot folded this very transaction at that number (snapshots remember the ids
+    /// of their newest transactions). If not, the held state becomes the snapshot's and the caller retries.
+    /// </summary>
+    private async Task<bool> InLineageLockedAsync(TransactionLogEntry entry, string typeName)
+    {
+        for (var round = 1; ; round++)
         {
-            throw new SleeperException($"The transaction log has a gap after transaction {_lastTransactionNumber} and there is no newer snapshot to load.");
+            // Not cancellable: once appended, the caller must learn whether the append counts.
+            var latest = await _snapshots.GetLatestSnapshotInfoAsync(CancellationToken.None);
+            if (latest is null || latest.TransactionNumber < entry.TransactionNumber)
+            {
+                return true;
+            }
+            var snapshot = await _snapshots.LoadSnapshotAsync(latest.TransactionNumber, CancellationToken.None);
+            if (snapshot is null)
+            {
+                if (round >= MaxSnapshotRounds)
+                {
+                    break;
+                }
+                continue; // Deleted behind a newer one meanwhile: ask again.
+            }
+            var state = _serDe.DeserializeState(snapshot.Body);
+            if (!state.RecentTransactionIds.TryGetValue(entry.TransactionNumber, out var id))
+            {
+                break;
+            }
+            if (id == entry.TransactionId)
+            {
+                return true;
+            }
+            _logger.LogWarning("Transaction {TransactionNumber} was appended behind snapshot {SnapshotNumber}, which holds another transaction there; committing again", entry.TransactionNumber, snapshot.TransactionNumber);
+            _state = state;
+            _lastTransactionNumber = snapshot.TransactionNumber;
+            return false;
         }
-        await LoadSnapshotLockedAsync(latest.TransactionNumber, cancellationToken);
-        if (!await ApplyTransactionsAfterLockedAsync(cancellationToken, own))
-        {
-            throw new SleeperException($"The transaction log has a gap after snapshot {latest.TransactionNumber}.");
-        }
+        throw new CommitOutcomeUnknownException(typeName, entry.TransactionId!, entry.TransactionNumber,
+            new SleeperException($"a snapshot at or past transaction {entry.TransactionNumber} appeared while it was appended"),
+            new SleeperException("that snapshot does not say which transaction it folded at that number"));
     }
 
     private async Task LoadSnapshotLockedAsync(long number, CancellationToken cancellationToken)
@@ -449,6 +512,7 @@ public sealed class TransactionLogStateStore
             }
             var transaction = _serDe.Deserialize(entry.TransactionType, entry.Body);
             transaction.Apply(_state, entry.UpdateTime);
+            _state.RecordTransaction(entry.TransactionNumber, entry.TransactionId);
             _lastTransactionNumber = entry.TransactionNumber;
             if (own is not null && entry.TransactionId == own.Id)
             {
