@@ -1,8 +1,11 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Sleeper.Cli.Output;
+using Sleeper.Compaction;
 using Sleeper.Core.Checks;
+using Sleeper.Core.Jobs;
 using Sleeper.Instance;
+using Sleeper.Jobs;
 using Sleeper.Maintenance;
 
 namespace Sleeper.Cli.Commands;
@@ -51,10 +54,14 @@ public static class TableCheckCommand
     }
 
     /// <summary>
-    /// Checks that need more than the table and its storage. The stranded assignments check of
-    /// Sleeper.Compaction (its compaction queue and tracker) is registered here.
+    /// Checks that need more than the table and its storage, registered here: the stranded assignments check of
+    /// Sleeper.Compaction, with the instance's compaction queue and tracker.
     /// </summary>
-    private static IEnumerable<ITableCheck> MoreChecks(EmbeddedInstance instance) => [];
+    private static IEnumerable<ITableCheck> MoreChecks(EmbeddedInstance instance) =>
+    [
+        new StrandedAssignmentsCheck(FileJobQueue.InInstance(instance.Root, QueueNames.Compaction, timeProvider: instance.Time),
+            instance.CompactionTracker, instance.Time),
+    ];
 
     private static JsonObject Json(TableCheckReport report, TableRepairReport? repaired)
     {
