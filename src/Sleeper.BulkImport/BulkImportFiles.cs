@@ -9,12 +9,9 @@ namespace Sleeper.BulkImport;
 /// </summary>
 public static class BulkImportFiles
 {
-    /// <summary>A new data file for a partition, relative to the instance root, and its absolute path.</summary>
-    public static (string Filename, string FullPath) NewDataFile(SleeperTable table, string partitionId, string? jobId)
-    {
-        var relative = $"{table.Id}/data/partition_{partitionId}/{Prefix(jobId)}{Guid.NewGuid()}.parquet";
-        return (relative, table.ResolveDataFile(relative));
-    }
+    /// <summary>A new data file name for a partition, in the form file references store (an object of the table's store).</summary>
+    public static string NewDataFileName(SleeperTable table, string partitionId, string? jobId) =>
+        $"{table.Id}/data/partition_{partitionId}/{Prefix(jobId)}{Guid.NewGuid()}.parquet";
 
     /// <summary>Whether a data file name is one a bulk import of this job wrote.</summary>
     public static bool IsFromJob(string filename, string jobId) =>

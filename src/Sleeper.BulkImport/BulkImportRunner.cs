@@ -139,18 +139,17 @@ public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? opti
             {
                 var runs = CombinedRuns(buffers, offsets, leaf);
                 var partition = leaves[leaf];
-                var (filename, path) = BulkImportFiles.NewDataFile(table, partition.Id, jobId);
+                var filename = BulkImportFiles.NewDataFileName(table, partition.Id, jobId);
                 lock (written)
                 {
-                    written.Add(path);
+                    written.Add(filename);
                 }
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 if (!leafRecyclers.TryTake(out var recycler))
                 {
                     // Room for the arrays of a leaf's two copies (five columns' buffers each for the standard schema).
                     recycler = new BufferRecycler(maxArrays: 16);
                 }
-                var rows = await WriteLeafAsync(path, settings, schema, arrowSchema, sources, runs, spilledRuns[leaf], recycler, token).ConfigureAwait(false);
+                var rows = await WriteLeafAsync(filename, settings, schema, arrowSchema, sources, runs, spilledRuns[leaf], recycler, token).ConfigureAwait(false);
                 leafRecyclers.Add(recycler);
                 if (rows != rowsOfLeaf[leaf])
                 {
@@ -185,10 +184,9 @@ public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? opti
         catch (Exception e) when (e is not CommitOutcomeUnknownException)
         {
             // Any other failure of the commit means nothing was appended, so nothing refers to these files.
-            foreach (var path in written)
+            foreach (var filename in written)
             {
-                DeleteQuietly(path);
-                DeleteQuietly(SketchesFile.PathFor(path));
+                await DataFiles.DeleteUncommittedAsync(table.Objects, filename, CancellationToken.None).ConfigureAwait(false);
             }
             throw;
         }
@@ -245,7 +243,7 @@ public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? opti
     /// Writes one leaf's file: its rows in memory, sorted, merged with its spilled runs when there are any.
     /// Returns the rows written; the file and its sketches are in place when it returns.
     /// </summary>
-    private async Task<long> WriteLeafAsync(string path, ParquetWriteSettings settings, Core.Schema.TableSchema schema, Schema arrowSchema,
+    private async Task<long> WriteLeafAsync(string filename, ParquetWriteSettings settings, Core.Schema.TableSchema schema, Schema arrowSchema,
         IReadOnlyList<RecordBatch> sources, SourceRun[] runs, List<(string Path, long Rows)> spilled, BufferRecycler recycler,
         CancellationToken cancellationToken)
     {
@@ -255,7 +253,7 @@ public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? opti
             ? inMemory
             : new StreamingBatchMerger(schema, MergeBatchRows).Merge([inMemory, .. spilled.Select(r => SpillFolder.ReadRun(r.Path))]);
         long rows;
-        await using (var writer = new SortedParquetWriter(path, settings))
+        await using (var writer = await SortedParquetWriter.StartAsync(table.Objects, filename, settings, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             foreach (var batch in sorted)
             {
@@ -273,18 +271,6 @@ public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? opti
             recycler.Recycle(leaf);
         }
         return rows;
-    }
-
-    private static void DeleteQuietly(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // An unreferenced file left behind is harmless: garbage collection removes it.
-        }
     }
 
     /// <summary>The running totals behind progress reports, updated from every thread.</summary>

@@ -1,6 +1,5 @@
 using Sleeper.Core.Storage;
 using Sleeper.Instance;
-using Sleeper.StateStore.LocalFiles;
 
 namespace Sleeper.Cli;
 
@@ -10,5 +9,5 @@ namespace Sleeper.Cli;
 /// </summary>
 public static class InstanceStorage
 {
-    public static IObjectStore Objects(EmbeddedInstance instance) => new LocalObjectStore(instance.Root);
+    public static IObjectStore Objects(EmbeddedInstance instance) => instance.Objects;
 }

@@ -19,30 +19,26 @@ internal static class CompactionLeftovers
     public static async Task<int> DeleteAsync(SleeperTable table, CompactionJob job, CancellationToken cancellationToken)
     {
         var state = await table.StateStore.GetStateAsync(cancellationToken);
-        // Local file listing: to move onto the storage port (a listing by the prefix of the job's output name).
-        var folder = Path.GetDirectoryName(table.ResolveDataFile(job.OutputFile))!;
-        var relativeFolder = job.OutputFile[..(job.OutputFile.LastIndexOf('/') + 1)];
-        if (!Directory.Exists(folder))
+        // Every attempt's output shares the job's output name up to its extension: one listing by that prefix.
+        var stem = job.OutputFile[..^System.IO.Path.GetExtension(job.OutputFile).Length];
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        await foreach (var stored in table.Objects.ListAsync(stem, cancellationToken))
         {
-            return 0;
+            // A sketches file alone is what an attempt killed between placing its sketches and its data file leaves.
+            if (stored.Name.EndsWith(".parquet", StringComparison.Ordinal) || stored.Name.EndsWith(SketchesFile.Extension, StringComparison.Ordinal))
+            {
+                names.Add(System.IO.Path.ChangeExtension(stored.Name, ".parquet"));
+            }
         }
-        var stem = Path.GetFileNameWithoutExtension(job.OutputFile);
         var deleted = 0;
-        // A sketches file alone is what an attempt killed between placing its sketches and its data file leaves.
-        var outputs = Directory.EnumerateFiles(folder, stem + "*")
-            .Where(p => p.EndsWith(".parquet", StringComparison.Ordinal) || p.EndsWith(SketchesFile.Extension, StringComparison.Ordinal))
-            .Select(p => Path.ChangeExtension(p, ".parquet"))
-            .Distinct(StringComparer.Ordinal)
-            .ToList();
-        foreach (var path in outputs)
+        foreach (var name in names)
         {
-            var name = relativeFolder + Path.GetFileName(path);
             if (!job.IsOutputOfAnAttempt(name) || state.Files.ContainsKey(name))
             {
                 continue;
             }
-            File.Delete(SketchesFile.PathFor(path));
-            File.Delete(path);
+            await table.Objects.DeleteAsync(SketchesFile.PathFor(name), cancellationToken);
+            await table.Objects.DeleteAsync(name, cancellationToken);
             deleted++;
         }
         return deleted;

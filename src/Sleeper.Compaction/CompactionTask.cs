@@ -62,9 +62,7 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
             }
         }
         var iterators = TableIterators.Create(table.Schema, table.Properties, _time, iteratorLoader);
-        var outputFile = ChooseOutputFile(table, job);
-        var outputPath = table.ResolveDataFile(outputFile);
-        Directory.CreateDirectory(Path.GetDirectoryName(outputPath)!);
+        var outputFile = await ChooseOutputFileAsync(table, job, cancellationToken).ConfigureAwait(false);
 
         var readers = new List<SortedParquetReader>();
         var prefetchers = new List<InputPrefetcher>();
@@ -76,10 +74,10 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
         SortedParquetWriter? writer = null;
         try
         {
-            writer = new SortedParquetWriter(outputPath, settings);
+            writer = await SortedParquetWriter.StartAsync(table.Objects, outputFile, settings, cancellationToken: cancellationToken).ConfigureAwait(false);
             foreach (var input in job.InputFiles)
             {
-                var reader = SortedParquetReader.Open(table.ResolveDataFile(input), table.Schema, preBuffer: false, batchRows: InputBatchRows);
+                var reader = await SortedParquetReader.OpenAsync(table.Objects, input, table.Schema, preBuffer: false, batchRows: InputBatchRows, cancellationToken).ConfigureAwait(false);
                 readers.Add(reader);
                 prefetchers.Add(new InputPrefetcher(reader, table.Schema, partition.Region, BatchesAheadPerInput));
             }
@@ -111,8 +109,7 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
             catch (StateStoreValidationException)
             {
                 // Never referenced, so nothing can be reading it: remove it now rather than leave it for GC.
-                DeleteQuietly(writer.Path);
-                DeleteQuietly(writer.SketchesPath);
+                await DataFiles.DeleteUncommittedAsync(table.Objects, outputFile, CancellationToken.None).ConfigureAwait(false);
                 throw;
             }
             return new CompactionResult(job.JobId, prefetchers.Sum(p => p.RowsRead), rowsWritten, outputReference, start, _time.GetUtcNow());
@@ -157,13 +154,11 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
     /// which needs the inputs still assigned to the job, lets at most one attempt win. The worker deletes the
     /// losers' outputs once the job has committed (<see cref="CompactionLeftovers"/>).
     /// </summary>
-    private static string ChooseOutputFile(SleeperTable table, CompactionJob job)
+    private static async Task<string> ChooseOutputFileAsync(SleeperTable table, CompactionJob job, CancellationToken cancellationToken)
     {
-        // Local existence checks: to move onto the storage port.
-        var path = table.ResolveDataFile(job.OutputFile);
-        return File.Exists(path) || File.Exists(SketchesFile.PathFor(path))
-            ? job.AttemptOutputFile(Guid.NewGuid().ToString("N")[..12])
-            : job.OutputFile;
+        var taken = await table.Objects.GetInfoAsync(job.OutputFile, cancellationToken).ConfigureAwait(false) is not null
+            || await table.Objects.GetInfoAsync(SketchesFile.PathFor(job.OutputFile), cancellationToken).ConfigureAwait(false) is not null;
+        return taken ? job.AttemptOutputFile(Guid.NewGuid().ToString("N")[..12]) : job.OutputFile;
     }
 
     private static void Merge(StreamingBatchMerger merger, IReadOnlyList<IEnumerable<RecordBatch>> inputs, IReadOnlyList<ISortedBatchIterator> iterators,
@@ -229,20 +224,6 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
         if (first is not null)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
-        }
-    }
-
-    private static void DeleteQuietly(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
         }
     }
 }

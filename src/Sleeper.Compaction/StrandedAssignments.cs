@@ -112,7 +112,7 @@ public sealed class StrandedAssignments(IJobQueue queue, IJobTracker tracker, Ti
             }
             else
             {
-                var again = new CompactionJob(job.JobId, table.Id, table.Name, job.PartitionId, stillHeld, table.NewDataFile(job.PartitionId).Filename, now);
+                var again = new CompactionJob(job.JobId, table.Id, table.Name, job.PartitionId, stillHeld, table.NewDataFileName(job.PartitionId), now);
                 await tracker.RecordAsync(new JobEvent(table.Id, job.JobId, JobEventKind.Created, now, PartitionId: job.PartitionId, InputFiles: stillHeld.Count,
                     Reason: $"sent again: its files were assigned but no queue held it and nothing was heard of it since {job.LastSeen:u}"), cancellationToken);
                 await queue.SendAsync(CompactionJobSerDe.ToJson(again), cancellationToken);

@@ -38,9 +38,8 @@ public sealed class GarbageCollector(SleeperTable table, TimeProvider? time = nu
             cancellationToken.ThrowIfCancellationRequested();
             foreach (var filename in batch)
             {
-                var path = table.ResolveDataFile(filename);
-                bytes += DeleteIfExists(path);
-                DeleteIfExists(Path.ChangeExtension(path, ".sketches"));
+                bytes += await DeleteIfExistsAsync(filename, cancellationToken);
+                await DeleteIfExistsAsync(Path.ChangeExtension(filename, ".sketches"), cancellationToken);
             }
             await table.StateStore.CommitAsync(new DeleteFilesTransaction(batch), cancellationToken);
             deleted += batch.Length;
@@ -57,15 +56,12 @@ public sealed class GarbageCollector(SleeperTable table, TimeProvider? time = nu
         return new GarbageCollectionResult(deleted, bytes, batches, orphansDeleted, orphanBytes, abandoned);
     }
 
-    private static long DeleteIfExists(string path)
+    private async Task<long> DeleteIfExistsAsync(string name, CancellationToken cancellationToken)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists)
+        if (await table.Objects.GetInfoAsync(name, cancellationToken) is not { } info)
         {
             return 0;
         }
-        var length = info.Length;
-        info.Delete();
-        return length;
+        return await table.Objects.DeleteAsync(name, cancellationToken) ? info.Size : 0;
     }
 }

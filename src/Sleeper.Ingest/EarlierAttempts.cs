@@ -1,3 +1,4 @@
+using Sleeper.Core.Storage;
 using Sleeper.Core.StateStore;
 using Sleeper.Core.Tracking;
 
@@ -18,6 +19,20 @@ public sealed record EarlierAttempts(bool Committed, string? Evidence, IReadOnly
 {
     /// <summary>An attempt that wrote its files and died before it committed them.</summary>
     public sealed record Abandoned(string? TaskId, IReadOnlyList<string> Files);
+
+    /// <summary>As <see cref="Assess(IReadOnlyList{JobEvent}, StateStoreState, Func{string, bool})"/>, asking the table's store which output files still exist.</summary>
+    public static async Task<EarlierAttempts> AssessAsync(IReadOnlyList<JobEvent> events, StateStoreState state, IObjectStore store, CancellationToken cancellationToken)
+    {
+        var existing = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in events.Where(e => e.Kind == JobEventKind.Finished).SelectMany(e => e.OutputFiles ?? []).Distinct(StringComparer.Ordinal))
+        {
+            if (await store.GetInfoAsync(file, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                existing.Add(file);
+            }
+        }
+        return Assess(events, state, existing.Contains);
+    }
 
     /// <param name="events">The job's tracked events in the order they were recorded.</param>
     /// <param name="fileExists">Whether a data file (named as in file references) is still on disk.</param>

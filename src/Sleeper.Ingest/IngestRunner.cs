@@ -59,7 +59,7 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
         {
             // A commit that throws appended nothing, unless it says its outcome is unknown: then the files may be
             // referenced, and they stay.
-            DeleteFiles(result.References.Select(r => r.Filename));
+            await DeleteFilesAsync(result.References.Select(r => r.Filename));
             throw;
         }
         return result;
@@ -102,7 +102,7 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
             {
                 outputs.Add(onePerLeaf
                     ? new OneFilePerLeafOutput(table, locator, settings)
-                    : new OneReferencePerLeafOutput(table, locator.Leaves, group.RowsPerLeaf, settings));
+                    : await OneReferencePerLeafOutput.StartAsync(table, locator.Leaves, group.RowsPerLeaf, settings, cancellationToken));
             }
             using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             // Each pipeline blocks on its channel, so each gets a thread of its own rather than the caller's.
@@ -119,7 +119,7 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
         {
             foreach (var output in outputs)
             {
-                output.DeleteFinished();
+                await output.DeleteFinishedAsync();
             }
             throw;
         }
@@ -133,11 +133,11 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
     }
 
     /// <summary>Deletes written files that were never committed (and their sketches); files already gone are fine.</summary>
-    public void DeleteFiles(IEnumerable<string> filenames)
+    public async Task DeleteFilesAsync(IEnumerable<string> filenames)
     {
         foreach (var filename in filenames.Distinct(StringComparer.Ordinal))
         {
-            OutputFiles.DeleteQuietly(table.ResolveDataFile(filename));
+            await DataFiles.DeleteUncommittedAsync(table.Objects, filename);
         }
     }
 

@@ -130,7 +130,7 @@ public sealed class IngestWorker(
             // files were never referenced. Failed is recorded under this task before they go (see EarlierAttempts).
             await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Failed, _time.GetUtcNow(), TaskId,
                 Reason: $"another attempt committed the job first; this attempt's {outputs.Count} file(s) were deleted"), CancellationToken.None);
-            new IngestRunner(table!).DeleteFiles(outputs);
+            await new IngestRunner(table!).DeleteFilesAsync(outputs);
             await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Committed, _time.GetUtcNow(), TaskId,
                 Reason: "recognised as committed by another attempt"), CancellationToken.None);
             await queue.DeleteAsync(message, CancellationToken.None);
@@ -148,7 +148,7 @@ public sealed class IngestWorker(
             await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Failed, _time.GetUtcNow(), TaskId, Reason: reason), CancellationToken.None);
             if (table is not null)
             {
-                new IngestRunner(table).DeleteFiles(outputs);
+                await new IngestRunner(table).DeleteFilesAsync(outputs);
             }
             if (cancelled)
             {
@@ -193,7 +193,7 @@ public sealed class IngestWorker(
         var state = await table.StateStore.GetStateAsync(cancellationToken);
         var earlier = state.HasCommittedJob(job.Id)
             ? new EarlierAttempts(true, "the table records the job's commit", [])
-            : EarlierAttempts.Assess(events, state, f => File.Exists(table.ResolveDataFile(f)));
+            : await EarlierAttempts.AssessAsync(events, state, table.Objects, cancellationToken);
         if (earlier.Committed)
         {
             if (!events.Any(e => e.Kind == JobEventKind.Committed))
@@ -209,7 +209,7 @@ public sealed class IngestWorker(
             // fail to renew its claim first). Recorded as failed under its own task id before they are deleted.
             await tracker.RecordAsync(new JobEvent(table.Id, job.Id, JobEventKind.Failed, _time.GetUtcNow(), abandoned.TaskId,
                 Reason: $"the worker died after writing {abandoned.Files.Count} file(s) and before committing them; they were deleted"), cancellationToken);
-            new IngestRunner(table).DeleteFiles(abandoned.Files);
+            await new IngestRunner(table).DeleteFilesAsync(abandoned.Files);
         }
         return false;
     }

@@ -4,6 +4,7 @@ using Sleeper.Core;
 using Sleeper.Core.Properties;
 using Sleeper.Core.Schema;
 using Sleeper.Core.StateStore;
+using Sleeper.Core.Storage;
 using Sleeper.Core.Tables;
 using IJobTrackerPort = Sleeper.Core.Tracking.IJobTracker;
 using System.Text;
@@ -25,9 +26,16 @@ public sealed class EmbeddedInstance
         Root = root;
         Properties = properties;
         Time = time;
+        Objects = new LocalObjectStore(root);
     }
 
     public string Root { get; }
+
+    /// <summary>
+    /// The storage port on the instance folder: every table's data files, sketches, snapshots and other table
+    /// files are read and written through it. Built once here and handed to every table opened.
+    /// </summary>
+    public IObjectStore Objects { get; }
     public SleeperProperties Properties { get; }
     public TimeProvider Time { get; }
 
@@ -57,7 +65,7 @@ public sealed class EmbeddedInstance
             throw new SleeperException($"{root} is a file, not a folder; choose another place for the instance.");
         }
         CreateFolder(root);
-        Directory.CreateDirectory(Path.Combine(root, "tables"));
+        AtomicFiles.CreateDirectoryDurably(Path.Combine(root, "tables"));
         var properties = SleeperProperties.ForInstance();
         properties.Set(InstanceProperty.Id.Name, Guid.NewGuid().ToString("N")[..12]);
         var instance = new EmbeddedInstance(root, properties, time ?? TimeProvider.System);
@@ -148,12 +156,12 @@ public sealed class EmbeddedInstance
         var id = Guid.NewGuid().ToString("N")[..16];
         var status = new TableStatus(id, name, true);
         var dir = Path.Combine(Root, id);
-        Directory.CreateDirectory(dir);
+        AtomicFiles.CreateDirectoryDurably(dir);
         try
         {
             await AtomicFiles.ReplaceAsync(Path.Combine(dir, "schema.json"), Bytes(SchemaSerDe.ToJson(schema)), cancellationToken);
             await AtomicFiles.ReplaceAsync(Path.Combine(dir, "table.properties"), Bytes(tableProperties.Save()), cancellationToken);
-            var table = new SleeperTable(status, schema, tableProperties, OpenStateStore(dir, schema), Root);
+            var table = new SleeperTable(status, schema, tableProperties, OpenStateStore(id, schema), Objects);
             await table.StateStore.InitialiseAsync(partitions, cancellationToken);
             if (!await AtomicFiles.TryCreateAsync(IndexFile(name), Bytes(IndexJson(status)), cancellationToken))
             {
@@ -189,14 +197,14 @@ public sealed class EmbeddedInstance
         var properties = SleeperProperties.ForTable();
         var propertiesFile = Path.Combine(dir, "table.properties");
         properties.Load(File.ReadAllText(propertiesFile), propertiesFile);
-        return new SleeperTable(status, schema, properties, OpenStateStore(dir, schema), Root);
+        return new SleeperTable(status, schema, properties, OpenStateStore(status.TableId, schema), Objects);
     }
 
     /// <summary>Stores the table's properties, once they pass <see cref="TablePropertiesCheck"/> against its schema.</summary>
     public Task SaveTablePropertiesAsync(SleeperTable table, CancellationToken cancellationToken = default)
     {
         TablePropertiesCheck.Validate(table.Schema, table.Properties);
-        return AtomicFiles.ReplaceAsync(Path.Combine(table.Directory, "table.properties"), Bytes(table.Properties.Save()), cancellationToken);
+        return AtomicFiles.ReplaceAsync(Path.Combine(Root, table.Id, "table.properties"), Bytes(table.Properties.Save()), cancellationToken);
     }
 
     /// <summary>Removes the table from the index first (so it disappears at once), then its folder.</summary>
@@ -230,8 +238,8 @@ public sealed class EmbeddedInstance
 
     private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
 
-    private TransactionLogStateStore OpenStateStore(string tableDir, TableSchema schema) =>
-        EmbeddedStateStores.Open(Path.Combine(tableDir, "statestore"), schema, Time, new TransactionLogStateStoreOptions
+    private TransactionLogStateStore OpenStateStore(string tableId, TableSchema schema) =>
+        EmbeddedStateStores.Open(Path.Combine(Root, tableId, "statestore"), Objects, $"{tableId}/statestore/{EmbeddedStateStores.SnapshotsFolder}/", schema, Time, new TransactionLogStateStoreOptions
         {
             SnapshotEveryTransactions = Properties.GetInt(InstanceProperty.SnapshotEveryTransactions),
             LoadSnapshotWhenBehindBy = Properties.GetInt(InstanceProperty.SnapshotLoadWhenBehindBy),

@@ -1,6 +1,7 @@
 using Sleeper.Core;
 using Sleeper.Core.Schema;
 using Sleeper.Core.Sketches;
+using Sleeper.Core.Storage;
 
 namespace Sleeper.Parquet;
 
@@ -30,6 +31,31 @@ public static class SketchesFile
         {
             TemporaryPath.DeleteQuietly(temporary);
             throw;
+        }
+    }
+
+    /// <summary>Reads the sketches object of a table's data file, named as the data file is (see <see cref="PathFor"/>).</summary>
+    public static async Task<RowKeySketches> ReadAsync(IObjectStore store, string name, TableSchema schema, CancellationToken cancellationToken = default)
+    {
+        byte[] bytes;
+        try
+        {
+            await using var stream = await store.OpenReadAsync(name, cancellationToken).ConfigureAwait(false);
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            bytes = buffer.ToArray();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SleeperException($"Could not read sketches file '{name}' in {store.Location}: {e.Message}", e);
+        }
+        try
+        {
+            return RowKeySketches.Deserialize(schema, bytes);
+        }
+        catch (SleeperException e)
+        {
+            throw new SleeperException($"Sketches file '{name}': {e.Message}", e);
         }
     }
 

@@ -2,9 +2,11 @@ using System.Runtime.CompilerServices;
 using Apache.Arrow;
 using ParquetSharp;
 using ParquetSharp.Arrow;
+using ParquetSharp.IO;
 using Sleeper.Core;
 using Sleeper.Core.Batches;
 using Sleeper.Core.Schema;
+using Sleeper.Core.Storage;
 using Field = Sleeper.Core.Schema.Field;
 
 namespace Sleeper.Parquet;
@@ -17,9 +19,11 @@ public sealed class SortedParquetReader : IDisposable
 {
     private readonly FileReader _reader;
     private readonly int[] _fileFieldIndex;
+    private IDisposable? _source;
 
-    private SortedParquetReader(string path, TableSchema schema, FileReader reader)
+    private SortedParquetReader(string path, TableSchema schema, FileReader reader, IDisposable? source = null)
     {
+        _source = source;
         Path = path;
         Schema = schema;
         _reader = reader;
@@ -89,6 +93,56 @@ public sealed class SortedParquetReader : IDisposable
         }
     }
 
+    /// <summary>
+    /// Opens a table's data file through the store: by its local path when the store has one (the native
+    /// reader is fastest on a path), else through a seekable stream of the object. Errors as <see cref="Open"/>.
+    /// </summary>
+    public static async Task<SortedParquetReader> OpenAsync(IObjectStore store, string name, TableSchema schema, bool preBuffer = true, int batchRows = 64 * 1024, CancellationToken cancellationToken = default)
+    {
+        if (store.LocalPathOf(name) is { } path)
+        {
+            return Open(path, schema, preBuffer, batchRows);
+        }
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchRows, 1);
+        Stream stream;
+        try
+        {
+            stream = await store.OpenReadAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectNotFoundException e)
+        {
+            throw new SleeperException($"Parquet file '{name}' does not exist in {store.Location}.", e);
+        }
+        ManagedRandomAccessFile? source = null;
+        FileReader? reader = null;
+        try
+        {
+            source = new ManagedRandomAccessFile(stream, leaveOpen: false);
+            using var arrowProperties = ArrowReaderProperties.GetDefault();
+            arrowProperties.BatchSize = batchRows;
+            arrowProperties.PreBuffer = preBuffer;
+            using var readerProperties = ReaderProperties.GetDefaultReaderProperties();
+            reader = new FileReader(source, readerProperties, arrowProperties);
+            return new SortedParquetReader(name, schema, reader, source);
+        }
+        catch (ParquetException e)
+        {
+            reader?.Dispose();
+            source?.Dispose();
+            throw new SleeperException($"'{name}' in {store.Location} is not a readable Parquet file: {e.Message}", e);
+        }
+        catch
+        {
+            reader?.Dispose();
+            if (source is null)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+            source?.Dispose();
+            throw;
+        }
+    }
+
     public IAsyncEnumerable<RecordBatch> ReadAllAsync(IReadOnlyList<string>? columns = null, CancellationToken cancellationToken = default) =>
         ReadRowGroupsAsync(Enumerable.Range(0, RowGroups.Count).ToArray(), columns, cancellationToken);
 
@@ -138,7 +192,12 @@ public sealed class SortedParquetReader : IDisposable
         }
     }
 
-    public void Dispose() => _reader.Dispose();
+    public void Dispose()
+    {
+        _reader.Dispose();
+        _source?.Dispose();
+        _source = null;
+    }
 
     private int[] SelectFields(IReadOnlyList<string>? columns)
     {

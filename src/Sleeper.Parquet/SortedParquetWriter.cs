@@ -3,36 +3,48 @@ using ParquetSharp;
 using Sleeper.Core;
 using Sleeper.Core.Batches;
 using Sleeper.Core.Sketches;
+using Sleeper.Core.Storage;
 using FileWriter = ParquetSharp.Arrow.FileWriter;
 
 namespace Sleeper.Parquet;
 
 /// <summary>
 /// Writes batches already sorted by key to one Parquet file and its sketches file. Nothing is visible under
-/// the final names until <see cref="CommitAsync"/>: the sketches file is renamed into place first, then the
+/// the final names until <see cref="CommitAsync"/>: the sketches file is put in place first, then the
 /// Parquet file, so a visible data file always has its sketches. Disposing without committing deletes the
-/// temporary files.
+/// temporary files. A table's files are written through the storage port (<see cref="StartAsync"/>); a plain
+/// local path (outputs and inputs of the command line and benchmarks) through the constructor.
 /// </summary>
 public sealed class SortedParquetWriter : IDisposable, IAsyncDisposable
 {
     private readonly ParquetWriteSettings _settings;
     private readonly Schema _arrowSchema;
     private readonly string _temporaryPath;
+    private readonly IObjectStore? _store;
+    private readonly IObjectWrite? _write;
     private FileWriter? _writer;
     private bool _committed;
 
+    /// <summary>Writes a local file: under a hidden temporary name beside <paramref name="path"/>, renamed into place on commit.</summary>
     public SortedParquetWriter(string path, ParquetWriteSettings settings, Random? sketchRandom = null)
+        : this(System.IO.Path.GetFullPath(path), settings, sketchRandom, store: null, write: null)
     {
-        Path = System.IO.Path.GetFullPath(path);
+    }
+
+    private SortedParquetWriter(string path, ParquetWriteSettings settings, Random? sketchRandom, IObjectStore? store, IObjectWrite? write)
+    {
+        Path = path;
         SketchesPath = SketchesFile.PathFor(Path);
         _settings = settings;
         _arrowSchema = ArrowSchemas.ToArrow(settings.Schema);
         Sketches = new RowKeySketches(settings.Schema, random: sketchRandom);
-        if (File.Exists(Path))
+        _store = store;
+        _write = write;
+        if (write is null && File.Exists(Path))
         {
             throw new SleeperException($"Parquet file '{Path}' already exists.");
         }
-        _temporaryPath = TemporaryPath.Beside(Path);
+        _temporaryPath = write?.StagingPath ?? TemporaryPath.Beside(Path);
         try
         {
             using var writerProperties = settings.BuildWriterProperties();
@@ -46,9 +58,34 @@ public sealed class SortedParquetWriter : IDisposable, IAsyncDisposable
         }
     }
 
-    /// <summary>The final path, where the file appears on commit.</summary>
+    /// <summary>
+    /// Writes a table's data file <paramref name="name"/> and its sketches through the store: the Parquet file
+    /// is written to the write's local staging file and both become objects on <see cref="CommitAsync"/>.
+    /// </summary>
+    /// <exception cref="ObjectAlreadyExistsException">The data file exists already (here, or on commit if another writer got there first).</exception>
+    /// <exception cref="InvalidObjectNameException">The name would leave the instance.</exception>
+    public static async Task<SortedParquetWriter> StartAsync(IObjectStore store, string name, ParquetWriteSettings settings, Random? sketchRandom = null, CancellationToken cancellationToken = default)
+    {
+        if (await store.GetInfoAsync(name, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            throw new ObjectAlreadyExistsException(store.Location, name);
+        }
+        var write = await store.StartWriteAsync(name, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return new SortedParquetWriter(name, settings, sketchRandom, store, write);
+        }
+        catch
+        {
+            await write.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Where the file appears on commit: a local path, or the object's name in the store.</summary>
     public string Path { get; }
 
+    /// <summary>Where its sketches appear on commit, in the same form as <see cref="Path"/>.</summary>
     public string SketchesPath { get; }
 
     public long RowsWritten { get; private set; }
@@ -123,6 +160,15 @@ public sealed class SortedParquetWriter : IDisposable, IAsyncDisposable
             writer.Dispose();
             _writer = null;
         }
+        if (_write is not null)
+        {
+            // The sketches may replace a leftover of a killed attempt at this very name: the data file does not
+            // exist (checked at the start, and the commit below refuses to replace one), so no file owns it.
+            await _store!.WriteAllBytesAsync(SketchesPath, Sketches.Serialize(), cancellationToken).ConfigureAwait(false);
+            await _write.CommitAsync(cancellationToken).ConfigureAwait(false);
+            _committed = true;
+            return RowsWritten;
+        }
         await SketchesFile.WriteAsync(SketchesPath, Sketches, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -137,6 +183,10 @@ public sealed class SortedParquetWriter : IDisposable, IAsyncDisposable
         return RowsWritten;
     }
 
+    /// <remarks>
+    /// The staging file of a store's write is a local file whatever the store (the port's contract), and
+    /// nothing of the object exists in the store before commit, so deleting it is the whole of an abort.
+    /// </remarks>
     public void Dispose()
     {
         _writer?.Dispose();
@@ -147,10 +197,13 @@ public sealed class SortedParquetWriter : IDisposable, IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         Dispose();
-        return ValueTask.CompletedTask;
+        if (_write is not null)
+        {
+            await _write.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private void CheckColumns(RecordBatch batch)

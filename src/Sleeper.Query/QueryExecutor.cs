@@ -47,30 +47,47 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
         var statistics = new QueryStatistics { LeafPartitions = plan.Count };
         LastStatistics = statistics;
         // A file referenced from several leaves is read once, keeping the rows of every leaf that asks for it.
-        var inputs = plan
+        var files = plan
             .SelectMany(leaf => leaf.Files.Select(file => (File: file, Leaf: leaf)))
             .GroupBy(x => x.File, StringComparer.Ordinal)
-            .Select(g => ReadFile(g.Key, g.Select(x => x.Leaf).ToList(), readSchema, readColumns, statistics, cancellationToken))
             .ToList();
-        IEnumerable<RecordBatch> merged = inputs.Count == 1 ? inputs[0] : new StreamingBatchMerger(readSchema, OutputBatchRows).Merge(inputs);
-        if (iterators.Count > 0)
+        // Opened up front, through the store: the merge reads the first batch of every file before it yields anything anyway.
+        var readers = new List<SortedParquetReader>(files.Count);
+        try
         {
-            merged = TableIterators.Apply(merged, iterators);
+            foreach (var file in files)
+            {
+                readers.Add(await SortedParquetReader.OpenAsync(table.Objects, file.Key, table.Schema, cancellationToken: cancellationToken));
+                statistics.FilesRead++;
+            }
+            var inputs = files
+                .Select((g, i) => ReadFile(readers[i], g.Select(x => x.Leaf).ToList(), readSchema, readColumns, statistics, cancellationToken))
+                .ToList();
+            IEnumerable<RecordBatch> merged = inputs.Count == 1 ? inputs[0] : new StreamingBatchMerger(readSchema, OutputBatchRows).Merge(inputs);
+            if (iterators.Count > 0)
+            {
+                merged = TableIterators.Apply(merged, iterators);
+            }
+            var projection = fields?.Select(f => readSchema.IndexOf(f)).ToArray();
+            foreach (var batch in merged)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                statistics.RowsReturned += batch.Length;
+                yield return projection is null ? batch : Project(batch, projection);
+            }
         }
-        var projection = fields?.Select(f => readSchema.IndexOf(f)).ToArray();
-        foreach (var batch in merged)
+        finally
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            statistics.RowsReturned += batch.Length;
-            yield return projection is null ? batch : Project(batch, projection);
+            foreach (var reader in readers)
+            {
+                reader.Dispose();
+            }
         }
     }
 
-    private IEnumerable<RecordBatch> ReadFile(string filename, IReadOnlyList<LeafPartitionQuery> leaves, TableSchema readSchema, IReadOnlyList<string> columns,
+    private IEnumerable<RecordBatch> ReadFile(SortedParquetReader reader, IReadOnlyList<LeafPartitionQuery> leaves, TableSchema readSchema, IReadOnlyList<string> columns,
         QueryStatistics statistics, CancellationToken cancellationToken)
     {
-        using var reader = SortedParquetReader.Open(table.ResolveDataFile(filename), table.Schema);
-        statistics.FilesRead++;
         var rowGroups = new List<int>();
         foreach (var group in reader.RowGroups)
         {

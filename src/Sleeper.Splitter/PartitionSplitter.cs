@@ -4,6 +4,7 @@ using Sleeper.Core.Properties;
 using Sleeper.Core.Sketches;
 using Sleeper.Core.Splitting;
 using Sleeper.Core.StateStore.Transactions;
+using Sleeper.Core.Storage;
 using Sleeper.Core.Tables;
 using Sleeper.Parquet;
 
@@ -142,20 +143,23 @@ public sealed class PartitionSplitter
     /// </summary>
     private async Task<RowKeySketches?> ReadSketchesAsync(SplitPartitionJob job, string filename, CancellationToken cancellationToken)
     {
-        var path = SketchesFile.PathFor(_table.ResolveDataFile(filename));
+        var path = SketchesFile.PathFor(filename);
         byte[] bytes;
         try
         {
-            bytes = await File.ReadAllBytesAsync(path, cancellationToken);
+            await using var stream = await _table.Objects.OpenReadAsync(path, cancellationToken);
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer, cancellationToken);
+            bytes = buffer.ToArray();
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        catch (ObjectNotFoundException e)
         {
             var state = await _table.StateStore.GetStateAsync(cancellationToken);
             if (!state.TryGetReference(filename, job.PartitionId, out _))
             {
                 return null;
             }
-            throw new SleeperException($"Cannot split partition '{job.PartitionId}' of table '{_table.Name}': the sketches of file '{filename}' are missing ({path}).", e);
+            throw new SleeperException($"Cannot split partition '{job.PartitionId}' of table '{_table.Name}': the sketches of file '{filename}' are missing ({path} in {_table.Objects.Location}).", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,39 +1,48 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Sleeper.Core.Splitting;
+using Sleeper.Core.Storage;
 using Sleeper.Core.Tables;
 using Sleeper.StateStore.LocalFiles;
 
 namespace Sleeper.Splitter;
 
 /// <summary>
-/// The table's memory of leaves found unsplittable, kept in <c>splitting/unsplittable.json</c> in the table's folder.
+/// The table's memory of leaves found unsplittable, kept in the object <c>&lt;tableId&gt;/splitting/unsplittable.json</c>.
 /// Losing it (two splitters saving at once, or the file deleted) only means a partition is looked at once more.
 /// </summary>
 public sealed class UnsplittablePartitionsFile(SleeperTable table)
 {
-    public string Path { get; } = System.IO.Path.Combine(table.Directory, "splitting", "unsplittable.json");
+    /// <summary>The object's name in the table's store.</summary>
+    public string Path { get; } = $"{table.Id}/splitting/unsplittable.json";
 
     public async Task<IReadOnlyList<UnsplittablePartition>> LoadAsync(CancellationToken cancellationToken = default)
     {
-        if (!Directory.Exists(System.IO.Path.GetDirectoryName(Path)))
+        byte[] bytes;
+        try
+        {
+            await using var stream = await table.Objects.OpenReadAsync(Path, cancellationToken);
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer, cancellationToken);
+            bytes = buffer.ToArray();
+        }
+        catch (ObjectNotFoundException)
         {
             return [];
         }
-        var list = await JsonFiles.TryReadAsync(Path, "Splitting memory file", $"list of unsplittable partitions of table '{table.Name}'", o =>
+        var list = JsonFiles.Parse(bytes, $"{Path} in {table.Objects.Location}", "Splitting memory file", $"list of unsplittable partitions of table '{table.Name}'", o =>
             o.Required("partitions").AsArray().Select(p => p!.AsObject()).Select(p => new UnsplittablePartition(
                 p.Required("partitionId").GetValue<string>(),
                 p.Required("files").AsArray().Select(f => f!.GetValue<string>()).ToList(),
                 p.Required("rows").GetValue<long>(),
                 p.Required("reason").GetValue<string>(),
-                DateTimeOffset.Parse(p.Required("foundTime").GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture))).ToList(),
-            cancellationToken);
-        return list ?? [];
+                DateTimeOffset.Parse(p.Required("foundTime").GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture))).ToList());
+        return list;
     }
 
     public async Task SaveAsync(IReadOnlyList<UnsplittablePartition> partitions, CancellationToken cancellationToken = default)
     {
-        if (partitions.Count == 0 && !File.Exists(Path))
+        if (partitions.Count == 0 && await table.Objects.GetInfoAsync(Path, cancellationToken) is null)
         {
             return;
         }
@@ -48,7 +57,6 @@ public sealed class UnsplittablePartitionsFile(SleeperTable table)
                 ["foundTime"] = p.FoundTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
             }).ToArray()),
         };
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        await AtomicFiles.ReplaceAsync(Path, Encoding.UTF8.GetBytes(json.ToJsonString()), cancellationToken);
+        await table.Objects.WriteAllBytesAsync(Path, Encoding.UTF8.GetBytes(json.ToJsonString()), cancellationToken);
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Sleeper.Core.Schema;
 using Sleeper.Core.StateStore;
+using Sleeper.Core.Storage;
 
 namespace Sleeper.StateStore;
 
@@ -24,5 +25,23 @@ public static class EmbeddedStateStores
         new(schema,
             new FileTransactionLogStore(Path.Combine(stateStoreDirectory, TransactionsFolder)),
             new FileSnapshotStore(Path.Combine(stateStoreDirectory, SnapshotsFolder)),
+            time, random, options, logger);
+
+    /// <summary>
+    /// The state store of a table of an instance: its log under <c>&lt;stateStoreDirectory&gt;/transactions</c>
+    /// and its snapshots as objects of <paramref name="objects"/> under <paramref name="snapshotsPrefix"/>.
+    /// </summary>
+    public static TransactionLogStateStore Open(
+        string stateStoreDirectory,
+        IObjectStore objects,
+        string snapshotsPrefix,
+        TableSchema schema,
+        TimeProvider? time = null,
+        TransactionLogStateStoreOptions? options = null,
+        Random? random = null,
+        ILogger? logger = null) =>
+        new(schema,
+            new FileTransactionLogStore(Path.Combine(stateStoreDirectory, TransactionsFolder)),
+            new FileSnapshotStore(objects, snapshotsPrefix),
             time, random, options, logger);
 }

@@ -1,17 +1,18 @@
 using System.Globalization;
 using System.Text;
 using Sleeper.Core.StateStore;
+using Sleeper.Core.Storage;
 using Sleeper.StateStore.LocalFiles;
 
 namespace Sleeper.StateStore;
 
 /// <summary>
-/// Snapshots of a table's state as files in a local folder, one per transaction number, each written whole
-/// under a temporary name and then renamed into place.
+/// Snapshots of a table's state as objects under a prefix of the storage port, one per transaction number,
+/// each written whole (visible entirely or not at all) and flushed to stable storage.
 /// </summary>
 /// <remarks>
-/// A file is named <c>snapshot-&lt;number&gt;-&lt;created unix ms&gt;.json</c> and holds just the state, so
-/// finding the newest snapshot and its age is a listing of a small folder that opens no file.
+/// An object is named <c>snapshot-&lt;number&gt;-&lt;created unix ms&gt;.json</c> and holds just the state, so
+/// finding the newest snapshot and its age is a listing by prefix that opens no object.
 /// </remarks>
 public sealed class FileSnapshotStore : ITransactionLogSnapshotStore
 {
@@ -19,28 +20,43 @@ public sealed class FileSnapshotStore : ITransactionLogSnapshotStore
     private const string Extension = ".json";
     private const int NumberDigits = 19;
 
-    public FileSnapshotStore(string directory)
+    private readonly IObjectStore _store;
+    private readonly string _prefix;
+
+    /// <param name="store">Where the snapshots live.</param>
+    /// <param name="prefix">The folder-like prefix of the table's snapshots, ending in '/' (<c>&lt;tableId&gt;/statestore/snapshots/</c>).</param>
+    public FileSnapshotStore(IObjectStore store, string prefix)
     {
-        Directory = Path.GetFullPath(directory);
-        System.IO.Directory.CreateDirectory(Directory);
+        if (prefix.Length > 0 && !prefix.EndsWith('/'))
+        {
+            throw new ArgumentException($"A snapshot prefix ends with '/'; got '{prefix}'.", nameof(prefix));
+        }
+        _store = store;
+        _prefix = prefix;
     }
 
-    public string Directory { get; }
+    /// <summary>Snapshots as files directly in a local folder.</summary>
+    public FileSnapshotStore(string directory)
+        : this(new LocalObjectStore(directory), "")
+    {
+    }
 
-    public Task<TransactionLogSnapshotInfo?> GetLatestSnapshotInfoAsync(CancellationToken cancellationToken = default) =>
-        Task.FromResult(List().Select(s => s.Info).MaxBy(s => s.TransactionNumber));
+    public async Task<TransactionLogSnapshotInfo?> GetLatestSnapshotInfoAsync(CancellationToken cancellationToken = default) =>
+        (await ListAsync(cancellationToken).ConfigureAwait(false)).Select(s => s.Info).MaxBy(s => s.TransactionNumber);
 
     public async Task<TransactionLogSnapshot?> LoadSnapshotAsync(long transactionNumber, CancellationToken cancellationToken = default)
     {
         // Two processes may have written the same number at different times; both hold the same state.
-        foreach (var (info, path) in List().Where(s => s.Info.TransactionNumber == transactionNumber))
+        foreach (var (info, name) in (await ListAsync(cancellationToken).ConfigureAwait(false)).Where(s => s.Info.TransactionNumber == transactionNumber))
         {
             try
             {
-                var body = await File.ReadAllTextAsync(path, Encoding.UTF8, cancellationToken);
+                await using var stream = await _store.OpenReadAsync(name, cancellationToken).ConfigureAwait(false);
+                using var reader = new StreamReader(stream, Encoding.UTF8);
+                var body = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
                 return new TransactionLogSnapshot(info.TransactionNumber, info.CreatedTime, body);
             }
-            catch (FileNotFoundException)
+            catch (ObjectNotFoundException)
             {
                 // Deleted since the listing; try another copy, if any.
             }
@@ -49,39 +65,45 @@ public sealed class FileSnapshotStore : ITransactionLogSnapshotStore
     }
 
     public Task SaveSnapshotAsync(TransactionLogSnapshot snapshot, CancellationToken cancellationToken = default) =>
-        AtomicFiles.ReplaceAsync(PathOf(snapshot.TransactionNumber, snapshot.CreatedTime), Encoding.UTF8.GetBytes(snapshot.Body), cancellationToken);
+        _store.WriteAllBytesAsync(NameOf(snapshot.TransactionNumber, snapshot.CreatedTime), Encoding.UTF8.GetBytes(snapshot.Body), cancellationToken);
 
-    public Task<IReadOnlyList<TransactionLogSnapshotInfo>> ListSnapshotsAsync(CancellationToken cancellationToken = default) =>
-        Task.FromResult<IReadOnlyList<TransactionLogSnapshotInfo>>(List()
+    public async Task<IReadOnlyList<TransactionLogSnapshotInfo>> ListSnapshotsAsync(CancellationToken cancellationToken = default) =>
+        (await ListAsync(cancellationToken).ConfigureAwait(false))
             .GroupBy(s => s.Info.TransactionNumber)
             .Select(g => g.MinBy(s => s.Info.CreatedTime).Info)
             .OrderBy(s => s.TransactionNumber)
-            .ToList());
+            .ToList();
 
-    public Task DeleteSnapshotAsync(long transactionNumber, CancellationToken cancellationToken = default)
+    public async Task DeleteSnapshotAsync(long transactionNumber, CancellationToken cancellationToken = default)
     {
-        foreach (var (_, path) in List().Where(s => s.Info.TransactionNumber == transactionNumber))
+        foreach (var (_, name) in (await ListAsync(cancellationToken).ConfigureAwait(false)).Where(s => s.Info.TransactionNumber == transactionNumber))
         {
-            File.Delete(path);
+            await _store.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
         }
-        return Task.CompletedTask;
     }
 
-    private string PathOf(long number, DateTimeOffset created) => Path.Combine(Directory,
-        string.Create(CultureInfo.InvariantCulture, $"{Prefix}{number.ToString(CultureInfo.InvariantCulture).PadLeft(NumberDigits, '0')}-{created.ToUnixTimeMilliseconds()}{Extension}"));
+    private string NameOf(long number, DateTimeOffset created) =>
+        string.Create(CultureInfo.InvariantCulture, $"{_prefix}{Prefix}{number.ToString(CultureInfo.InvariantCulture).PadLeft(NumberDigits, '0')}-{created.ToUnixTimeMilliseconds()}{Extension}");
 
-    private IEnumerable<(TransactionLogSnapshotInfo Info, string Path)> List()
+    private async Task<List<(TransactionLogSnapshotInfo Info, string Name)>> ListAsync(CancellationToken cancellationToken)
     {
-        foreach (var path in System.IO.Directory.EnumerateFiles(Directory, Prefix + "*" + Extension))
+        var found = new List<(TransactionLogSnapshotInfo, string)>();
+        await foreach (var stored in _store.ListAsync(_prefix + Prefix, cancellationToken).ConfigureAwait(false))
         {
-            var name = Path.GetFileNameWithoutExtension(path)[Prefix.Length..];
-            var dash = name.IndexOf('-');
+            var rest = stored.Name[(_prefix.Length + Prefix.Length)..];
+            if (!rest.EndsWith(Extension, StringComparison.Ordinal) || rest.Contains('/', StringComparison.Ordinal))
+            {
+                continue;
+            }
+            var name = rest[..^Extension.Length];
+            var dash = name.IndexOf('-', StringComparison.Ordinal);
             if (dash == NumberDigits
                 && long.TryParse(name.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var number)
                 && long.TryParse(name.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var millis))
             {
-                yield return (new TransactionLogSnapshotInfo(number, DateTimeOffset.FromUnixTimeMilliseconds(millis)), path);
+                found.Add((new TransactionLogSnapshotInfo(number, DateTimeOffset.FromUnixTimeMilliseconds(millis)), stored.Name));
             }
         }
+        return found;
     }
 }

@@ -24,7 +24,7 @@ public sealed class FileTransactionLogStore : ITransactionLogStore
     public FileTransactionLogStore(string directory)
     {
         Directory = Path.GetFullPath(directory);
-        System.IO.Directory.CreateDirectory(Directory);
+        AtomicFiles.CreateDirectoryDurably(Directory);
     }
 
     public string Directory { get; }

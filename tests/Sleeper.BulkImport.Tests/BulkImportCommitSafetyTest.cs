@@ -1,3 +1,4 @@
+using Sleeper.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 using Sleeper.Core.Ingest;
 using Sleeper.Core.Jobs;
@@ -28,25 +29,25 @@ public sealed class BulkImportCommitSafetyTest : IDisposable
     private static (SleeperTable Table, FaultInjectingTransactionLogStore Log, FaultInjectingSnapshotStore Snapshots) WithFaults(
         SleeperTable table, Func<FaultInjectingTransactionLogStore> log, TransactionLogStateStoreOptions options)
     {
-        var folder = Path.Combine(table.Directory, "statestore");
+        var folder = Path.Combine(table.LocalFolder(), "statestore");
         var faultyLog = log();
         var snapshots = new FaultInjectingSnapshotStore(new FileSnapshotStore(Path.Combine(folder, EmbeddedStateStores.SnapshotsFolder)));
         var store = new TransactionLogStateStore(table.Schema, faultyLog, snapshots, options: options);
-        return (new SleeperTable(table.Status, table.Schema, table.Properties, store, table.InstanceRoot), faultyLog, snapshots);
+        return (new SleeperTable(table.Status, table.Schema, table.Properties, store, table.Objects), faultyLog, snapshots);
     }
 
     private static FileTransactionLogStore LogOf(SleeperTable table) =>
-        new(Path.Combine(table.Directory, "statestore", EmbeddedStateStores.TransactionsFolder));
+        new(Path.Combine(table.LocalFolder(), "statestore", EmbeddedStateStores.TransactionsFolder));
 
     /// <summary>Every file the table references exists, with its sketches.</summary>
     private static async Task AssertNoDanglingReferencesAsync(SleeperTable table)
     {
-        var state = await EmbeddedStateStores.Open(Path.Combine(table.Directory, "statestore"), table.Schema).GetStateAsync();
+        var state = await EmbeddedStateStores.Open(Path.Combine(table.LocalFolder(), "statestore"), table.Schema).GetStateAsync();
         Assert.NotEmpty(state.Files);
         Assert.All(state.Files.Keys, f =>
         {
-            Assert.True(File.Exists(table.ResolveDataFile(f)), $"{f} is referenced but was deleted");
-            Assert.True(File.Exists(SketchesFile.PathFor(table.ResolveDataFile(f))), $"the sketches of {f} are referenced but were deleted");
+            Assert.True(File.Exists(table.LocalPathOf(f)), $"{f} is referenced but was deleted");
+            Assert.True(File.Exists(SketchesFile.PathFor(table.LocalPathOf(f))), $"the sketches of {f} are referenced but were deleted");
         });
     }
 

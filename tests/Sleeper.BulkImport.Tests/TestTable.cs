@@ -94,7 +94,7 @@ public sealed class TestTable : IDisposable
             var leaf = tree.Get(reference.PartitionId);
             Assert.True(leaf.IsLeaf, $"{file.Filename} is referenced from non-leaf {leaf.Id}");
             var fileRows = new List<(string Key, long Timestamp, string Value)>();
-            using var reader = SortedParquetReader.Open(table.ResolveDataFile(file.Filename), table.Schema);
+            using var reader = SortedParquetReader.Open(table.LocalPathOf(file.Filename), table.Schema);
             await foreach (var batch in reader.ReadAllAsync())
             {
                 using (batch)
@@ -109,7 +109,7 @@ public sealed class TestTable : IDisposable
                 }
             }
             Assert.Equal(reference.NumberOfRows, fileRows.Count);
-            Assert.True(File.Exists(SketchesFile.PathFor(table.ResolveDataFile(file.Filename))), $"{file.Filename} has no sketches file");
+            Assert.True(File.Exists(SketchesFile.PathFor(table.LocalPathOf(file.Filename))), $"{file.Filename} has no sketches file");
             for (var i = 0; i < fileRows.Count; i++)
             {
                 Assert.True(leaf.Region[0].Contains(fileRows[i].Key), $"Row key '{fileRows[i].Key}' of {file.Filename} is outside partition {leaf.Id}, {leaf.Region[0]}");
@@ -143,7 +143,7 @@ public sealed class TestTable : IDisposable
     /// <summary>The data and sketch files under the table's folder.</summary>
     public static List<string> DataFilesOnDisk(SleeperTable table)
     {
-        var data = Path.Combine(table.Directory, "data");
+        var data = Path.Combine(table.LocalFolder(), "data");
         return Directory.Exists(data) ? Directory.EnumerateFiles(data, "*", SearchOption.AllDirectories).ToList() : [];
     }
 

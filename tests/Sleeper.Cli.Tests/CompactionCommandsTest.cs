@@ -103,4 +103,33 @@ public sealed class CompactionCommandsTest : IDisposable
         Assert.Equal(0, idle.Status);
         Assert.Contains("0 job(s) run, 0 failed", idle.Output);
     }
+
+    [Fact]
+    public async Task Table_check_reports_the_files_of_a_job_dead_lettered_unheard_as_stranded_and_repair_releases_them()
+    {
+        await _cli.OkAsync("instance", "create");
+        await _cli.OkAsync("table", "create", "t", "--schema", CliRunner.Example("schema.json"));
+        await _cli.OkAsync("ingest", "t", CliRunner.Example("rows.jsonl"));
+        await _cli.OkAsync("ingest", "t", CliRunner.Example("rows.jsonl"));
+        await _cli.OkAsync("compact", "t", "--all", "--queue-only");
+        // As SQS does on its server: the job goes to the dead letters and no worker hears of it.
+        var queue = Sleeper.Jobs.FileJobQueue.InInstance(_cli.Instance, "compaction", maxReceiveCount: 1);
+        await queue.ReleaseAsync((await queue.ReceiveAsync(TimeSpan.FromMinutes(1)))!);
+        Assert.Null(await queue.ReceiveAsync(TimeSpan.FromMinutes(1)));
+        var letter = Assert.Single(await queue.GetDeadLettersAsync());
+        var jobId = Sleeper.Core.Compaction.CompactionJobSerDe.FromJson(letter.Body).JobId;
+
+        var check = await _cli.RunAsync("table", "check", "t", "--format", "json");
+        var repair = await _cli.RunAsync("table", "check", "t", "--repair", "--format", "json");
+
+        Assert.Equal(1, check.Status);
+        var problems = JsonNode.Parse(check.Output)!["checks"]!.AsArray().SelectMany(c => c!["problems"]!.AsArray()).ToList();
+        var stranded = Assert.Single(problems, p => p!["kind"]!.GetValue<string>() == "stranded-assignment")!;
+        Assert.Equal(jobId, stranded["subject"]!.GetValue<string>());
+        Assert.Contains("dead-lettered", stranded["detail"]!.GetValue<string>());
+        Assert.Equal(0, repair.Status);
+        var files = JsonNode.Parse((await _cli.OkAsync("status", "t", "--report", "files", "--format", "json")).Output)!["files"]!.AsArray();
+        Assert.All(files.SelectMany(f => f!["references"]!.AsArray()), r => Assert.Null(r!["jobId"]?.GetValue<string>()));
+        Assert.Contains("1 job(s) run, 0 failed", (await _cli.OkAsync("compact", "t", "--all")).Output);
+    }
 }

@@ -248,15 +248,15 @@ public sealed class CompactionModelTest(ITestOutputHelper output)
             }
             if (file.References.Count > 0)
             {
-                Assert.True(File.Exists(table.ResolveDataFile(file.Filename)), $"{context}: referenced file {file.Filename} is missing from disk.");
+                Assert.True(File.Exists(table.LocalPathOf(file.Filename)), $"{context}: referenced file {file.Filename} is missing from disk.");
             }
         }
-        var data = Path.Combine(table.Directory, "data");
+        var data = Path.Combine(table.LocalFolder(), "data");
         if (Directory.Exists(data))
         {
             foreach (var path in Directory.GetFiles(data, "*.parquet", SearchOption.AllDirectories))
             {
-                var filename = Path.GetRelativePath(table.InstanceRoot, path).Replace(Path.DirectorySeparatorChar, '/');
+                var filename = Path.GetRelativePath(table.Objects.Location, path).Replace(Path.DirectorySeparatorChar, '/');
                 Assert.True(state.Files.ContainsKey(filename), $"{context}: data file {filename} is on disk but unknown to the state store.");
             }
         }

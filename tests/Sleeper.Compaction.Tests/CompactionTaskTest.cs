@@ -57,8 +57,8 @@ public class CompactionTaskTest
         Assert.Null(outputReference.JobId);
         // The right leaf still references every input, and the input files stay until garbage collection.
         Assert.Equal(files.Order(StringComparer.Ordinal), references.Where(r => r.PartitionId == right.Id).Select(r => r.Filename));
-        Assert.All(files, f => Assert.True(File.Exists(table.Table.ResolveDataFile(f))));
-        Assert.True(File.Exists(Path.ChangeExtension(table.Table.ResolveDataFile(job.OutputFile), ".sketches")));
+        Assert.All(files, f => Assert.True(File.Exists(table.Table.LocalPathOf(f))));
+        Assert.True(File.Exists(Path.ChangeExtension(table.Table.LocalPathOf(job.OutputFile), ".sketches")));
     }
 
     [Fact]
@@ -157,7 +157,7 @@ public class CompactionTaskTest
         var random = new Random(4);
         var good = await table.IngestAsync(RandomRows(random, 20_000));
         var bad = await table.IngestAsync(RandomRows(random, 20_000));
-        var path = table.Table.ResolveDataFile(bad);
+        var path = table.Table.LocalPathOf(bad);
         var bytes = await File.ReadAllBytesAsync(path);
         // Scribble over the middle of the data, leaving the footer readable, so the failure comes mid-read.
         random.NextBytes(bytes.AsSpan(bytes.Length / 3, bytes.Length / 3));

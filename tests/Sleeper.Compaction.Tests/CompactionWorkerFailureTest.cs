@@ -1,3 +1,4 @@
+using Sleeper.TestSupport;
 using Sleeper.Core;
 using Sleeper.Core.Compaction;
 using Sleeper.Core.Jobs;
@@ -115,7 +116,7 @@ public sealed class CompactionWorkerFailureTest(ITestOutputHelper output)
             {
                 output.WriteLine("The first attempt was cancelled mid-job.");
                 Assert.All(await table.ReferencesAsync(), r => Assert.Equal(job.JobId, r.JobId));
-                Assert.False(File.Exists(table.Table.ResolveDataFile(job.OutputFile)), "A cancelled job left its output behind.");
+                Assert.False(File.Exists(table.Table.LocalPathOf(job.OutputFile)), "A cancelled job left its output behind.");
                 Assert.DoesNotContain(table.DataFiles(), f => f.Contains(Path.GetFileNameWithoutExtension(job.OutputFile), StringComparison.Ordinal));
             }
         }
@@ -141,7 +142,7 @@ public sealed class CompactionWorkerFailureTest(ITestOutputHelper output)
         var queue = QueuedCompaction.Queue(table.Instance, maxReceiveCount: 2);
         var job = Assert.Single(await QueuedCompaction.CreateAndSendAsync(table.Instance, table.Table, queue, new ForcedCompactionStrategy()));
         // One input goes missing from disk, so no attempt can read it.
-        var missing = table.Table.ResolveDataFile(job.InputFiles[1]);
+        var missing = table.Table.LocalPathOf(job.InputFiles[1]);
         File.Move(missing, missing + ".aside");
 
         var result = await QueuedCompaction.Worker(table.Instance, queue).RunAsync(TimeSpan.Zero);
@@ -151,7 +152,7 @@ public sealed class CompactionWorkerFailureTest(ITestOutputHelper output)
         Assert.Equal(new QueueDepth(0, 0, 1), await queue.GetDepthAsync());
         Assert.Equal(job, CompactionJobSerDe.FromJson(Assert.Single(await queue.GetDeadLettersAsync()).Body), new JobComparer());
         Assert.All(await table.ReferencesAsync(), r => Assert.Null(r.JobId));
-        Assert.False(File.Exists(table.Table.ResolveDataFile(job.OutputFile)), "A failed job left its output behind.");
+        Assert.False(File.Exists(table.Table.LocalPathOf(job.OutputFile)), "A failed job left its output behind.");
         var status = await QueuedCompaction.StatusAsync(table.Instance, job);
         Assert.Equal("failed", status.State);
         Assert.Equal(2, status.Attempts);
@@ -234,7 +235,7 @@ public sealed class CompactionWorkerFailureTest(ITestOutputHelper output)
         Assert.Equal(before, await CompactionModel.ContentsAsync(table.Table));
         Assert.Contains("claim", (await QueuedCompaction.StatusAsync(table.Instance, job)).FailureReason, StringComparison.Ordinal);
         // Nothing was put in place under the job's output name for the worker that has the job now to trip over.
-        Assert.False(File.Exists(table.Table.ResolveDataFile(job.OutputFile)));
+        Assert.False(File.Exists(table.Table.LocalPathOf(job.OutputFile)));
     }
 
     [Fact]
@@ -253,7 +254,7 @@ public sealed class CompactionWorkerFailureTest(ITestOutputHelper output)
         output.WriteLine(string.Join("; ", attempts.Select(a => a.Error?.Message ?? $"committed {a.Result!.RowsWritten} rows")));
         Assert.Single(attempts, a => a.Result is not null);
         await AssertCompactedIntoOutputAsync(table, job);
-        Assert.True(File.Exists(table.Table.ResolveDataFile(job.OutputFile)), "The committed output is gone from disk.");
+        Assert.True(File.Exists(table.Table.LocalPathOf(job.OutputFile)), "The committed output is gone from disk.");
         Assert.Equal(before, await CompactionModel.ContentsAsync(table.Table));
     }
 
@@ -265,9 +266,9 @@ public sealed class CompactionWorkerFailureTest(ITestOutputHelper output)
         var queue = QueuedCompaction.Queue(table.Instance);
         var job = Assert.Single(await QueuedCompaction.CreateAndSendAsync(table.Instance, table.Table, queue, new ForcedCompactionStrategy()));
         // What the killed attempt left: a complete output and sketches pair under the job's output name, never committed.
-        var leftover = table.Table.ResolveDataFile(job.OutputFile);
-        File.Copy(table.Table.ResolveDataFile(job.InputFiles[0]), leftover);
-        File.Copy(Sleeper.Parquet.SketchesFile.PathFor(table.Table.ResolveDataFile(job.InputFiles[0])), Sleeper.Parquet.SketchesFile.PathFor(leftover));
+        var leftover = table.Table.LocalPathOf(job.OutputFile);
+        File.Copy(table.Table.LocalPathOf(job.InputFiles[0]), leftover);
+        File.Copy(Sleeper.Parquet.SketchesFile.PathFor(table.Table.LocalPathOf(job.InputFiles[0])), Sleeper.Parquet.SketchesFile.PathFor(leftover));
 
         var result = await QueuedCompaction.Worker(table.Instance, queue).RunAsync(TimeSpan.Zero);
 

@@ -73,14 +73,14 @@ internal sealed class TestTable : IDisposable
     }
 
     public CompactionJob NewJob(string jobId, string partitionId, IReadOnlyList<string> files) =>
-        new(jobId, Table.Id, Table.Name, partitionId, files, Table.NewDataFile(partitionId).Filename, DateTimeOffset.UtcNow);
+        new(jobId, Table.Id, Table.Name, partitionId, files, Table.NewDataFileName(partitionId), DateTimeOffset.UtcNow);
 
     public async Task<List<FileReference>> ReferencesAsync() =>
         (await Table.StateStore.GetFileReferencesAsync()).OrderBy(r => r.Filename, StringComparer.Ordinal).ThenBy(r => r.PartitionId, StringComparer.Ordinal).ToList();
 
     public async Task<List<Row>> ReadFileAsync(string filename)
     {
-        using var reader = SortedParquetReader.Open(Table.ResolveDataFile(filename), Schema);
+        using var reader = SortedParquetReader.Open(Table.LocalPathOf(filename), Schema);
         var rows = new List<Row>();
         await foreach (var batch in reader.ReadAllAsync())
         {
@@ -94,7 +94,7 @@ internal sealed class TestTable : IDisposable
 
     /// <summary>Every file under the table's data folder, by path relative to the instance root.</summary>
     public List<string> DataFiles() =>
-        Directory.GetFiles(Path.Combine(Table.Directory, "data"), "*", SearchOption.AllDirectories)
+        Directory.GetFiles(Path.Combine(Table.LocalFolder(), "data"), "*", SearchOption.AllDirectories)
             .Select(p => Path.GetRelativePath(Root, p)).OrderBy(p => p, StringComparer.Ordinal).ToList();
 
     public void Dispose() => Directory.Delete(Root, recursive: true);

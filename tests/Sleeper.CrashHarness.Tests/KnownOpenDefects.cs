@@ -18,14 +18,6 @@ public static class KnownOpenDefects
         // writes, .tmp files of killed writers (in the data folders, and also in the log's and the queues'
         // folders) and the scratch folder of a killed ingest stay behind after GC.
         new(ViolationKind.Leftover, null, "orphan and temporary files of killed writers are not collected"),
-        // "Compaction inputs can be stranded" (item 3): `compact` killed between AssignJobIds and sending the
-        // jobs leaves files assigned to jobs no queue holds. And "A retried compaction can never succeed": a job
-        // killed after its output is in place fails every retry with "already exists" and is dead-lettered.
-        new(ViolationKind.Stranded, "compact-all", "compaction assignments stranded, or a retried job dead-lettered, after a killed compact"),
-        new(ViolationKind.Stranded, "compact-queued", "compaction assignments stranded, or a retried job dead-lettered, after a killed compact"),
-        new(ViolationKind.Stranded, "split", "compaction assignments stranded, or a retried job dead-lettered, after a killed compact"),
-        new(ViolationKind.Stranded, "snapshots", "compaction assignments stranded, or a retried job dead-lettered, after a killed compact"),
-        new(ViolationKind.Stranded, "mix", "compaction assignments stranded, or a retried job dead-lettered, after a killed compact"),
         // "Bulk import can delete committed files" (item 2): a commit that lands but reports failure, or whose
         // snapshot or log housekeeping fails, makes the writer delete files the log now references.
         new(ViolationKind.DanglingReference, "faults-bulk-import", "bulk import deletes the files of a commit that landed"),

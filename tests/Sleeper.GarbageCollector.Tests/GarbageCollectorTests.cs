@@ -50,9 +50,8 @@ public sealed class GarbageCollectorTests : IDisposable
     /// <summary>Stands in for a compaction: the inputs' references are replaced by one output file.</summary>
     private static async Task<string> ReplaceAsync(SleeperTable table, IReadOnlyList<string> inputs)
     {
-        var (output, path) = table.NewDataFile("root");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        await File.WriteAllTextAsync(path, "stand-in output");
+        var output = table.NewDataFileName("root");
+        await table.Objects.WriteAllBytesAsync(output, System.Text.Encoding.UTF8.GetBytes("stand-in output"));
         await table.StateStore.CommitAsync(new AssignJobIdsTransaction([new AssignJobIdRequest("job", "root", inputs)]));
         await table.StateStore.CommitAsync(new ReplaceFileReferencesTransaction([new ReplaceFileReferencesRequest("job", "root", inputs, new FileReference(output, "root", inputs.Count))]));
         return output;
@@ -67,16 +66,16 @@ public sealed class GarbageCollectorTests : IDisposable
 
         _time.Advance(TimeSpan.FromMinutes(9));
         Assert.Equal(0, (await new GarbageCollector(table, _time).RunAsync()).FilesDeleted);
-        Assert.All(inputs, f => Assert.True(File.Exists(table.ResolveDataFile(f))));
+        Assert.All(inputs, f => Assert.True(File.Exists(table.LocalPathOf(f))));
 
         _time.Advance(TimeSpan.FromMinutes(2));
         var result = await new GarbageCollector(table, _time).RunAsync();
         Assert.Equal(3, result.FilesDeleted);
-        Assert.All(inputs, f => Assert.False(File.Exists(table.ResolveDataFile(f))));
-        Assert.All(inputs, f => Assert.False(File.Exists(Path.ChangeExtension(table.ResolveDataFile(f), ".sketches"))));
+        Assert.All(inputs, f => Assert.False(File.Exists(table.LocalPathOf(f))));
+        Assert.All(inputs, f => Assert.False(File.Exists(Path.ChangeExtension(table.LocalPathOf(f), ".sketches"))));
         var state = await table.StateStore.GetStateAsync();
         Assert.Equal([output], state.Files.Keys);
-        Assert.True(File.Exists(table.ResolveDataFile(output)));
+        Assert.True(File.Exists(table.LocalPathOf(output)));
     }
 
     [Fact]
@@ -86,7 +85,7 @@ public sealed class GarbageCollectorTests : IDisposable
         var files = await IngestFilesAsync(table, 4);
         _time.Advance(TimeSpan.FromDays(365));
         Assert.Equal(0, (await new GarbageCollector(table, _time).RunAsync()).FilesDeleted);
-        Assert.All(files, f => Assert.True(File.Exists(table.ResolveDataFile(f))));
+        Assert.All(files, f => Assert.True(File.Exists(table.LocalPathOf(f))));
         Assert.Equal(4, (await table.StateStore.GetFileReferencesAsync()).Count);
     }
 
@@ -110,7 +109,7 @@ public sealed class GarbageCollectorTests : IDisposable
         var table = await TableAsync(gcDelayMinutes: 1);
         var inputs = await IngestFilesAsync(table, 2);
         await ReplaceAsync(table, inputs);
-        File.Delete(table.ResolveDataFile(inputs[0]));
+        File.Delete(table.LocalPathOf(inputs[0]));
         _time.Advance(TimeSpan.FromMinutes(2));
         Assert.Equal(2, (await new GarbageCollector(table, _time).RunAsync()).FilesDeleted);
         Assert.Single((await table.StateStore.GetStateAsync()).Files);

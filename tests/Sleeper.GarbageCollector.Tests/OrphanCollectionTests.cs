@@ -66,14 +66,14 @@ public sealed class OrphanCollectionTests : IDisposable
 
         _time.Advance(TimeSpan.FromMinutes(59));
         Assert.Equal(0, (await Collector(table).RunAsync()).OrphansDeleted);
-        Assert.True(File.Exists(table.ResolveDataFile(orphan)));
+        Assert.True(File.Exists(table.LocalPathOf(orphan)));
 
         _time.Advance(TimeSpan.FromMinutes(2));
         var result = await Collector(table).RunAsync();
         Assert.Equal(1, result.OrphansDeleted);
         Assert.True(result.OrphanBytesDeleted > 0);
-        Assert.False(File.Exists(table.ResolveDataFile(orphan)));
-        Assert.False(File.Exists(table.ResolveDataFile(Sketches(orphan))));
+        Assert.False(File.Exists(table.LocalPathOf(orphan)));
+        Assert.False(File.Exists(table.LocalPathOf(Sketches(orphan))));
     }
 
     [Fact]
@@ -83,8 +83,8 @@ public sealed class OrphanCollectionTests : IDisposable
         var referenced = await IngestAsync(table, "a");
         _time.Advance(TimeSpan.FromDays(400));
         Assert.Equal(0, (await Collector(table).RunAsync()).OrphansDeleted);
-        Assert.True(File.Exists(table.ResolveDataFile(referenced)));
-        Assert.True(File.Exists(table.ResolveDataFile(Sketches(referenced))));
+        Assert.True(File.Exists(table.LocalPathOf(referenced)));
+        Assert.True(File.Exists(table.LocalPathOf(Sketches(referenced))));
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class OrphanCollectionTests : IDisposable
         _time.Advance(TimeSpan.FromDays(2));
         var result = await Collector(table).RunAsync();
         Assert.Equal((0, 0), (result.FilesDeleted, result.OrphansDeleted));
-        Assert.True(File.Exists(table.ResolveDataFile(input)));
+        Assert.True(File.Exists(table.LocalPathOf(input)));
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public sealed class OrphanCollectionTests : IDisposable
     {
         var table = await TableAsync(orphanDelayMinutes: 60);
         var kept = await IngestAsync(table, "a");
-        var folder = Path.GetDirectoryName(table.ResolveDataFile(kept))!;
+        var folder = Path.GetDirectoryName(table.LocalPathOf(kept))!;
         var staging = Path.Combine(folder, $".{Guid.NewGuid()}.parquet.{Guid.NewGuid():N}.tmp");
         await File.WriteAllTextAsync(staging, "half a file");
 
@@ -119,18 +119,18 @@ public sealed class OrphanCollectionTests : IDisposable
         _time.Advance(TimeSpan.FromMinutes(2));
         Assert.Equal(1, (await Collector(table).RunAsync()).AbandonedWritesDeleted);
         Assert.False(File.Exists(staging));
-        Assert.True(File.Exists(table.ResolveDataFile(kept)));
+        Assert.True(File.Exists(table.LocalPathOf(kept)));
     }
 
     [Fact]
     public async Task Orphan_collection_leaves_other_tables_files_alone()
     {
         var table = await TableAsync(orphanDelayMinutes: 1);
-        var instance = EmbeddedInstance.Open(table.InstanceRoot, _time);
+        var instance = EmbeddedInstance.Open(table.Objects.Location, _time);
         var other = await instance.CreateTableAsync("other", Schema, SleeperProperties.ForTable(), PartitionsBuilder.SingleRoot(Schema));
         var othersOrphan = await WriteUncommittedAsync(other, "z");
         _time.Advance(TimeSpan.FromDays(2));
         Assert.Equal(0, (await Collector(table).RunAsync()).OrphansDeleted);
-        Assert.True(File.Exists(other.ResolveDataFile(othersOrphan)));
+        Assert.True(File.Exists(other.LocalPathOf(othersOrphan)));
     }
 }

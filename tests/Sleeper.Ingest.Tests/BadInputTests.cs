@@ -184,7 +184,7 @@ public sealed class BadInputTests : IDisposable
         var after = await TableSnapshot.TakeAsync(table);
         Assert.Equal(before.References, after.References);
         Assert.Equal(before.DataFiles, after.DataFiles);
-        Assert.Empty(Directory.EnumerateFiles(table.Directory, "*.tmp*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.EnumerateFiles(table.LocalFolder(), "*.tmp*", SearchOption.AllDirectories));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Sleeper.TestSupport;
 using Sleeper.Compaction;
 using Sleeper.Core.Compaction;
 using Sleeper.Core.Ingest;
@@ -45,7 +46,7 @@ public sealed class IngestWorkerFailureTest
     [Theory]
     [InlineData(JobEventKind.Started)]
     [InlineData(JobEventKind.Finished)]
-    public async Task A_worker_stopped_mid_job_leaves_the_table_as_it_was_and_the_job_is_run_again_after_the_visibility_timeout(JobEventKind stoppedAfter)
+    public async Task A_worker_stopped_mid_job_leaves_the_table_as_it_was_and_hands_the_job_back_for_the_next_worker_at_once(JobEventKind stoppedAfter)
     {
         using var table = await QueuedIngestTable.CreateAsync();
         var before = await TableSnapshot.TakeAsync(table.Table);
@@ -58,13 +59,12 @@ public sealed class IngestWorkerFailureTest
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => table.Worker(tracker: tracker).RunAsync(TimeSpan.Zero, cancellationToken: dying.Token));
 
-        // Nothing committed, nothing left behind, and the job is still held by the stopped worker's claim.
+        // Nothing committed, nothing left behind, and the job is visible again now, not after the visibility timeout.
         (await TableSnapshot.TakeAsync(table.Table)).AssertSameAs(before);
-        Assert.Equal(new QueueDepth(0, 1, 0), await table.Queue.GetDepthAsync());
+        Assert.Equal(new QueueDepth(1, 0, 0), await table.Queue.GetDepthAsync());
         Assert.Equal(stoppedAfter == JobEventKind.Finished,
             (await table.EventsAsync(job)).Any(e => e.Kind == JobEventKind.Finished && e.OutputFiles is { Count: > 0 }));
 
-        table.Time.Advance(PastTheVisibilityTimeout);
         var result = await table.Worker().RunAsync(TimeSpan.Zero);
 
         Assert.Equal((1, 0), (result.JobsRun, result.JobsFailed));
@@ -80,14 +80,14 @@ public sealed class IngestWorkerFailureTest
         var job = await table.SubmitAsync(table.WriteJsonLines("rows.jsonl", 250));
         var abandoned = await DieAfterWritingAsync(table, job, commit: false);
         Assert.Empty(await table.RowsAsync());
-        Assert.All(abandoned, f => Assert.True(File.Exists(table.Table.ResolveDataFile(f))));
+        Assert.All(abandoned, f => Assert.True(File.Exists(table.Table.LocalPathOf(f))));
 
         table.Time.Advance(PastTheVisibilityTimeout);
         var result = await table.Worker().RunAsync(TimeSpan.Zero);
 
         Assert.Equal((1, 0), (result.JobsRun, result.JobsFailed));
         Assert.Equal(QueuedIngestTable.ExpectedRows(Enumerable.Range(0, 250)), await table.RowsAsync());
-        Assert.All(abandoned, f => Assert.False(File.Exists(table.Table.ResolveDataFile(f)), $"The dead attempt's file {f} was left behind."));
+        Assert.All(abandoned, f => Assert.False(File.Exists(table.Table.LocalPathOf(f)), $"The dead attempt's file {f} was left behind."));
         var events = await table.EventsAsync(job);
         Assert.Contains(events, e => e.Kind == JobEventKind.Failed && e.TaskId == "worker-that-died" && e.Reason!.Contains("died", StringComparison.Ordinal));
         Assert.Equal("committed", (await table.StatusAsync(job)).State);
@@ -114,7 +114,7 @@ public sealed class IngestWorkerFailureTest
             table.Time.Advance(TimeSpan.FromSeconds(1));
             await new GarbageCollector.GarbageCollector(table.Table, table.Time).RunAsync();
             var state = await table.Table.StateStore.GetStateAsync();
-            Assert.All(committed, f => Assert.False(state.Files.ContainsKey(f) || File.Exists(table.Table.ResolveDataFile(f)), $"{f} is still there."));
+            Assert.All(committed, f => Assert.False(state.Files.ContainsKey(f) || File.Exists(table.Table.LocalPathOf(f)), $"{f} is still there."));
             Assert.Equal(expected, await table.RowsAsync());
         }
 
@@ -213,7 +213,7 @@ public sealed class IngestWorkerFailureTest
         var state = await table.Table.StateStore.GetStateAsync();
         var lateFiles = (await table.EventsAsync(job)).Where(e => e.TaskId == "late" && e.Kind == JobEventKind.Finished).SelectMany(e => e.OutputFiles!).ToList();
         Assert.NotEmpty(lateFiles);
-        Assert.All(lateFiles, f => Assert.False(state.Files.ContainsKey(f) || File.Exists(table.Table.ResolveDataFile(f)), $"{f} was left behind"));
+        Assert.All(lateFiles, f => Assert.False(state.Files.ContainsKey(f) || File.Exists(table.Table.LocalPathOf(f)), $"{f} was left behind"));
     }
 
     private sealed record WorkerResultHolder(IngestWorkerResult Result);
@@ -265,7 +265,7 @@ public sealed class IngestWorkerFailureTest
         // would go), so the commit appends its transaction and then throws.
         table.Instance.Properties.Set(InstanceProperty.SnapshotEveryTransactions.Name, "1");
         var number = table.Table.StateStore.LastTransactionNumber + 1;
-        var snapshots = Path.Combine(table.Table.Directory, "statestore", EmbeddedStateStores.SnapshotsFolder);
+        var snapshots = Path.Combine(table.Table.LocalFolder(), "statestore", EmbeddedStateStores.SnapshotsFolder);
         Directory.CreateDirectory(Path.Combine(snapshots, $"snapshot-{number:D19}-{table.Time.GetUtcNow().ToUnixTimeMilliseconds()}.json"));
         var job = await table.SubmitAsync(table.WriteJsonLines("rows.jsonl", 150));
 

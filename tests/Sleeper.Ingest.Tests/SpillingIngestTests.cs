@@ -219,7 +219,7 @@ public sealed class SpillingIngestTests : IDisposable
         foreach (var file in state.Files.Values)
         {
             var rows = new List<Row>();
-            using (var reader = SortedParquetReader.Open(table.ResolveDataFile(file.Filename), table.Schema))
+            using (var reader = SortedParquetReader.Open(table.LocalPathOf(file.Filename), table.Schema))
             {
                 await foreach (var batch in reader.ReadAllAsync())
                 {

@@ -14,7 +14,7 @@ public sealed record TableSnapshot(IReadOnlyList<string> References, IReadOnlyLi
         var references = state.Files.Values
             .SelectMany(f => f.References.Values.Select(r => $"{f.Filename} @ {r.PartitionId}: {r.NumberOfRows} rows"))
             .Order(StringComparer.Ordinal).ToList();
-        var data = Path.Combine(table.Directory, "data");
+        var data = Path.Combine(table.LocalFolder(), "data");
         var files = Directory.Exists(data)
             ? Directory.EnumerateFiles(data, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(data, f)).Order(StringComparer.Ordinal).ToList()
             : [];

@@ -50,7 +50,7 @@ public sealed class WrittenFilesTests : IDisposable
 
     private static async Task<List<Row>> ReadFileAsync(SleeperTable table, string filename)
     {
-        using var reader = SortedParquetReader.Open(table.ResolveDataFile(filename), table.Schema);
+        using var reader = SortedParquetReader.Open(table.LocalPathOf(filename), table.Schema);
         var rows = new List<Row>();
         await foreach (var batch in reader.ReadAllAsync())
         {
@@ -102,8 +102,8 @@ public sealed class WrittenFilesTests : IDisposable
             Assert.Equal(reference.NumberOfRows, fileRows.Count);
             Assert.All(fileRows, r => Assert.Equal(reference.PartitionId, LeafOf(leaves, r)));
             AssertSorted(fileRows, file.Filename);
-            Assert.True(File.Exists(SketchesFile.PathFor(table.ResolveDataFile(file.Filename))), $"{file.Filename} has no sketches file");
-            var sketches = await SketchesFile.ReadAsync(SketchesFile.PathFor(table.ResolveDataFile(file.Filename)), Schema);
+            Assert.True(File.Exists(SketchesFile.PathFor(table.LocalPathOf(file.Filename))), $"{file.Filename} has no sketches file");
+            var sketches = await SketchesFile.ReadAsync(SketchesFile.PathFor(table.LocalPathOf(file.Filename)), Schema);
             Assert.NotNull(sketches);
         }
     }
@@ -130,7 +130,7 @@ public sealed class WrittenFilesTests : IDisposable
         {
             var fileRows = await ReadFileAsync(table, file.Filename);
             AssertSorted(fileRows, file.Filename);
-            Assert.True(File.Exists(SketchesFile.PathFor(table.ResolveDataFile(file.Filename))), $"{file.Filename} has no sketches file");
+            Assert.True(File.Exists(SketchesFile.PathFor(table.LocalPathOf(file.Filename))), $"{file.Filename} has no sketches file");
             var perLeaf = fileRows.GroupBy(r => LeafOf(leaves, r)).ToDictionary(g => g.Key, g => (long)g.Count());
             Assert.Equal(perLeaf.OrderBy(p => p.Key), file.References.Values.ToDictionary(r => r.PartitionId, r => r.NumberOfRows).OrderBy(p => p.Key));
             Assert.All(file.References.Values, r => Assert.Equal(perLeaf.Count == 1, r.OnlyContainsDataForThisPartition));

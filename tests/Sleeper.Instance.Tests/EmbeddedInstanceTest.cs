@@ -4,6 +4,7 @@ using Sleeper.Core.Partitions;
 using Sleeper.Core.Properties;
 using Sleeper.Core.Schema;
 using Sleeper.Core.StateStore.Transactions;
+using Sleeper.Core.Storage;
 
 namespace Sleeper.Instance.Tests;
 
@@ -106,8 +107,9 @@ public sealed class EmbeddedInstanceTest : IDisposable
     {
         var instance = await EmbeddedInstance.CreateAsync(_folder);
         var table = await instance.CreateTableAsync("t", Schema, SleeperProperties.ForTable(), PartitionsBuilder.SingleRoot(Schema));
-        var e = Assert.Throws<SleeperException>(() => table.ResolveDataFile("../../etc/passwd"));
-        Assert.Contains("outside the instance", e.Message);
-        Assert.StartsWith(_folder, table.NewDataFile("root").FullPath);
+        var e = Assert.Throws<InvalidObjectNameException>(() => table.Objects.LocalPathOf("../../etc/passwd"));
+        Assert.Contains("'..'", e.Message);
+        await Assert.ThrowsAsync<InvalidObjectNameException>(() => table.Objects.OpenReadAsync($"{table.Id}/../../etc/passwd"));
+        Assert.StartsWith(_folder, table.Objects.LocalPathOf(table.NewDataFileName("root")));
     }
 }

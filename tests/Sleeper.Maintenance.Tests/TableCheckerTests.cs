@@ -1,3 +1,4 @@
+using Sleeper.TestSupport;
 using RecordBatch = Apache.Arrow.RecordBatch;
 using Microsoft.Extensions.Time.Testing;
 using Sleeper.Core;
@@ -94,7 +95,7 @@ public sealed class TableCheckerTests : IDisposable
     {
         var table = await TableAsync();
         var file = (await IngestAsync(table, "a"))[0].Filename;
-        File.Delete(table.ResolveDataFile(file));
+        File.Delete(table.LocalPathOf(file));
         var problem = Only(await Checker().CheckAsync(table), ReferencedFilesCheck.MissingFile);
         Assert.Equal(file, problem.Subject);
         Assert.False(problem.Repairable);
@@ -105,7 +106,7 @@ public sealed class TableCheckerTests : IDisposable
     {
         var table = await TableAsync();
         var file = (await IngestAsync(table, "a", "b"))[0].Filename;
-        var path = table.ResolveDataFile(file);
+        var path = table.LocalPathOf(file);
         var bytes = await File.ReadAllBytesAsync(path);
         await File.WriteAllBytesAsync(path, bytes[..(bytes.Length / 2)]);
         Assert.Equal(file, Only(await Checker().CheckAsync(table), ReferencedFilesCheck.UnreadableFile).Subject);
@@ -121,7 +122,7 @@ public sealed class TableCheckerTests : IDisposable
         var builder = new RecordBatchBuilder(otherSchema);
         builder.Append(new Row([1L]));
         var foreign = (await new IngestRunner(other).IngestBatchesAsync([builder.Build()])).References[0].Filename;
-        File.Copy(other.ResolveDataFile(foreign), table.ResolveDataFile(file), overwrite: true);
+        File.Copy(other.LocalPathOf(foreign), table.LocalPathOf(file), overwrite: true);
         Assert.Equal(file, Only(await Checker().CheckAsync(table), ReferencedFilesCheck.UnreadableFile).Subject);
     }
 
@@ -151,7 +152,7 @@ public sealed class TableCheckerTests : IDisposable
     {
         var table = await TableAsync();
         await IngestAsync(table, "a");
-        var log = Path.Combine(table.Directory, "statestore", "transactions");
+        var log = Path.Combine(table.LocalFolder(), "statestore", "transactions");
         var last = Directory.GetFiles(log).Order(StringComparer.Ordinal).Last();
         await File.WriteAllTextAsync(last, "{ not json");
         var reopened = EmbeddedInstance.Open(_instance.Root, _time).OpenTable("t");
@@ -191,9 +192,9 @@ public sealed class TableCheckerTests : IDisposable
         Assert.False(repair.Before.IsClean);
         Assert.Equal(1, repair.Repairs.Single(r => r.Check == "orphan files").Repaired);
         Assert.True(repair.After.IsClean);
-        Assert.False(File.Exists(table.ResolveDataFile(orphan)));
-        Assert.False(File.Exists(Path.ChangeExtension(table.ResolveDataFile(orphan), ".sketches")));
-        Assert.True(File.Exists(table.ResolveDataFile(kept)));
+        Assert.False(File.Exists(table.LocalPathOf(orphan)));
+        Assert.False(File.Exists(Path.ChangeExtension(table.LocalPathOf(orphan), ".sketches")));
+        Assert.True(File.Exists(table.LocalPathOf(kept)));
     }
 
     [Fact]
@@ -201,7 +202,7 @@ public sealed class TableCheckerTests : IDisposable
     {
         var table = await TableAsync();
         var kept = (await IngestAsync(table, "a"))[0].Filename;
-        var staging = Path.Combine(Path.GetDirectoryName(table.ResolveDataFile(kept))!, $".{Guid.NewGuid()}.parquet.{Guid.NewGuid():N}.tmp");
+        var staging = Path.Combine(Path.GetDirectoryName(table.LocalPathOf(kept))!, $".{Guid.NewGuid()}.parquet.{Guid.NewGuid():N}.tmp");
         await File.WriteAllTextAsync(staging, "half a file");
         _time.Advance(TimeSpan.FromMinutes(61));
 
@@ -217,7 +218,7 @@ public sealed class TableCheckerTests : IDisposable
     {
         var table = await TableAsync();
         var file = (await IngestAsync(table, "a"))[0].Filename;
-        File.Delete(table.ResolveDataFile(file));
+        File.Delete(table.LocalPathOf(file));
         var repair = await Checker().RepairAsync(table);
         Assert.All(repair.Repairs, r => Assert.Equal(0, r.Repaired));
         Only(repair.After, ReferencedFilesCheck.MissingFile);

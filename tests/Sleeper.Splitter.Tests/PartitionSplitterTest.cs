@@ -108,10 +108,10 @@ public sealed class PartitionSplitterTest
         Assert.Equal(SplitOutcomeKind.Unsplittable, outcome.Kind);
         Assert.Contains("same key (key=7)", outcome.Reason);
         Assert.Single(await t.Table.StateStore.GetAllPartitionsAsync());
-        Assert.True(File.Exists(new UnsplittablePartitionsFile(t.Table).Path));
+        Assert.True(File.Exists(t.Table.LocalPathOf(new UnsplittablePartitionsFile(t.Table).Path)));
 
         // Not tried again: with its sketches moved away, reading them would fail.
-        var sketches = SketchesFile.PathFor(t.Table.ResolveDataFile(Assert.Single(files)));
+        var sketches = SketchesFile.PathFor(t.Table.LocalPathOf(Assert.Single(files)));
         File.Move(sketches, sketches + ".away");
         var second = await t.Splitter().RunRoundAsync();
         File.Move(sketches + ".away", sketches);
@@ -159,7 +159,7 @@ public sealed class PartitionSplitterTest
     {
         using var t = await SplitterTable.CreateAsync([IntKey], threshold: 10);
         var file = Assert.Single(await t.IngestAsync(Enumerable.Range(0, 50)));
-        File.Delete(SketchesFile.PathFor(t.Table.ResolveDataFile(file)));
+        File.Delete(SketchesFile.PathFor(t.Table.LocalPathOf(file)));
         var e = await Assert.ThrowsAsync<SleeperException>(() => t.Splitter().RunRoundAsync());
         Assert.Contains(file, e.Message);
         Assert.Contains("partition 'root'", e.Message);

@@ -114,7 +114,7 @@ internal sealed class SplitterTable : IDisposable
 
     public async Task<List<Row>> ReadFileAsync(string filename)
     {
-        using var reader = SortedParquetReader.Open(Table.ResolveDataFile(filename), Schema);
+        using var reader = SortedParquetReader.Open(Table.LocalPathOf(filename), Schema);
         var rows = new List<Row>();
         await foreach (var batch in reader.ReadAllAsync())
         {
@@ -150,7 +150,7 @@ internal sealed class SplitterTable : IDisposable
             }
             if (file.References.Count > 0)
             {
-                Assert.True(File.Exists(Table.ResolveDataFile(file.Filename)), $"{context}: referenced file {file.Filename} is missing.");
+                Assert.True(File.Exists(Table.LocalPathOf(file.Filename)), $"{context}: referenced file {file.Filename} is missing.");
             }
         }
     }

@@ -269,7 +269,7 @@ public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, i
     private static async Task<List<string>> DataFilesAsync(SleeperTable table, CancellationToken cancel)
     {
         var state = await table.StateStore.GetStateAsync(cancel);
-        return state.Files.Keys.Order(StringComparer.Ordinal).Select(table.ResolveDataFile).ToList();
+        return state.Files.Keys.Order(StringComparer.Ordinal).Select(f => LocalPaths.Of(table, f)).ToList();
     }
 
     /// <summary>Counts the rows of a file the peer wrote, outside the timing, so a short file cannot pass for a fast one.</summary>

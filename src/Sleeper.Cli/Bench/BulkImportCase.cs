@@ -45,7 +45,7 @@ public sealed class BulkImportCase(string folder, long rows, int seed, int threa
             return result.RowsWritten;
         });
         var state = await table.StateStore.GetStateAsync(cancel);
-        var written = state.Files.Keys.Select(table.ResolveDataFile).ToList();
+        var written = state.Files.Keys.Select(f => LocalPaths.Of(table, f)).ToList();
         CheckRows(written, "Our bulk import");
 
         chatter("bulk-import: peer");

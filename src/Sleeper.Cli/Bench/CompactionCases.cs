@@ -36,12 +36,12 @@ public sealed class CompactionCases(string folder, long rows, int seed, int thre
             result = await new CompactionTask().RunAsync(table, job, cancel);
             return result.RowsRead;
         });
-        var oursOut = table.ResolveDataFile(result!.OutputReference.Filename);
+        var oursOut = LocalPaths.Of(table, result!.OutputReference.Filename);
         CheckOurs(result, inputs.Rows, oursOut);
 
         chatter("compaction: peer");
         var peerOut = Path.Combine(folder, $"peer-compaction-{_runs}.parquet");
-        var sql = CopySql(job.InputFiles.Select(table.ResolveDataFile), peerOut);
+        var sql = CopySql(job.InputFiles.Select(f => LocalPaths.Of(table, f)), peerOut);
         var peer = await Measurement.RunAsync(() =>
         {
             using var duck = new DuckDbPeer(threads);
@@ -70,12 +70,12 @@ public sealed class CompactionCases(string folder, long rows, int seed, int thre
         });
         for (var i = 0; i < jobs.Count; i++)
         {
-            CheckOurs(results[i], expected[i], table.ResolveDataFile(results[i].OutputReference.Filename));
+            CheckOurs(results[i], expected[i], LocalPaths.Of(table, results[i].OutputReference.Filename));
         }
 
         chatter($"compaction-concurrent: peer ({jobs.Count} statements one after another)");
         var peerOuts = jobs.Select((_, i) => Path.Combine(folder, $"peer-compaction-concurrent-{_runs}-{i}.parquet")).ToList();
-        var statements = jobs.Select((job, i) => CopySql(job.InputFiles.Select(table.ResolveDataFile), peerOuts[i])).ToList();
+        var statements = jobs.Select((job, i) => CopySql(job.InputFiles.Select(f => LocalPaths.Of(table, f)), peerOuts[i])).ToList();
         var peer = await Measurement.RunAsync(() =>
         {
             using var duck = new DuckDbPeer(threads);
@@ -126,9 +126,12 @@ public sealed class CompactionCases(string folder, long rows, int seed, int thre
             var names = new List<string>();
             foreach (var file in staged)
             {
-                var (filename, path) = table.NewDataFile(leaf.Id);
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                File.Copy(file.Path, path);
+                var filename = table.NewDataFileName(leaf.Id);
+                await using (var write = await table.Objects.StartWriteAsync(filename, cancel))
+                {
+                    File.Copy(file.Path, write.StagingPath, overwrite: true);
+                    await write.CommitAsync(cancel);
+                }
                 references.Add(new FileReference(filename, leaf.Id, file.Rows));
                 names.Add(filename);
             }
@@ -137,7 +140,7 @@ public sealed class CompactionCases(string folder, long rows, int seed, int thre
         await table.StateStore.CommitAsync(new AddFilesTransaction(references), cancel);
         await table.StateStore.CommitAsync(new AssignJobIdsTransaction(requests), cancel);
         var jobs = requests.Select(r => new CompactionJob(r.JobId, table.Id, table.Name, r.PartitionId, r.Filenames,
-            table.NewDataFile(r.PartitionId).Filename, DateTimeOffset.UtcNow)).ToList();
+            table.NewDataFileName(r.PartitionId), DateTimeOffset.UtcNow)).ToList();
         return (table, jobs);
     }
 

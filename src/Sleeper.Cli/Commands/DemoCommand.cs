@@ -99,7 +99,7 @@ public static class DemoCommand
             steps.Add(("garbage collection", 0, watch.Elapsed, $"{gc.FilesDeleted} replaced files deleted ({gc.BytesDeleted / 1048576.0:F1} MiB)"));
 
             var state = await table.StateStore.GetStateAsync(cancel);
-            var bytes = state.Files.Keys.Sum(f => new FileInfo(table.ResolveDataFile(f)).Length);
+            var bytes = state.Files.Keys.Sum(f => new FileInfo(LocalPaths.Of(table, f)).Length);
             var summary = Render.ConsoleFor(context.Out, context.OutputIsTerminal);
             var grid = new Table().Border(TableBorder.Rounded).Title("sleeper demo")
                 .AddColumn("step").AddColumn(new TableColumn("rows").RightAligned()).AddColumn(new TableColumn("seconds").RightAligned())

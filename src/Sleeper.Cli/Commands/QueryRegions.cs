@@ -53,12 +53,24 @@ public static class QueryRegions
         {
             throw new UsageException($"--region {text}: not valid JSON ({e.Message}).");
         }
-        foreach (var (name, _) in obj)
+        try
         {
-            if (!schema.RowKeyFields.Any(f => f.Name == name))
+            foreach (var (name, _) in obj)
             {
-                throw new UsageException($"--region: '{name}' is not a row key field (row keys: {string.Join(", ", schema.RowKeyFields.Select(f => f.Name))}).");
+                if (!schema.RowKeyFields.Any(f => f.Name == name))
+                {
+                    throw new UsageException($"--region: '{name}' is not a row key field (row keys: {string.Join(", ", schema.RowKeyFields.Select(f => f.Name))}).");
+                }
             }
+        }
+        // A repeated field, or a name that is not valid text (a lone surrogate), only fails when first read.
+        catch (ArgumentException)
+        {
+            throw new UsageException($"--region {text}: a row key field appears twice; give each field once.");
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new UsageException($"--region {text}: {e.Message}");
         }
         var ranges = schema.RowKeyFields.Select(field =>
         {

@@ -4,8 +4,8 @@ using Sleeper.Cli.Output;
 using Sleeper.Compaction;
 using Sleeper.Core.Checks;
 using Sleeper.Core.Jobs;
-using Sleeper.Instance;
 using Sleeper.Jobs;
+using Sleeper.Instance;
 using Sleeper.Maintenance;
 
 namespace Sleeper.Cli.Commands;
@@ -54,12 +54,13 @@ public static class TableCheckCommand
     }
 
     /// <summary>
-    /// Checks that need more than the table and its storage, registered here: the stranded assignments check of
-    /// Sleeper.Compaction, with the instance's compaction queue and tracker.
+    /// Checks that need more than the table and its storage. The stranded assignments check of
+    /// Sleeper.Compaction (its compaction queue and tracker) is registered here.
     /// </summary>
     private static IEnumerable<ITableCheck> MoreChecks(EmbeddedInstance instance) =>
     [
-        new StrandedAssignmentsCheck(FileJobQueue.InInstance(instance.Root, QueueNames.Compaction, timeProvider: instance.Time),
+        new StrandedAssignmentsCheck(
+            FileJobQueue.InInstance(instance.Root, QueueNames.Compaction, timeProvider: instance.Time),
             instance.CompactionTracker, instance.Time),
     ];
 

@@ -40,7 +40,7 @@ public sealed class CompactionJobCreator(SleeperTable table, TimeProvider? time 
             var now = _time.GetUtcNow();
             var jobs = plans.Select(p => new CompactionJob(
                 Guid.NewGuid().ToString(), table.Id, table.Name, p.PartitionId, p.InputFiles,
-                table.NewDataFile(p.PartitionId).Filename, now)).ToList();
+                table.NewDataFileName(p.PartitionId), now)).ToList();
             if (beforeAssigning is not null)
             {
                 await beforeAssigning(jobs, cancellationToken);

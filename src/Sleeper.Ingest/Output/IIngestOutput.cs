@@ -13,5 +13,5 @@ internal interface IIngestOutput : IDisposable
     Task<IReadOnlyList<FileReference>> FinishAsync(CancellationToken cancellationToken);
 
     /// <summary>Deletes every file made visible so far (the commit failed or never happened).</summary>
-    void DeleteFinished();
+    Task DeleteFinishedAsync();
 }

@@ -37,7 +37,7 @@ internal sealed class OneFilePerLeafOutput(SleeperTable table, PartitionLocator 
                 await FinishAsync(_current, cancellationToken);
             }
             _current = leaf;
-            WriterFor(leaf).Write(start == 0 && end == sorted.Length ? sorted : sorted.Slice(start, end - start));
+            (await WriterForAsync(leaf, cancellationToken)).Write(start == 0 && end == sorted.Length ? sorted : sorted.Slice(start, end - start));
             start = end;
         }
     }
@@ -58,19 +58,19 @@ internal sealed class OneFilePerLeafOutput(SleeperTable table, PartitionLocator 
             return;
         }
         _writers[leaf] = null;
-        using (writer)
+        await using (writer)
         {
             var rows = await writer.CommitAsync(cancellationToken);
-            _finished.Add(writer.Path);
+            _finished.Add(_filenames[leaf]!);
             _references.Add(new FileReference(_filenames[leaf]!, _leaves[leaf].Id, rows));
         }
     }
 
-    public void DeleteFinished()
+    public async Task DeleteFinishedAsync()
     {
-        foreach (var path in _finished)
+        foreach (var filename in _finished)
         {
-            OutputFiles.DeleteQuietly(path);
+            await DataFiles.DeleteUncommittedAsync(table.Objects, filename);
         }
     }
 
@@ -82,7 +82,7 @@ internal sealed class OneFilePerLeafOutput(SleeperTable table, PartitionLocator 
         }
     }
 
-    private SortedParquetWriter WriterFor(int leaf)
+    private async ValueTask<SortedParquetWriter> WriterForAsync(int leaf, CancellationToken cancellationToken)
     {
         if (_writers[leaf] is { } writer)
         {
@@ -92,9 +92,8 @@ internal sealed class OneFilePerLeafOutput(SleeperTable table, PartitionLocator 
         {
             throw new InvalidOperationException($"Rows of leaf partition {_leaves[leaf].Id} came after its file was finished; the merged rows are not in key order.");
         }
-        var (filename, path) = table.NewDataFile(_leaves[leaf].Id);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var filename = table.NewDataFileName(_leaves[leaf].Id);
         _filenames[leaf] = filename;
-        return _writers[leaf] = new SortedParquetWriter(path, settings);
+        return _writers[leaf] = await SortedParquetWriter.StartAsync(table.Objects, filename, settings, cancellationToken: cancellationToken);
     }
 }

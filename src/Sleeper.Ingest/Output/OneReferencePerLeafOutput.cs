@@ -18,15 +18,23 @@ internal sealed class OneReferencePerLeafOutput : IIngestOutput
     private readonly SortedParquetWriter _writer;
     private bool _finished;
 
-    public OneReferencePerLeafOutput(SleeperTable table, IReadOnlyList<Partition> leaves, long[] rowsPerLeaf, ParquetWriteSettings settings)
+    private readonly SleeperTable _table;
+
+    private OneReferencePerLeafOutput(SleeperTable table, IReadOnlyList<Partition> leaves, long[] rowsPerLeaf, string filename, SortedParquetWriter writer)
     {
+        _table = table;
         _leaves = leaves;
         _rowsPerLeaf = rowsPerLeaf;
-        var used = Enumerable.Range(0, leaves.Count).Where(i => rowsPerLeaf[i] > 0).ToList();
-        var (filename, path) = table.NewDataFile(used.Count == 1 ? leaves[used[0]].Id : PartitionsBuilder.RootId);
         _filename = filename;
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        _writer = new SortedParquetWriter(path, settings);
+        _writer = writer;
+    }
+
+    public static async Task<OneReferencePerLeafOutput> StartAsync(SleeperTable table, IReadOnlyList<Partition> leaves, long[] rowsPerLeaf, ParquetWriteSettings settings, CancellationToken cancellationToken)
+    {
+        var used = Enumerable.Range(0, leaves.Count).Where(i => rowsPerLeaf[i] > 0).ToList();
+        var filename = table.NewDataFileName(used.Count == 1 ? leaves[used[0]].Id : PartitionsBuilder.RootId);
+        var writer = await SortedParquetWriter.StartAsync(table.Objects, filename, settings, cancellationToken: cancellationToken);
+        return new OneReferencePerLeafOutput(table, leaves, rowsPerLeaf, filename, writer);
     }
 
     public ValueTask WriteAsync(RecordBatch sorted, int[] leafOfRow, CancellationToken cancellationToken)
@@ -43,11 +51,11 @@ internal sealed class OneReferencePerLeafOutput : IIngestOutput
         return used.Select(i => new FileReference(_filename, _leaves[i].Id, _rowsPerLeaf[i], CountApproximate: false, OnlyContainsDataForThisPartition: used.Count == 1)).ToList();
     }
 
-    public void DeleteFinished()
+    public async Task DeleteFinishedAsync()
     {
         if (_finished)
         {
-            OutputFiles.DeleteQuietly(_writer.Path);
+            await DataFiles.DeleteUncommittedAsync(_table.Objects, _filename);
         }
     }
 

@@ -41,7 +41,7 @@ public sealed class ReferencedFilesCheck(IObjectStore store) : ITableCheck
             long rows;
             try
             {
-                rows = RowCount(table, file.Filename);
+                rows = await RowCountAsync(table, file.Filename, cancellationToken);
             }
             catch (SleeperException e)
             {
@@ -64,11 +64,9 @@ public sealed class ReferencedFilesCheck(IObjectStore store) : ITableCheck
     public Task<int> RepairAsync(SleeperTable table, IReadOnlyList<TableProblem> problems, CancellationToken cancellationToken = default) =>
         Task.FromResult(0);
 
-    // The Parquet reader opens a local path; the one place here that the storage port's adapter must serve.
-    private long RowCount(SleeperTable table, string filename)
+    private async Task<long> RowCountAsync(SleeperTable table, string filename, CancellationToken cancellationToken)
     {
-        var path = store.LocalPathOf(filename) ?? table.ResolveDataFile(filename);
-        using var reader = SortedParquetReader.Open(path, table.Schema);
+        using var reader = await SortedParquetReader.OpenAsync(store, filename, table.Schema, cancellationToken: cancellationToken);
         return reader.RowCount;
     }
 }

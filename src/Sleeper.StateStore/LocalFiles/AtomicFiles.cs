@@ -69,6 +69,33 @@ public static class AtomicFiles
         }
     }
 
+    /// <summary>
+    /// Creates a folder and any missing parents, flushing the parent of each one created, so that a file
+    /// flushed into it later is not lost with the folder's own entry in a power cut.
+    /// </summary>
+    public static void CreateDirectoryDurably(string path)
+    {
+        path = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
+        if (Directory.Exists(path))
+        {
+            return;
+        }
+        var missing = new Stack<string>();
+        for (var f = path; !string.IsNullOrEmpty(f) && !Directory.Exists(f); f = Path.GetDirectoryName(f))
+        {
+            missing.Push(f);
+        }
+        Directory.CreateDirectory(path);
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        foreach (var created in missing)
+        {
+            PosixCalls.FsyncDirectory(Path.GetDirectoryName(created)!);
+        }
+    }
+
     /// <summary>Whether a name in a folder is one of the temporary files written here.</summary>
     public static bool IsTemporary(string fileName) => fileName.StartsWith('.') && fileName.EndsWith(".tmp", StringComparison.Ordinal);
 

@@ -24,6 +24,12 @@ public static class JsonFiles
         {
             return null;
         }
+        return Parse(bytes, path, fileKind, noun, read);
+    }
+
+    /// <summary>Turns the bytes of a file's object into a record, with errors as <see cref="TryReadAsync"/> gives them.</summary>
+    public static T Parse<T>(byte[] bytes, string path, string fileKind, string noun, Func<JsonObject, T> read)
+    {
         try
         {
             var o = JsonNode.Parse(bytes)?.AsObject() ?? throw new JsonException("it is empty");

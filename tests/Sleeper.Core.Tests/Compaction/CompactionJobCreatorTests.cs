@@ -6,6 +6,7 @@ using Sleeper.Core.Schema;
 using Sleeper.Core.StateStore;
 using Sleeper.Core.StateStore.Transactions;
 using Sleeper.Core.Tables;
+using Sleeper.TestSupport;
 using Xunit;
 
 namespace Sleeper.Core.Tests.Compaction;
@@ -17,7 +18,7 @@ public sealed class CompactionJobCreatorTests
     private static SleeperTable Table(InMemoryTransactionLogStore log, InMemorySnapshotStore snapshots, SleeperProperties properties) =>
         new(new TableStatus("t1", "t", true), Schema, properties,
             new TransactionLogStateStore(Schema, log, snapshots, options: new TransactionLogStateStoreOptions { SnapshotEveryTransactions = 0 }),
-            Path.GetTempPath());
+            new InMemoryObjectStore());
 
     [Fact]
     public async Task Two_concurrent_creators_never_put_one_file_into_two_jobs()

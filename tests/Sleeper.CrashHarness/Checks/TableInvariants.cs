@@ -239,7 +239,7 @@ public static class TableInvariants
     {
         var clock = new ShiftedClock(Trial.RecoveryShift);
         var table = Sleeper.Instance.EmbeddedInstance.Open(trial.Instance, clock).OpenTable(Trial.TableName);
-        var report = await Sleeper.Maintenance.TableChecks.Checker(new Sleeper.TestSupport.FolderObjectStore(trial.Instance), clock).CheckAsync(table);
+        var report = await Sleeper.Maintenance.TableChecks.Checker(Sleeper.Cli.InstanceStorage.Objects(Sleeper.Instance.EmbeddedInstance.Open(trial.Instance, clock)), clock).CheckAsync(table);
         trial.Note($"[in-process] table checker: {report.ProblemCount} problem(s)");
         foreach (var group in report.Checks.SelectMany(c => c.Problems).GroupBy(p => p.Kind))
         {

@@ -98,12 +98,12 @@ public sealed class LogFaults(string work) : IScenario
     private static SleeperTable FaultyTable(EmbeddedInstance instance, FaultPlan plan)
     {
         var clean = instance.OpenTable(Trial.TableName);
-        var folder = Path.Combine(clean.Directory, "statestore");
+        var folder = Path.Combine(instance.Root, clean.Id, "statestore");
         var store = new TransactionLogStateStore(clean.Schema,
             new FaultInjectingTransactionLogStore(new FileTransactionLogStore(Path.Combine(folder, EmbeddedStateStores.TransactionsFolder)), plan),
-            new FaultInjectingSnapshotStore(new FileSnapshotStore(Path.Combine(folder, EmbeddedStateStores.SnapshotsFolder)), plan),
+            new FaultInjectingSnapshotStore(new FileSnapshotStore(clean.Objects, $"{clean.Id}/statestore/{EmbeddedStateStores.SnapshotsFolder}/"), plan),
             instance.Time, new Random(plan.NextInt(int.MaxValue)),
             new TransactionLogStateStoreOptions { SnapshotEveryTransactions = 2, DeleteTransactionsBehindSnapshotsOlderThan = TimeSpan.Zero });
-        return new SleeperTable(clean.Status, clean.Schema, clean.Properties, store, clean.InstanceRoot);
+        return new SleeperTable(clean.Status, clean.Schema, clean.Properties, store, clean.Objects);
     }
 }
