@@ -165,14 +165,25 @@ public sealed class CompactionWorker(
         {
             return;
         }
-        var table = openTableById(job.TableId);
-        var state = await table.StateStore.GetStateAsync();
-        var stillHeld = job.InputFiles.Where(f => state.TryGetReference(f, job.PartitionId, out var r) && r.JobId == job.JobId).ToList();
-        if (stillHeld.Count > 0)
+        string outcome;
+        try
         {
-            await table.StateStore.CommitAsync(new ReleaseJobIdsTransaction([new AssignJobIdRequest(job.JobId, job.PartitionId, stillHeld)]));
+            var table = openTableById(job.TableId);
+            var state = await table.StateStore.GetStateAsync();
+            var stillHeld = job.InputFiles.Where(f => state.TryGetReference(f, job.PartitionId, out var r) && r.JobId == job.JobId).ToList();
+            if (stillHeld.Count > 0)
+            {
+                await table.StateStore.CommitAsync(new ReleaseJobIdsTransaction([new AssignJobIdRequest(job.JobId, job.PartitionId, stillHeld)]));
+            }
+            outcome = $"its {stillHeld.Count} input file(s) were released";
+        }
+        catch (SleeperException e)
+        {
+            // Not a reason to stop the worker: the job is in the dead letters already, and the stranded-assignments
+            // sweep of the next round of job creation releases the files of a dead-lettered job.
+            outcome = $"its input files could not be released now ({e.Message}); the next sweep for stranded jobs will";
         }
         await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Failed, _time.GetUtcNow(), TaskId, job.PartitionId,
-            Reason: $"dead-lettered after {message.ReceiveCount} attempts; its {stillHeld.Count} input file(s) were released"));
+            Reason: $"dead-lettered after {message.ReceiveCount} attempts; {outcome}"));
     }
 }
