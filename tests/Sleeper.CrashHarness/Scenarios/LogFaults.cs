@@ -104,6 +104,6 @@ public sealed class LogFaults(string work) : IScenario
             new FaultInjectingSnapshotStore(new FileSnapshotStore(clean.Objects, $"{clean.Id}/statestore/{EmbeddedStateStores.SnapshotsFolder}/"), plan),
             instance.Time, new Random(plan.NextInt(int.MaxValue)),
             new TransactionLogStateStoreOptions { SnapshotEveryTransactions = 2, DeleteTransactionsBehindSnapshotsOlderThan = TimeSpan.Zero });
-        return new SleeperTable(clean.Status, clean.Schema, clean.Properties, store, clean.Objects);
+        return new SleeperTable(clean.Status, clean.Schema, clean.Properties, store, new FaultInjectingObjectStore(clean.Objects, plan));
     }
 }
