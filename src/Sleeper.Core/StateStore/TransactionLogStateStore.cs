@@ -415,31 +415,39 @@ public sealed class TransactionLogStateStore
         var latest = await _snapshots.GetLatestSnapshotInfoAsync(cancellationToken);
         if (latest is not null && latest.TransactionNumber - _lastTransactionNumber >= _options.LoadSnapshotWhenBehindBy)
         {
-            await LoadSnapshotLockedAsync(latest.TransactionNumber, cancellationToken);
+            // If it went meanwhile, reading the log finds the gap and the loop below loads a newer one.
+            await TryLoadSnapshotLockedAsync(latest.TransactionNumber, cancellationToken, own);
         }
+        var readFrom = _lastTransactionNumber;
         var continuous = await ApplyTransactionsAfterLockedAsync(cancellationToken, own);
-        // A log that is continuous may still have ended early: if every transaction after the held number was
-        // deleted behind a snapshot, nothing is left to show a gap, and appending the next number would then
-        // rewrite a deleted one. Snapshots are saved before the transactions behind them are deleted, so asking
-        // for the newest one after reading the log sees any such deletion. The same holds after loading a
-        // snapshot: another process may have saved a newer one and deleted the log behind it meanwhile, so the
-        // question is asked again until the answer is no newer snapshot.
+        // Entries read from the log are trusted only above the newest snapshot. At or below it, the log may have
+        // been deleted, so a continuous read may have ended early (appending the next number would rewrite a
+        // deleted one), and it may even hold an append that a stale committer made on a number deleted behind
+        // that snapshot, which the snapshot never folded. Snapshots are saved before the transactions behind them
+        // are deleted, so asking for the newest one after reading the log sees any such deletion; when it is
+        // past where this read started, the state is that snapshot's plus the log after it. Another process may
+        // meanwhile save a newer snapshot and delete the log behind it, so the question is asked again until the
+        // answer is no newer snapshot.
         for (var round = 1; ; round++)
         {
             latest = await _snapshots.GetLatestSnapshotInfoAsync(cancellationToken);
-            if (continuous && (latest is null || latest.TransactionNumber <= _lastTransactionNumber))
+            if (latest is null || latest.TransactionNumber <= readFrom)
             {
-                return;
-            }
-            if (latest is null || latest.TransactionNumber <= _lastTransactionNumber)
-            {
+                if (continuous)
+                {
+                    return;
+                }
                 throw new SleeperException($"The transaction log has a gap after transaction {_lastTransactionNumber} and there is no newer snapshot to load.");
             }
             if (round > MaxSnapshotRounds)
             {
                 throw new SleeperException($"The transaction log has a gap after snapshot {latest.TransactionNumber}, and newer snapshots kept replacing it while it was read.");
             }
-            await LoadSnapshotLockedAsync(latest.TransactionNumber, cancellationToken);
+            if (!await TryLoadSnapshotLockedAsync(latest.TransactionNumber, cancellationToken, own))
+            {
+                continue; // Deleted behind a newer snapshot since it was listed.
+            }
+            readFrom = _lastTransactionNumber;
             continuous = await ApplyTransactionsAfterLockedAsync(cancellationToken, own);
         }
     }
@@ -456,6 +464,21 @@ public sealed class TransactionLogStateStore
     /// of their newest transactions). If not, the held state becomes the snapshot's and the caller retries.
     /// </summary>
     private async Task<bool> InLineageLockedAsync(TransactionLogEntry entry, string typeName)
+    {
+        try
+        {
+            return await CheckLineageLockedAsync(entry, typeName);
+        }
+        catch (Exception e) when (e is not CommitOutcomeUnknownException)
+        {
+            // The append happened: a failure to check it must not read as "nothing committed", or its writer would
+            // delete files the log may now reference.
+            throw new CommitOutcomeUnknownException(typeName, entry.TransactionId!, entry.TransactionNumber,
+                new SleeperException($"transaction {entry.TransactionNumber} was appended, but checking it against the newest snapshot failed"), e);
+        }
+    }
+
+    private async Task<bool> CheckLineageLockedAsync(TransactionLogEntry entry, string typeName)
     {
         for (var round = 1; ; round++)
         {
@@ -493,12 +516,23 @@ public sealed class TransactionLogStateStore
             new SleeperException("that snapshot does not say which transaction it folded at that number"));
     }
 
-    private async Task LoadSnapshotLockedAsync(long number, CancellationToken cancellationToken)
+    /// <returns>false if the snapshot was deleted since it was listed (behind a newer one): ask again for the newest.</returns>
+    /// <param name="own">A committing transaction: whether the snapshot folded it decides whether it committed.</param>
+    private async Task<bool> TryLoadSnapshotLockedAsync(long number, CancellationToken cancellationToken, OwnTransaction? own = null)
     {
-        var snapshot = await _snapshots.LoadSnapshotAsync(number, cancellationToken)
-            ?? throw new SleeperException($"Snapshot {number} is listed but cannot be loaded.");
+        var snapshot = await _snapshots.LoadSnapshotAsync(number, cancellationToken);
+        if (snapshot is null)
+        {
+            return false;
+        }
         _state = _serDe.DeserializeState(snapshot.Body);
         _lastTransactionNumber = snapshot.TransactionNumber;
+        if (own is not null)
+        {
+            // Seen in the log read before this snapshot replaced it, it may have been an append on a deleted number.
+            own.FoundAt = _state.RecentTransactionIds.Where(t => t.Value == own.Id).Select(t => (long?)t.Key).FirstOrDefault();
+        }
+        return true;
     }
 
     /// <returns>false if the log does not continue from the held number (a gap).</returns>

@@ -282,7 +282,16 @@ public sealed class LocalObjectStore : IObjectStore
     private void Walk(DirectoryInfo folder, string namePrefix, string prefix, List<StoredObject> found, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        foreach (var entry in folder.EnumerateFileSystemInfos())
+        IEnumerable<FileSystemInfo> entries;
+        try
+        {
+            entries = folder.EnumerateFileSystemInfos().ToList();
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return; // Deleted while the listing walked its parent.
+        }
+        foreach (var entry in entries)
         {
             if (entry.Name.StartsWith('.'))
             {
@@ -299,9 +308,20 @@ public sealed class LocalObjectStore : IObjectStore
                     Walk(sub, asFolder, prefix, found, cancellationToken);
                 }
             }
-            else if (entry is FileInfo file && name.StartsWith(prefix, StringComparison.Ordinal) && LeadsInside(file))
+            else if (entry is FileInfo file && name.StartsWith(prefix, StringComparison.Ordinal))
             {
-                found.Add(new StoredObject(name, file.Length, new DateTimeOffset(file.LastWriteTimeUtc)));
+                try
+                {
+                    if (LeadsInside(file))
+                    {
+                        found.Add(new StoredObject(name, file.Length, new DateTimeOffset(file.LastWriteTimeUtc)));
+                    }
+                }
+                catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+                {
+                    // Deleted between the folder's listing and the look at the file (GC, or snapshots deleted behind
+                    // a newer one): not there any more, so not listed.
+                }
             }
         }
     }
