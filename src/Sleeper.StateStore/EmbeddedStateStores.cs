@@ -22,10 +22,7 @@ public static class EmbeddedStateStores
         TransactionLogStateStoreOptions? options = null,
         Random? random = null,
         ILogger? logger = null) =>
-        new(schema,
-            new FileTransactionLogStore(Path.Combine(stateStoreDirectory, TransactionsFolder)),
-            new FileSnapshotStore(Path.Combine(stateStoreDirectory, SnapshotsFolder)),
-            time, random, options, logger);
+        Open(stateStoreDirectory, new FileSnapshotStore(Path.Combine(stateStoreDirectory, SnapshotsFolder)), schema, time, options, random, logger);
 
     /// <summary>
     /// The state store of a table of an instance: its log under <c>&lt;stateStoreDirectory&gt;/transactions</c>
@@ -40,8 +37,15 @@ public static class EmbeddedStateStores
         TransactionLogStateStoreOptions? options = null,
         Random? random = null,
         ILogger? logger = null) =>
-        new(schema,
-            new FileTransactionLogStore(Path.Combine(stateStoreDirectory, TransactionsFolder)),
-            new FileSnapshotStore(objects, snapshotsPrefix),
-            time, random, options, logger);
+        Open(stateStoreDirectory, new FileSnapshotStore(objects, snapshotsPrefix), schema, time, options, random, logger);
+
+    private static TransactionLogStateStore Open(
+        string stateStoreDirectory,
+        ITransactionLogSnapshotStore snapshots,
+        TableSchema schema,
+        TimeProvider? time,
+        TransactionLogStateStoreOptions? options,
+        Random? random,
+        ILogger? logger) =>
+        new(schema, new FileTransactionLogStore(Path.Combine(stateStoreDirectory, TransactionsFolder)), snapshots, time, random, options, logger);
 }

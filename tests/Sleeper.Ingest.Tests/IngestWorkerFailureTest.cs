@@ -52,7 +52,7 @@ public sealed class IngestWorkerFailureTest
         var before = await TableSnapshot.TakeAsync(table.Table);
         var job = await table.SubmitAsync(table.WriteJsonLines("rows.jsonl", 400), table.WriteCsv("more.csv", 100, start: 400));
         using var dying = new CancellationTokenSource();
-        var tracker = new InterceptingTracker(table.Tracker)
+        var tracker = new HookedJobTracker(table.Tracker)
         {
             AfterJobEvent = e => e.Kind == stoppedAfter ? dying.CancelAsync() : Task.CompletedTask,
         };
@@ -225,7 +225,7 @@ public sealed class IngestWorkerFailureTest
         var job = await table.SubmitAsync(table.WriteJsonLines("rows.jsonl", 100));
         var queue = new InterceptingQueue(table.Queue);
         QueuedMessage? takenMeanwhile = null;
-        var tracker = new InterceptingTracker(table.Tracker)
+        var tracker = new HookedJobTracker(table.Tracker)
         {
             // While the job runs, twice its visibility timeout passes in half-timeout steps; after each step the
             // worker's claim is renewed, and at the end no other worker can take the job.
