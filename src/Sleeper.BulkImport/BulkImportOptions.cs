@@ -18,6 +18,9 @@ public sealed record BulkImportOptions
     /// <summary>Where the scratch folder for spilled runs is made; null for the system temp folder.</summary>
     public string? ScratchRoot { get; init; }
 
+    /// <summary>The disk under <see cref="ScratchRoot"/>: the machine's own unless a test puts a failing one there.</summary>
+    public Sleeper.Ingest.Spill.ScratchDisk? ScratchDisk { get; init; }
+
     /// <summary>Rows per batch read from an input, and per batch handed to the Parquet writer.</summary>
     public int BatchRows { get; init; } = 64 * 1024;
 

@@ -86,7 +86,7 @@ public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? opti
         var spilledRuns = Enumerable.Range(0, leaves.Count).Select(_ => new List<(string Path, long Rows)>()).ToArray();
         var written = new List<string>();
         var references = new List<FileReference>();
-        using var spill = new SpillFolder(_options.ScratchRoot);
+        using var spill = new SpillFolder(_options.ScratchRoot, _options.ScratchDisk);
         try
         {
             // Each reading thread groups into the arrays of the batch it grouped before, when that was a managed copy

@@ -8,9 +8,10 @@ namespace Sleeper.GarbageCollector;
 /// <summary>
 /// What one garbage collection run did: files forgotten by the state store (and their bytes), in how many
 /// commits; orphans (data files no transaction referenced) deleted and their bytes with their sketches; and
-/// staging files of abandoned writes deleted.
+/// staging files of abandoned writes deleted; and scratch folders of killed processes removed.
 /// </summary>
-public sealed record GarbageCollectionResult(int FilesDeleted, long BytesDeleted, int Batches, int OrphansDeleted = 0, long OrphanBytesDeleted = 0, int AbandonedWritesDeleted = 0);
+public sealed record GarbageCollectionResult(int FilesDeleted, long BytesDeleted, int Batches, int OrphansDeleted = 0, long OrphanBytesDeleted = 0,
+    int AbandonedWritesDeleted = 0, int ScratchFoldersRemoved = 0);
 
 /// <summary>
 /// Deletes the data files of a table that have had no references for longer than
@@ -20,9 +21,11 @@ public sealed record GarbageCollectionResult(int FilesDeleted, long BytesDeleted
 /// the next run deletes nothing more and commits the forgetting.
 /// It also deletes the table's orphans, files no transaction ever referenced, and the
 /// staging files of abandoned writes, once older than sleeper.table.gc.orphan.delay.minutes (see
-/// <see cref="OrphanFiles"/>).
+/// <see cref="OrphanFiles"/>), and, given this machine's scratch space, the scratch folders that ingests and
+/// bulk imports killed while they spilled could not remove.
 /// </summary>
-public sealed class GarbageCollector(SleeperTable table, TimeProvider? time = null, int batchSize = 1000, IObjectStore? store = null)
+public sealed class GarbageCollector(SleeperTable table, TimeProvider? time = null, int batchSize = 1000, IObjectStore? store = null,
+    IScratchSpace? scratch = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -49,7 +52,8 @@ public sealed class GarbageCollector(SleeperTable table, TimeProvider? time = nu
         var orphans = new OrphanFiles(table, store ?? table.Objects, _time);
         var (orphansDeleted, orphanBytes) = await orphans.DeletePastDelayAsync(cancellationToken);
         var abandoned = await orphans.DeleteAbandonedWritesAsync(cancellationToken);
-        return new GarbageCollectionResult(deleted, bytes, batches, orphansDeleted, orphanBytes, abandoned);
+        var scratchFolders = scratch?.RemoveLeftovers() ?? 0;
+        return new GarbageCollectionResult(deleted, bytes, batches, orphansDeleted, orphanBytes, abandoned, scratchFolders);
     }
 
     private async Task<long> DeleteIfExistsAsync(string name, CancellationToken cancellationToken)

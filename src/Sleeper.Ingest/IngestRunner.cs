@@ -34,6 +34,9 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
     /// </summary>
     public long MinRowsPerPipeline { get; init; } = 1_000_000;
 
+    /// <summary>The disk under the scratch folder: the machine's own unless a test puts a failing one there.</summary>
+    public ScratchDisk? ScratchDisk { get; init; }
+
     /// <summary>Ingests rows from files or standard input; reports the rows read so far.</summary>
     public Task<IngestResult> IngestAsync(IEnumerable<IIngestInput> inputs, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
         IngestBatchesAsync(Read(inputs), progress, cancellationToken);
@@ -78,7 +81,7 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
     {
         var state = await table.StateStore.GetStateAsync(cancellationToken);
         var locator = new PartitionLocator(state.PartitionTree(), table.Schema);
-        using var scratch = new ScratchFolder(scratchParent);
+        using var scratch = new ScratchFolder(scratchParent, ScratchDisk);
         await using var sorter = new SpillingSorter(table.Schema, table.Properties.GetBytes(TableProperty.IngestMemoryBytes), scratch, SpillSliceRows);
         var rowsPerLeaf = new long[locator.Leaves.Count];
         var watch = System.Diagnostics.Stopwatch.StartNew();

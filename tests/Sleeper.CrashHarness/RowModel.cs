@@ -8,6 +8,9 @@ public enum BatchOutcome
 
     /// <summary>It was killed or failed: all of its rows exactly once, or none of them; never some, never twice.</summary>
     AllOrNothing,
+
+    /// <summary>It failed before it could commit anything (a spill to a full disk): none of its rows.</summary>
+    NotCommitted,
 }
 
 /// <summary>One input file: rows with keys unique across the trial, written by one command or job.</summary>
@@ -86,6 +89,11 @@ public sealed class RowModel
                 lost += missing;
                 violations.Add(new Violation(ViolationKind.Lost,
                     $"batch {batch.Number} ({batch.How}) was committed, but {missing} of its {batch.Keys.Count} rows are missing"));
+            }
+            else if (batch.Outcome == BatchOutcome.NotCommitted && present > 0)
+            {
+                violations.Add(new Violation(ViolationKind.Phantom,
+                    $"batch {batch.Number} ({batch.How}) failed before it could commit, yet {present} of its {batch.Keys.Count} rows are there"));
             }
             else if (batch.Outcome == BatchOutcome.AllOrNothing && present > 0 && missing > 0)
             {

@@ -24,6 +24,9 @@ public sealed record TableSetup
 
     /// <summary>A snapshot every this many transactions, and transactions behind it deleted at once.</summary>
     public int SnapshotEveryTransactions { get; init; } = 5;
+
+    /// <summary>More table properties, as K=V.</summary>
+    public IReadOnlyList<string> MoreProperties { get; init; } = [];
 }
 
 /// <summary>
@@ -90,10 +93,11 @@ public sealed class Trial : IAsyncDisposable
             """{"rowKeyFields":[{"name":"key","type":"StringType"}],"valueFields":[{"name":"batch","type":"IntType"}]}""");
         var splits = Path.Combine(_folder, "splits.txt");
         await File.WriteAllLinesAsync(splits, setup.SplitPoints);
-        await MustAsync(null, "table", "create", TableName, "--schema", schema, "--split-points", splits,
+        await MustAsync(null, ["table", "create", TableName, "--schema", schema, "--split-points", splits,
             "--property", "sleeper.table.gc.delay.minutes=0",
             "--property", $"sleeper.table.partition.splitting.threshold={setup.SplittingThreshold}",
-            "--property", $"sleeper.table.bulk.import.min.leaf.partitions={setup.BulkImportMinLeafPartitions}");
+            "--property", $"sleeper.table.bulk.import.min.leaf.partitions={setup.BulkImportMinLeafPartitions}",
+            .. setup.MoreProperties.SelectMany(p => new[] { "--property", p })]);
     }
 
     /// <summary>A new batch of rows written to a JSON lines file; returns the batch and the file.</summary>

@@ -47,6 +47,32 @@ public sealed class GarbageCollectorTests : IDisposable
         return names;
     }
 
+    [Fact]
+    public async Task Gc_removes_the_scratch_folders_of_killed_ingests_and_bulk_imports_but_not_one_in_use()
+    {
+        var table = await TableAsync(gcDelayMinutes: 0);
+        var scratch = Path.Combine(_folder, "scratch");
+        using var exited = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("true") { UseShellExecute = false })!;
+        await exited.WaitForExitAsync();
+        var killedIngest = Path.Combine(scratch, $"sleeper-ingest-{exited.Id}-{Guid.NewGuid():N}");
+        var killedBulkImport = Path.Combine(scratch, $"sleeper-bulk-import-{exited.Id}-{Guid.NewGuid():N}");
+        var inUse = Path.Combine(scratch, $"sleeper-ingest-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var notOurs = Path.Combine(scratch, "sleeper-ingest-notes");
+        foreach (var folder in new[] { killedIngest, killedBulkImport, inUse, notOurs })
+        {
+            Directory.CreateDirectory(folder);
+            await File.WriteAllTextAsync(Path.Combine(folder, "run-00001.arrows"), "a sorted run");
+        }
+
+        var result = await new GarbageCollector(table, _time, scratch: new Sleeper.Ingest.Spill.LocalScratchSpace(scratch)).RunAsync();
+
+        Assert.Equal(2, result.ScratchFoldersRemoved);
+        Assert.False(Directory.Exists(killedIngest));
+        Assert.False(Directory.Exists(killedBulkImport));
+        Assert.True(Directory.Exists(inUse));
+        Assert.True(Directory.Exists(notOurs));
+    }
+
     /// <summary>Stands in for a compaction: the inputs' references are replaced by one output file.</summary>
     private static async Task<string> ReplaceAsync(SleeperTable table, IReadOnlyList<string> inputs)
     {

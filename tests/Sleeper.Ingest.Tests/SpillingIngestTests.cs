@@ -105,6 +105,77 @@ public sealed class SpillingIngestTests : IDisposable
         await AssertTableHoldsAsync(table, first);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(300)]
+    [InlineData(5000)]
+    public async Task A_scratch_disk_that_fills_up_fails_the_ingest_saying_so_commits_nothing_and_a_rerun_with_space_succeeds(int roomBytes)
+    {
+        var table = await TableAsync(Standard, IngestRunner.OneReferencePerLeaf, 2048, 40, PartitionsBuilder.FromSplitPoints(Standard, ["m"]));
+        var random = new Random(11);
+        var first = Enumerable.Range(0, 300).Select(_ => RandomRow(Standard, random)).ToList();
+        await new IngestRunner(table, Scratch).IngestBatchesAsync(Batches(Standard, first, random));
+        var before = await TableSnapshot.TakeAsync(table);
+        var more = Enumerable.Range(0, 600).Select(_ => RandomRow(Standard, random)).ToList();
+
+        var error = await Assert.ThrowsAsync<Sleeper.Ingest.Spill.ScratchWriteException>(() =>
+            new IngestRunner(table, Scratch) { ScratchDisk = new FullDisk(roomBytes) }.IngestBatchesAsync(Batches(Standard, more, random)));
+
+        Assert.True(error.DiskFull);
+        Assert.Contains($"scratch folder {Scratch} is full", error.Message);
+        Assert.Contains("sleeper.ingest.scratch.folder", error.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Scratch));
+        var after = await TableSnapshot.TakeAsync(table);
+        Assert.Equal(before.References, after.References);
+        Assert.Equal(before.DataFiles, after.DataFiles);
+
+        await new IngestRunner(table, Scratch).IngestBatchesAsync(Batches(Standard, more, random));
+        await AssertTableHoldsAsync(table, [.. first, .. more]);
+    }
+
+    /// <summary>A scratch disk with room for so many bytes, shared by all its files, then ENOSPC.</summary>
+    private sealed class FullDisk(long room) : Sleeper.Ingest.Spill.ScratchDisk
+    {
+        private long _used;
+
+        public override Stream CreateFile(string path) => new Limited(this, base.CreateFile(path));
+
+        private sealed class Limited(FullDisk disk, Stream inner) : Stream
+        {
+            public override bool CanRead => false;
+            public override bool CanSeek => false;
+            public override bool CanWrite => true;
+            public override long Length => inner.Length;
+            public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+            public override void Flush() => inner.Flush();
+            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+
+            public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+            public override void Write(ReadOnlySpan<byte> buffer)
+            {
+                if (Interlocked.Add(ref disk._used, buffer.Length) > disk.Room)
+                {
+                    throw new IOException("No space left on device", 28);
+                }
+                inner.Write(buffer);
+            }
+
+            protected override void Dispose(bool disposing)
+            {
+                if (disposing)
+                {
+                    inner.Dispose();
+                }
+                base.Dispose(disposing);
+            }
+        }
+
+        private long Room => room;
+    }
+
     [Fact]
     public async Task A_null_key_found_after_spilling_fails_the_ingest_naming_the_field_and_removes_the_runs()
     {

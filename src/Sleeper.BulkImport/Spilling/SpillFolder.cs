@@ -12,10 +12,14 @@ namespace Sleeper.BulkImport.Spilling;
 /// </summary>
 public sealed class SpillFolder : IDisposable
 {
+    private readonly ScratchDisk _disk;
     private int _runs;
 
-    public SpillFolder(string? root)
+    /// <param name="root">Where to make the folder; the system's temporary folder when null.</param>
+    /// <param name="disk">The disk the folder is on; the machine's own when null.</param>
+    public SpillFolder(string? root, ScratchDisk? disk = null)
     {
+        _disk = disk ?? ScratchDisk.Local;
         var parent = string.IsNullOrEmpty(root) ? System.IO.Path.GetTempPath() : root;
         Path = ScratchFolderLeftovers.NewPath(parent, Prefix);
         // A bulk import killed while it spilled could not remove its folder; the next one does.
@@ -23,7 +27,7 @@ public sealed class SpillFolder : IDisposable
     }
 
     /// <summary>How the folders' names begin: <c>sleeper-bulk-import-&lt;pid&gt;-&lt;guid&gt;</c>.</summary>
-    public const string Prefix = "sleeper-bulk-import-";
+    public const string Prefix = LocalScratchSpace.BulkImportPrefix;
 
     public string Path { get; }
 
@@ -32,18 +36,25 @@ public sealed class SpillFolder : IDisposable
     /// <summary>Writes one sorted run; returns its path. The batches are disposed once written.</summary>
     public async Task<string> WriteRunAsync(int leaf, Schema schema, IEnumerable<RecordBatch> sortedBatches, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(Path);
         var path = System.IO.Path.Combine(Path, $"leaf-{leaf}-run-{Interlocked.Increment(ref _runs)}.arrows");
-        await using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous);
-        using var writer = new ArrowStreamWriter(stream, schema, leaveOpen: true);
-        foreach (var batch in sortedBatches)
+        try
         {
-            using (batch)
+            Directory.CreateDirectory(Path);
+            await using var stream = _disk.CreateFile(path);
+            using var writer = new ArrowStreamWriter(stream, schema, leaveOpen: true);
+            foreach (var batch in sortedBatches)
             {
-                await writer.WriteRecordBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+                using (batch)
+                {
+                    await writer.WriteRecordBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+                }
             }
+            await writer.WriteEndAsync(cancellationToken).ConfigureAwait(false);
         }
-        await writer.WriteEndAsync(cancellationToken).ConfigureAwait(false);
+        catch (IOException e)
+        {
+            throw ScratchDisk.WriteFailed(System.IO.Path.GetDirectoryName(Path)!, e);
+        }
         return path;
     }
 

@@ -42,6 +42,7 @@ public static class BulkImportCommand
                     ? PropertyDefinition.ParseByteSize(m) is > 0 and var bytes ? bytes : throw new UsageException($"--memory '{m}' is not a size in bytes (a number, optionally followed by K, M, G or T).")
                     : null,
                 Parallelism = result.GetValue(threads) is { } t ? t > 0 ? t : throw new UsageException("--threads must be at least 1.") : Environment.ProcessorCount,
+                ScratchRoot = instance.Properties.Get(InstanceProperty.IngestScratchFolder),
             };
             if (result.GetValue(paths)!.Contains("-"))
             {

@@ -24,6 +24,7 @@ public static class BulkImportWorkerCommand
                 FileJobQueue.InInstance(instance.Root, QueueNames.BulkImport, timeProvider: instance.Time),
                 instance.BulkImportTracker,
                 job => job.TableId is { } id ? instance.OpenTableById(id) : instance.OpenTable(job.TableName!, requireOnline: true),
+                new BulkImportOptions { ScratchRoot = instance.Properties.Get(Core.Properties.InstanceProperty.IngestScratchFolder) },
                 time: instance.Time);
             context.Chatter($"Bulk import worker {worker.TaskId} waiting for jobs (exits after {seconds:0.#} s idle)...");
             var outcome = await worker.RunAsync(TimeSpan.FromSeconds(seconds), new Progress<(Core.Ingest.BulkImportJob Job, BulkImportResult Result)>(r =>

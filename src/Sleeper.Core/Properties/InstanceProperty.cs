@@ -28,7 +28,7 @@ public static class InstanceProperty
 
     public static readonly PropertyDefinition IngestScratchFolder = PropertyDefinition.Text(
         "sleeper.ingest.scratch.folder", null,
-        "Local folder where ingest spills sorted runs when its memory budget is full (default: the system's temporary folder).");
+        "Local folder where ingest and bulk import spill sorted runs when their memory budget is full (default: the system's temporary folder); sleeper gc removes what killed processes left there.");
 
     public static readonly IReadOnlyList<PropertyDefinition> All =
         [Id, IngestScratchFolder, SnapshotEveryTransactions, SnapshotLoadWhenBehindBy, DeleteBehindSnapshotMinAgeMinutes, PartitionSplittingFilesMaximum,

@@ -10,11 +10,14 @@ public sealed class ScratchFolder : IDisposable
     /// <summary>How the folders' names begin: <c>sleeper-ingest-&lt;pid&gt;-&lt;guid&gt;</c>.</summary>
     public const string Prefix = "sleeper-ingest-";
 
+    private readonly ScratchDisk _disk;
     private int _next;
 
     /// <param name="parent">Where to make the folder; the system's temporary folder when null.</param>
-    public ScratchFolder(string? parent)
+    /// <param name="disk">The disk the folder is on; the machine's own when null.</param>
+    public ScratchFolder(string? parent, ScratchDisk? disk = null)
     {
+        _disk = disk ?? ScratchDisk.Local;
         var root = string.IsNullOrEmpty(parent) ? System.IO.Path.GetTempPath() : parent;
         Path = ScratchFolderLeftovers.NewPath(root, Prefix);
         try
@@ -33,6 +36,23 @@ public sealed class ScratchFolder : IDisposable
     /// <summary>A new file name in the folder; the file itself is not made.</summary>
     public string NewFile(string extension) =>
         System.IO.Path.Combine(Path, $"run-{Interlocked.Increment(ref _next):D5}{extension}");
+
+    /// <summary>
+    /// Writes a new file of the folder through <paramref name="write"/>, which returns the bytes it wrote; a
+    /// failure of the disk is reported as a <see cref="ScratchWriteException"/> that says what to do about it.
+    /// </summary>
+    public long Write(string path, Func<Stream, long> write)
+    {
+        try
+        {
+            using var stream = _disk.CreateFile(path);
+            return write(stream);
+        }
+        catch (IOException e)
+        {
+            throw ScratchDisk.WriteFailed(System.IO.Path.GetDirectoryName(Path)!, e);
+        }
+    }
 
     public void Dispose()
     {

@@ -15,7 +15,13 @@ public static class SortedRunFile
     /// <summary>Writes a sorted batch as consecutive slices of at most <paramref name="sliceRows"/> rows; returns the bytes written.</summary>
     public static long Write(string path, RecordBatch sorted, int sliceRows)
     {
-        using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+        using var stream = ScratchDisk.Local.CreateFile(path);
+        return Write(stream, sorted, sliceRows);
+    }
+
+    /// <summary>As <see cref="Write(string, RecordBatch, int)"/>, to a stream the caller opened and disposes.</summary>
+    public static long Write(Stream stream, RecordBatch sorted, int sliceRows)
+    {
         using (var writer = new ArrowStreamWriter(stream, sorted.Schema, leaveOpen: true))
         {
             for (var start = 0; start < sorted.Length; start += sliceRows)
@@ -32,7 +38,13 @@ public static class SortedRunFile
     /// <summary>Writes sorted batches (a merge's output, disposed here) one after another; returns the bytes written.</summary>
     public static long Write(string path, IEnumerable<RecordBatch> sorted)
     {
-        using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+        using var stream = ScratchDisk.Local.CreateFile(path);
+        return Write(stream, sorted);
+    }
+
+    /// <summary>As <see cref="Write(string, IEnumerable{RecordBatch})"/>, to a stream the caller opened and disposes.</summary>
+    public static long Write(Stream stream, IEnumerable<RecordBatch> sorted)
+    {
         ArrowStreamWriter? writer = null;
         try
         {

@@ -102,10 +102,11 @@ public sealed class SpillingSorter(TableSchema schema, long budgetBytes, Scratch
         if (batches.Count == 1)
         {
             using var batch = batches[0];
-            SpilledBytes += SortedRunFile.Write(path, batch, sliceRows);
+            SpilledBytes += scratch.Write(path, stream => SortedRunFile.Write(stream, batch, sliceRows));
             return;
         }
         // The merger disposes each held batch once all its rows are copied out.
-        SpilledBytes += SortedRunFile.Write(path, new StreamingBatchMerger(schema, sliceRows).Merge(batches.Select(b => (IEnumerable<RecordBatch>)[b]).ToList()));
+        var merged = new StreamingBatchMerger(schema, sliceRows).Merge(batches.Select(b => (IEnumerable<RecordBatch>)[b]).ToList());
+        SpilledBytes += scratch.Write(path, stream => SortedRunFile.Write(stream, merged));
     }
 }

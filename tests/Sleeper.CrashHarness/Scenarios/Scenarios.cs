@@ -19,6 +19,8 @@ public static class AllScenarios
         new LogFaults("bulk-import"),
         new LogFaults("compaction"),
         new InProcessCommitStorm(),
+        new ScratchDiskFull("ingest"),
+        new ScratchDiskFull("bulk-import"),
     ];
 
     public static IScenario Named(string name) =>
