@@ -29,7 +29,7 @@ public sealed class ShortRunTest(ITestOutputHelper output)
     public async Task Trials_of_the_scenario_lose_no_committed_row_duplicate_none_and_leave_nothing_broken_or_stranded(string name)
     {
         var scenario = AllScenarios.Named(name);
-        // Fault trials take a fraction of a second, kill trials a few seconds: 2 x 10 + 4 x 3 = 32 trials.
+        // Fault trials take a fraction of a second, kill trials a few seconds: 2 x 10 + 4 x 6 = 44 trials.
         var trials = scenario.KillsProcesses ? 2 : 4;
         var failures = new List<string>();
         for (var i = 0; i < trials; i++)
