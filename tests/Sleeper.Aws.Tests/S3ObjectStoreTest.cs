@@ -8,11 +8,12 @@ using Sleeper.Core.Batches;
 using Sleeper.Core.Schema;
 using Sleeper.Core.Storage;
 using Sleeper.Parquet;
+using Xunit.Abstractions;
 
 namespace Sleeper.Aws.Tests;
 
 /// <summary>What only the S3 adapter does: its location, request counts, read-ahead, uploads in parts, and its errors.</summary>
-public sealed class S3ObjectStoreTest(S3TestBucket bucket) : IClassFixture<S3TestBucket>
+public sealed class S3ObjectStoreTest(S3TestBucket bucket, ITestOutputHelper output) : IClassFixture<S3TestBucket>
 {
     /// <summary>
     /// Generous: each case fails in well under a second on loopback; the bound only shows that nothing hangs
@@ -160,7 +161,9 @@ public sealed class S3ObjectStoreTest(S3TestBucket bucket) : IClassFixture<S3Tes
             [new Field("timestamp", LongType.Instance)],
             [new Field("value", StringType.Instance)]);
         var store = bucket.NewStore(o => o with { ReadBlockSize = 64 * 1024 });
-        var rows = Enumerable.Range(0, 20_000).Select(i => new Row([$"k{i:D6}", (long)i, $"value {i} {new string('x', i % 50)}"])).ToList();
+        var random = new Random(9);
+        // Random values, so the file is large (about 1 MiB) and spans many of the stream's 64 KiB blocks.
+        var rows = Enumerable.Range(0, 20_000).Select(i => new Row([$"k{i:D6}", (long)i, Convert.ToHexString(BitConverter.GetBytes(random.NextInt64())) + random.Next()])).ToList();
         var settings = ParquetWriteSettings.Defaults(schema) with { RowGroupRowsMax = 4000 };
         await using (var writer = await SortedParquetWriter.StartAsync(store, "t1/data/partition_root/file.parquet", settings))
         {
@@ -187,8 +190,9 @@ public sealed class S3ObjectStoreTest(S3TestBucket bucket) : IClassFixture<S3Tes
 
         Assert.Equal(rows.Skip(4000).Take(4000).Concat(rows.Skip(12000).Take(4000)).Select(r => r.ToString()), read.Select(r => r.ToString()));
         var requests = store.Requests.Current - before;
+        output.WriteLine($"Opening a {(await store.GetInfoAsync("t1/data/partition_root/file.parquet"))!.Size}-byte Parquet file and reading 2 of its 5 row groups: {requests}");
         Assert.Equal(1, requests.Head);
-        Assert.InRange(requests.Get, 1, 12);
+        Assert.InRange(requests.Get, 1, 10);
     }
 
     [Fact]
@@ -261,6 +265,7 @@ public sealed class S3ObjectStoreTest(S3TestBucket bucket) : IClassFixture<S3Tes
         var e = await Assert.ThrowsAsync<S3StoreException>(() => store.GetInfoAsync("t1/a.bin"));
         var onRead = await Assert.ThrowsAsync<S3StoreException>(() => store.OpenReadAsync("t1/a.bin"));
 
+        output.WriteLine($"Two operations on a closed port failed in {clock.Elapsed.TotalMilliseconds:F0} ms");
         Assert.True(clock.Elapsed < Quickly, $"took {clock.Elapsed}");
         Assert.Equal(S3FailureKind.Unreachable, e.Kind);
         Assert.Equal(S3FailureKind.Unreachable, onRead.Kind);
