@@ -170,7 +170,7 @@ internal sealed class S3ReadStream : Stream
                 Observe(pending);
             }
             _blocks.Clear();
-            _disposed.Dispose();
+            // Not disposed: a read-ahead still in flight holds its token, and a source without timers needs no disposal.
         }
         base.Dispose(disposing);
     }
