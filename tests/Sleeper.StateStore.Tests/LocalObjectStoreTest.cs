@@ -4,6 +4,7 @@ using Sleeper.StateStore.LocalFiles;
 
 namespace Sleeper.StateStore.Tests;
 
+/// <summary>What only the embedded adapter does (links, hidden temporary files, local paths); the port's contract is in <see cref="LocalObjectStoreContractTest"/>.</summary>
 public sealed class LocalObjectStoreTest : IDisposable
 {
     private readonly TempFolder _folder = new();
@@ -15,59 +16,6 @@ public sealed class LocalObjectStoreTest : IDisposable
     }
 
     public void Dispose() => _folder.Dispose();
-
-    [Fact]
-    public async Task A_write_becomes_visible_whole_only_on_commit()
-    {
-        await using var write = await _store.StartWriteAsync("t1/data/partition_root/a.parquet");
-        await File.WriteAllTextAsync(write.StagingPath, "content");
-
-        Assert.Null(await _store.GetInfoAsync("t1/data/partition_root/a.parquet"));
-        Assert.Empty(await ListAsync("t1/"));
-
-        await write.CommitAsync();
-
-        Assert.Equal("content", await ReadAsync("t1/data/partition_root/a.parquet"));
-        Assert.Equal(["t1/data/partition_root/a.parquet"], await ListAsync("t1/"));
-    }
-
-    [Fact]
-    public async Task A_write_disposed_without_commit_leaves_nothing()
-    {
-        string staging;
-        await using (var write = await _store.StartWriteAsync("t1/a.parquet"))
-        {
-            staging = write.StagingPath;
-            await File.WriteAllTextAsync(staging, "half");
-        }
-
-        Assert.False(File.Exists(staging));
-        Assert.Null(await _store.GetInfoAsync("t1/a.parquet"));
-        Assert.Empty(await ListAsync(""));
-    }
-
-    [Fact]
-    public async Task A_commit_never_replaces_an_existing_object()
-    {
-        await _store.WriteAllBytesAsync("t1/a.parquet", Encoding.UTF8.GetBytes("first"));
-        await using var write = await _store.StartWriteAsync("t1/a.parquet");
-        await File.WriteAllTextAsync(write.StagingPath, "second");
-
-        var e = await Assert.ThrowsAsync<ObjectAlreadyExistsException>(() => write.CommitAsync());
-
-        Assert.Equal("t1/a.parquet", e.Name);
-        Assert.Equal("first", await ReadAsync("t1/a.parquet"));
-    }
-
-    [Fact]
-    public async Task Writing_all_bytes_replaces_an_object_whole()
-    {
-        await _store.WriteAllBytesAsync("t1/splitting/unsplittable.json", Encoding.UTF8.GetBytes("old"));
-        await _store.WriteAllBytesAsync("t1/splitting/unsplittable.json", Encoding.UTF8.GetBytes("new"));
-
-        Assert.Equal("new", await ReadAsync("t1/splitting/unsplittable.json"));
-        Assert.Equal(["t1/splitting/unsplittable.json"], await ListAsync("t1/"));
-    }
 
     [Fact]
     public async Task Listing_by_prefix_gives_names_in_order_and_never_staging_or_temporary_files()
@@ -90,65 +38,6 @@ public sealed class LocalObjectStoreTest : IDisposable
             listed.Add(o);
         }
         Assert.Equal(3, Assert.Single(listed).Size);
-    }
-
-    [Fact]
-    public async Task Delete_removes_an_object_and_says_whether_there_was_one()
-    {
-        await _store.WriteAllBytesAsync("t1/a.parquet", new byte[] { 1 });
-
-        Assert.True(await _store.DeleteAsync("t1/a.parquet"));
-        Assert.False(await _store.DeleteAsync("t1/a.parquet"));
-        Assert.False(await _store.DeleteAsync("t9/never/was.parquet"));
-        Assert.Null(await _store.GetInfoAsync("t1/a.parquet"));
-    }
-
-    [Fact]
-    public async Task Info_gives_size_and_time_and_reading_a_missing_object_is_an_error()
-    {
-        var before = DateTimeOffset.UtcNow.AddSeconds(-2);
-        await _store.WriteAllBytesAsync("t1/a.bin", new byte[] { 1, 2, 3, 4, 5 });
-
-        var info = await _store.GetInfoAsync("t1/a.bin");
-
-        Assert.NotNull(info);
-        Assert.Equal(("t1/a.bin", 5L), (info.Name, info.Size));
-        Assert.True(info.LastModified > before);
-        var e = await Assert.ThrowsAsync<ObjectNotFoundException>(() => _store.OpenReadAsync("t1/missing.bin"));
-        Assert.Contains("t1/missing.bin", e.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task A_read_stream_is_seekable()
-    {
-        await _store.WriteAllBytesAsync("t1/a.bin", Encoding.UTF8.GetBytes("0123456789"));
-
-        await using var stream = await _store.OpenReadAsync("t1/a.bin");
-        stream.Seek(7, SeekOrigin.Begin);
-        var buffer = new byte[3];
-        await stream.ReadExactlyAsync(buffer);
-
-        Assert.True(stream.CanSeek);
-        Assert.Equal("789", Encoding.UTF8.GetString(buffer));
-    }
-
-    [Theory]
-    [InlineData("", "empty")]
-    [InlineData("/etc/passwd", "absolute")]
-    [InlineData("t1/../../outside.parquet", "'..'")]
-    [InlineData("..", "'..'")]
-    [InlineData("t1//a.parquet", "empty segment")]
-    [InlineData("t1/./a.parquet", "'.'")]
-    [InlineData(".staging/x.tmp", "hidden")]
-    [InlineData("t1\\..\\..\\x", "backslash")]
-    public async Task Names_that_would_leave_the_instance_or_reach_hidden_files_are_refused(string name, string reason)
-    {
-        var e = await Assert.ThrowsAsync<InvalidObjectNameException>(() => _store.StartWriteAsync(name));
-        Assert.Contains(reason, e.Message, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<InvalidObjectNameException>(() => _store.OpenReadAsync(name));
-        await Assert.ThrowsAsync<InvalidObjectNameException>(() => _store.DeleteAsync(name));
-        await Assert.ThrowsAsync<InvalidObjectNameException>(() => _store.GetInfoAsync(name));
-        Assert.Throws<InvalidObjectNameException>(() => _store.LocalPathOf(name));
     }
 
     [Fact]

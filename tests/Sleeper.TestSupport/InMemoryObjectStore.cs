@@ -50,6 +50,7 @@ public sealed class InMemoryObjectStore : IObjectStore, IDisposable
 
     public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        ObjectNames.CheckPrefix(prefix);
         foreach (var name in Names.Where(n => n.StartsWith(prefix, StringComparison.Ordinal)))
         {
             if (_objects.TryGetValue(name, out var o))
@@ -66,7 +67,23 @@ public sealed class InMemoryObjectStore : IObjectStore, IDisposable
         return Task.FromResult(_objects.TryRemove(name, out _));
     }
 
-    public Task<int> DeleteAbandonedWritesAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default) => Task.FromResult(0);
+    /// <summary>Deletes staging files last written before the cut-off, as the other adapters do with theirs.</summary>
+    public Task<int> DeleteAbandonedWritesAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default)
+    {
+        var deleted = 0;
+        if (_staging.IsValueCreated)
+        {
+            foreach (var file in new DirectoryInfo(_staging.Value.Path).EnumerateFiles())
+            {
+                if (file.LastWriteTimeUtc < startedBefore.UtcDateTime)
+                {
+                    file.Delete();
+                    deleted++;
+                }
+            }
+        }
+        return Task.FromResult(deleted);
+    }
 
     public string? LocalPathOf(string name)
     {
@@ -82,13 +99,7 @@ public sealed class InMemoryObjectStore : IObjectStore, IDisposable
         }
     }
 
-    private static void Check(string name)
-    {
-        if (string.IsNullOrEmpty(name) || name.StartsWith('/') || name.Split('/').Any(s => s is "" or "." or ".."))
-        {
-            throw new InvalidObjectNameException(name ?? "", "it is empty, absolute or has an empty, '.' or '..' segment");
-        }
-    }
+    private static void Check(string name) => ObjectNames.Check(name);
 
     private sealed class Write(InMemoryObjectStore store, string name, string stagingPath) : IObjectWrite
     {
@@ -99,6 +110,10 @@ public sealed class InMemoryObjectStore : IObjectStore, IDisposable
 
         public async Task CommitAsync(CancellationToken cancellationToken = default)
         {
+            if (_done)
+            {
+                throw new InvalidOperationException($"'{Name}' is already committed.");
+            }
             var content = await File.ReadAllBytesAsync(StagingPath, cancellationToken);
             if (!store._objects.TryAdd(Name, (content, DateTimeOffset.UtcNow)))
             {

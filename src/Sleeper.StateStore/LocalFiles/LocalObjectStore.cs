@@ -121,7 +121,7 @@ public sealed class LocalObjectStore : IObjectStore
 
     public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        CheckPrefix(prefix);
+        ObjectNames.CheckPrefix(prefix);
         var slash = prefix.LastIndexOf('/');
         var folderName = slash < 0 ? "" : prefix[..slash];
         var start = folderName.Length == 0 ? _root : Resolve(folderName);
@@ -196,7 +196,7 @@ public sealed class LocalObjectStore : IObjectStore
     /// </summary>
     private string Resolve(string name)
     {
-        CheckName(name);
+        ObjectNames.Check(name);
         var path = Path.GetFullPath(Path.Combine(_root, name.Replace('/', Path.DirectorySeparatorChar)));
         if (!path.StartsWith(_rootWithSeparator, StringComparison.Ordinal))
         {
@@ -224,58 +224,6 @@ public sealed class LocalObjectStore : IObjectStore
                 throw new InvalidObjectNameException(name, $"a symbolic link in it leads outside the instance folder {_root}, to {real}");
             }
             return;
-        }
-    }
-
-    private static void CheckName(string name)
-    {
-        if (string.IsNullOrEmpty(name))
-        {
-            throw new InvalidObjectNameException(name ?? "", "it is empty");
-        }
-        if (name.StartsWith('/') || Path.IsPathRooted(name))
-        {
-            throw new InvalidObjectNameException(name, "it is absolute");
-        }
-        CheckSegments(name, name.Split('/'));
-    }
-
-    private static void CheckPrefix(string prefix)
-    {
-        if (prefix.Length == 0)
-        {
-            return;
-        }
-        if (prefix.StartsWith('/') || Path.IsPathRooted(prefix))
-        {
-            throw new InvalidObjectNameException(prefix, "it is absolute");
-        }
-        // The last segment of a prefix is a partial name and may be empty ("<tableId>/data/").
-        var segments = prefix.Split('/');
-        CheckSegments(prefix, segments[..^1]);
-        if (segments[^1].StartsWith('.') || segments[^1].Contains('\\', StringComparison.Ordinal) || segments[^1].Contains('\0', StringComparison.Ordinal))
-        {
-            throw new InvalidObjectNameException(prefix, "its last segment starts with '.' or holds a backslash or a NUL");
-        }
-    }
-
-    private static void CheckSegments(string name, IEnumerable<string> segments)
-    {
-        foreach (var segment in segments)
-        {
-            var reason = segment switch
-            {
-                "" => "it has an empty segment",
-                "." or ".." => $"it has a '{segment}' segment",
-                _ when segment.StartsWith('.') => $"its segment '{segment}' is hidden (starts with '.')",
-                _ when segment.Contains('\\', StringComparison.Ordinal) => "it holds a backslash; names use '/'",
-                _ when segment.Contains('\0', StringComparison.Ordinal) => "it holds a NUL character",
-                _ => null,
-            };
-            if (reason is not null)
-            {
-                throw new InvalidObjectNameException(name, reason);
-            }
         }
     }
 
