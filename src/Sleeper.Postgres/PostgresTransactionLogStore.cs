@@ -209,24 +209,33 @@ public sealed class PostgresTransactionLogStore : ITransactionLogStore
         }
         foreach (var key in _unfenced.Keys)
         {
-            try
+            // A backend that ends between finding it and terminating it reads as not stopped: look again.
+            for (var attempt = 0; attempt < 3 && _unfenced.ContainsKey(key); attempt++)
             {
-                // Not cancellable: the caller must learn what became of its append. Bounded by the fence timeout.
-                using var timeout = new CancellationTokenSource(FenceTimeout);
-                await using var command = _db.DataSource.CreateCommand(
-                    "SELECT count(*) FROM pg_stat_activity WHERE pid = $1 AND strpos(query, $2) > 0 AND NOT pg_terminate_backend(pid, $3)");
-                command.Parameters.Add(new NpgsqlParameter { Value = key.Pid });
-                command.Parameters.Add(new NpgsqlParameter { Value = "/* append " + key.Marker + " */" });
-                command.Parameters.Add(new NpgsqlParameter { Value = (long)FenceTimeout.TotalMilliseconds / 2 });
-                var notStopped = (long)(await command.ExecuteScalarAsync(timeout.Token).ConfigureAwait(false))!;
-                if (notStopped == 0)
+                try
                 {
-                    _unfenced.TryRemove(key, out _);
+                    // Not cancellable: the caller must learn what became of its append. Bounded by the fence timeout.
+                    using var timeout = new CancellationTokenSource(FenceTimeout);
+                    // MATERIALIZED, so the terminate runs only on the row found: as a plain qual, the planner may
+                    // evaluate it before the filters, on every backend of the server.
+                    await using var command = _db.DataSource.CreateCommand("""
+                        WITH ours AS MATERIALIZED (SELECT pid FROM pg_stat_activity WHERE pid = $1 AND strpos(query, $2) > 0)
+                        SELECT count(*) FROM ours WHERE NOT pg_terminate_backend(ours.pid, $3)
+                        """);
+                    command.Parameters.Add(new NpgsqlParameter { Value = key.Pid });
+                    command.Parameters.Add(new NpgsqlParameter { Value = "/* append " + key.Marker + " */" });
+                    command.Parameters.Add(new NpgsqlParameter { Value = (long)FenceTimeout.TotalMilliseconds / 2 });
+                    var notStopped = (long)(await command.ExecuteScalarAsync(timeout.Token).ConfigureAwait(false))!;
+                    if (notStopped == 0)
+                    {
+                        _unfenced.TryRemove(key, out _);
+                    }
                 }
-            }
-            catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException or OperationCanceledException)
-            {
-                // Still unfenced; reads refuse until a later try succeeds.
+                catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException or OperationCanceledException)
+                {
+                    // Still unfenced; reads refuse until a later try succeeds.
+                    break;
+                }
             }
         }
         return _unfenced.IsEmpty;
