@@ -37,7 +37,7 @@ public static class EmbeddedStateStores
         TransactionLogStateStoreOptions? options = null,
         Random? random = null,
         ILogger? logger = null) =>
-        Open(stateStoreDirectory, new FileSnapshotStore(objects, snapshotsPrefix), schema, time, options, random, logger);
+        Open(stateStoreDirectory, new ObjectStoreSnapshotStore(objects, snapshotsPrefix), schema, time, options, random, logger);
 
     private static TransactionLogStateStore Open(
         string stateStoreDirectory,

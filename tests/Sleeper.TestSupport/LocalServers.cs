@@ -1,34 +1,47 @@
 namespace Sleeper.TestSupport;
 
 /// <summary>
-/// Where the tests find the local servers: the environment that <c>./sleeper services start --format env</c>
-/// prints (the test script exports it). A test that needs a server and finds none fails, never skips.
+/// Where the tests' real servers are, as <c>sleeper services start --format env</c> prints them. A test that needs
+/// a server and finds none fails with a message saying how to start them; it never skips.
 /// </summary>
-/// <remarks>A minimal copy kept on the s3 branch until the services helper's version is merged; same surface.</remarks>
 public static class LocalServers
 {
-    private const string Hint = "run ./test.sh or eval $(./sleeper services start --format env)";
+    private const string HowToStart = "run ./test.sh or eval $(./sleeper services start --format env)";
 
     /// <summary>The S3-compatible server, from <c>SLEEPER_S3_ENDPOINT</c>.</summary>
-    public static Uri S3Endpoint =>
-        Environment.GetEnvironmentVariable("SLEEPER_S3_ENDPOINT") is { Length: > 0 } value
-            ? new Uri(value)
-            : throw new InvalidOperationException($"SLEEPER_S3_ENDPOINT is not set, so the tests have no S3 server: {Hint}.");
+    public static Uri S3Endpoint => new(Required("SLEEPER_S3_ENDPOINT"));
 
-    /// <summary>The PostgreSQL server, in Npgsql's form, from <c>SLEEPER_POSTGRES</c> (<c>postgresql://user@host:port/db</c>).</summary>
+    /// <summary>PostgreSQL in Npgsql's connection string form, built from the URI in <c>SLEEPER_POSTGRES</c>.</summary>
     public static string PostgresConnectionString
     {
         get
         {
-            var value = Environment.GetEnvironmentVariable("SLEEPER_POSTGRES");
-            if (string.IsNullOrEmpty(value))
+            var value = Required("SLEEPER_POSTGRES");
+            if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != "postgresql" && uri.Scheme != "postgres"))
             {
-                throw new InvalidOperationException($"SLEEPER_POSTGRES is not set, so the tests have no PostgreSQL server: {Hint}.");
+                throw new InvalidOperationException($"SLEEPER_POSTGRES should be a URI such as postgresql://postgres@127.0.0.1:5432/postgres; {HowToStart}.");
             }
-            var uri = new Uri(value);
-            var user = uri.UserInfo.Split(':')[0];
-            var database = uri.AbsolutePath.Trim('/');
-            return $"Host={uri.Host};Port={uri.Port};Username={(user.Length == 0 ? "postgres" : user)};Database={(database.Length == 0 ? "postgres" : database)}";
+            var parts = new List<string> { $"Host={uri.Host}", $"Port={(uri.Port > 0 ? uri.Port : 5432)}" };
+            var database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
+            if (database.Length > 0)
+            {
+                parts.Add($"Database={database}");
+            }
+            if (uri.UserInfo.Length > 0)
+            {
+                var colon = uri.UserInfo.IndexOf(':');
+                parts.Add($"Username={Uri.UnescapeDataString(colon < 0 ? uri.UserInfo : uri.UserInfo[..colon])}");
+                if (colon >= 0)
+                {
+                    parts.Add($"Password={Uri.UnescapeDataString(uri.UserInfo[(colon + 1)..])}");
+                }
+            }
+            return string.Join(';', parts);
         }
     }
+
+    private static string Required(string name) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"{name} is not set, so the tests cannot reach their server: {HowToStart}.");
 }

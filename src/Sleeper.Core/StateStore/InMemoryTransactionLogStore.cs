@@ -10,6 +10,10 @@ public sealed class InMemoryTransactionLogStore : ITransactionLogStore
 
     public Task AddTransactionAsync(TransactionLogEntry entry, CancellationToken cancellationToken = default)
     {
+        if (entry.TransactionNumber < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(entry), $"Transaction numbers start at 1; got {entry.TransactionNumber}.");
+        }
         lock (_lock)
         {
             if (!_entries.TryAdd(entry.TransactionNumber, entry))

@@ -1,0 +1,160 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using Npgsql;
+using Sleeper.Core;
+
+namespace Sleeper.Postgres;
+
+/// <summary>
+/// One instance's place in a PostgreSQL database: a pool of connections and the schema that holds the instance's
+/// tables. Several instances can share a database, each in its own schema; every adapter of this project takes
+/// one of these and creates the tables it needs in that schema, idempotently, on first use.
+/// </summary>
+public sealed partial class PostgresDatabase : IAsyncDisposable
+{
+    /// <summary>The schema used when an instance names none.</summary>
+    public const string DefaultSchema = "sleeper";
+
+    private readonly ConcurrentDictionary<string, Lazy<Task>> _created = new(StringComparer.Ordinal);
+
+    /// <param name="connectionString">An Npgsql connection string, or a <c>postgresql://user@host:port/database</c> URI.</param>
+    /// <param name="schema">The schema holding this instance's tables: lower-case letters, digits and '_', starting with a letter or '_'.</param>
+    public PostgresDatabase(string connectionString, string schema = DefaultSchema)
+    {
+        if (!SchemaName().IsMatch(schema))
+        {
+            throw new SleeperException($"'{schema}' is not a usable PostgreSQL schema name for an instance: use up to 63 lower-case letters, digits and '_', starting with a letter or '_'.");
+        }
+        var builder = new NpgsqlConnectionStringBuilder(ToNpgsqlConnectionString(connectionString));
+        Schema = schema;
+        // For messages: where the database is, never who connects or with what password.
+        Location = $"postgresql://{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username ?? "postgres"} (schema {schema})";
+        DataSource = NpgsqlDataSource.Create(builder);
+    }
+
+    public string Schema { get; }
+
+    /// <summary>Where the tables live, for messages: host, port, database and schema, with no credentials.</summary>
+    public string Location { get; }
+
+    internal NpgsqlDataSource DataSource { get; }
+
+    /// <summary>The schema-qualified, quoted name of one of the instance's tables.</summary>
+    internal string Table(string name) => $"\"{Schema}\".\"{name}\"";
+
+    /// <summary>
+    /// Turns a <c>postgresql://</c> (or <c>postgres://</c>) URI, the form the CLI and <c>SLEEPER_POSTGRES</c>
+    /// use, into an Npgsql connection string; any other text is taken to be one already.
+    /// </summary>
+    public static string ToNpgsqlConnectionString(string connection)
+    {
+        if (!connection.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
+            && !connection.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase))
+        {
+            return connection;
+        }
+        if (!Uri.TryCreate(connection, UriKind.Absolute, out var uri) || uri.Host.Length == 0)
+        {
+            throw new SleeperException($"'{Redact(connection)}' is not a PostgreSQL URI of the form postgresql://user@host:port/database.");
+        }
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = uri.Host,
+            Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port,
+        };
+        var database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
+        if (database.Length > 0)
+        {
+            builder.Database = database;
+        }
+        if (uri.UserInfo.Length > 0)
+        {
+            var colon = uri.UserInfo.IndexOf(':');
+            builder.Username = Uri.UnescapeDataString(colon < 0 ? uri.UserInfo : uri.UserInfo[..colon]);
+            if (colon >= 0)
+            {
+                builder.Password = Uri.UnescapeDataString(uri.UserInfo[(colon + 1)..]);
+            }
+        }
+        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=');
+            if (eq > 0)
+            {
+                builder[Uri.UnescapeDataString(pair[..eq])] = Uri.UnescapeDataString(pair[(eq + 1)..]);
+            }
+        }
+        return builder.ConnectionString;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="ddl"/> (CREATE … IF NOT EXISTS statements) once for this object, after creating the
+    /// schema. Processes starting together all run it: PostgreSQL's IF NOT EXISTS is not safe against a
+    /// concurrent create of the same table (one of them fails on the catalogue's unique index), so the DDL runs
+    /// under a transaction-scoped advisory lock on the schema.
+    /// </summary>
+    internal async Task EnsureCreatedAsync(string key, string ddl, CancellationToken cancellationToken)
+    {
+        var lazy = _created.GetOrAdd(key, _ => new Lazy<Task>(() => CreateAsync(ddl)));
+        try
+        {
+            await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Not cached as failed: the next call tries again (the server may be back).
+            _created.TryRemove(new KeyValuePair<string, Lazy<Task>>(key, lazy));
+            throw;
+        }
+    }
+
+    private async Task CreateAsync(string ddl)
+    {
+        try
+        {
+            await using var connection = await DataSource.OpenConnectionAsync().ConfigureAwait(false);
+            await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
+            await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext(@schema))", connection, transaction))
+            {
+                command.Parameters.AddWithValue("schema", "sleeper-schema:" + Schema);
+                await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+            await using (var command = new NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS \"{Schema}\";\n{ddl}", connection, transaction))
+            {
+                await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+            await transaction.CommitAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
+        {
+            throw Failure("Creating the instance's tables", e);
+        }
+    }
+
+    /// <summary>Drops the schema and everything in it: for tests and for deleting an instance.</summary>
+    public async Task DropSchemaAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = DataSource.CreateCommand($"DROP SCHEMA IF EXISTS \"{Schema}\" CASCADE");
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        _created.Clear();
+    }
+
+    /// <summary>An error naming what failed and where, with the driver's error inside.</summary>
+    internal SleeperException Failure(string what, Exception e) =>
+        new PostgresStoreException($"{what} in {Location} failed: {e.Message}", e);
+
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+
+    private static string Redact(string uri)
+    {
+        var at = uri.IndexOf('@');
+        var scheme = uri.IndexOf("://", StringComparison.Ordinal);
+        return at > scheme && scheme >= 0 ? uri[..(scheme + 3)] + "…" + uri[at..] : uri;
+    }
+
+    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
+    private static partial Regex SchemaName();
+}
+
+/// <summary>A PostgreSQL backend could not do what was asked: the message says what and where.</summary>
+public sealed class PostgresStoreException(string message, Exception? inner = null) : SleeperException(message, inner);
