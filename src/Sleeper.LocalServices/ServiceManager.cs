@@ -49,8 +49,7 @@ public sealed class ServiceManager
         }
         catch (Exception) when (!postgres.IsCompletedSuccessfully || !s3.IsCompletedSuccessfully)
         {
-            // Let the other finish either way, then undo only what this call started.
-            await Task.WhenAll(postgres, s3).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            // WhenAll has let the other finish too. Undo only what this call started.
             foreach (var (server, task) in new[] { (_postgres, postgres), (_s3, s3) })
             {
                 if (task.IsCompletedSuccessfully && task.Result.Started)
