@@ -12,6 +12,30 @@ dotnet restore Sleeper.slnx --nologo -v q >&2 || { echo "0 passed, 1 failed"; ex
 echo "Building..." >&2
 dotnet build Sleeper.slnx -c Debug --no-restore --nologo -v q -clp:NoSummary >&2 || { echo "0 passed, 1 failed"; exit 1; }
 
+# Real servers for the distributed mode's tests: PostgreSQL and s3rver on 127.0.0.1, started with the command line
+# just built (./sleeper would build it a second time, in Release), in a services home of the test run's own so that a
+# developer's own `./sleeper services start` servers are left alone, and stopped however the run ends.
+# If they cannot start, the tests that need them fail (they never skip) and the run counts one failure more.
+cli=(env SLEEPER_SERVICES_HOME="$root/.cache/test-services" dotnet "$root/src/Sleeper.Cli/bin/Debug/net10.0/sleeper.dll")
+stop_services() {
+  "${cli[@]}" services stop >&2 \
+    || echo "Could not stop the test servers; see: SLEEPER_SERVICES_HOME=$root/.cache/test-services ./sleeper services status" >&2
+}
+trap stop_services EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+echo "Starting PostgreSQL and s3rver..." >&2
+services_failed=0
+if settings=$("${cli[@]}" services start --format env); then
+  set -a
+  eval "$settings"
+  set +a
+else
+  services_failed=1
+  unset SLEEPER_S3_ENDPOINT SLEEPER_POSTGRES
+  echo "Could not start the local servers (see above): the tests that need them will fail." >&2
+fi
+
 echo "Running tests..." >&2
 dotnet test Sleeper.slnx --no-build --nologo -v q "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
@@ -28,6 +52,7 @@ fi
 if [ "$assemblies" -eq 0 ]; then
   failed=$((failed + 1))
 fi
+failed=$((failed + services_failed))
 line="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
 echo "$line"

@@ -33,6 +33,9 @@ public sealed class CliContext
     /// </summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>Where <c>sleeper services</c> keeps its servers; null for the default (<c>$SLEEPER_SERVICES_HOME</c>, else the checkout's <c>.cache/services</c>).</summary>
+    public LocalServices.ServicesLayout? ServicesLayout { get; init; }
+
     public string InstanceLocation(ParseResult result) =>
         result.GetValue(InstanceOption) is { Length: > 0 } given ? given
         : Environment.GetEnvironmentVariable("SLEEPER_INSTANCE") is { Length: > 0 } env ? env

@@ -29,6 +29,7 @@ namespace Sleeper.Cli
             root.Subcommands.Add(GenerateCommand.Build(context));
             root.Subcommands.Add(DemoCommand.Build(context));
             root.Subcommands.Add(BenchCommand.Build(context));
+            root.Subcommands.Add(ServicesCommand.Build(context));
             return root;
         }
 
