@@ -1,0 +1,133 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Npgsql;
+using NpgsqlTypes;
+using Sleeper.Core.Tracking;
+
+namespace Sleeper.Postgres;
+
+/// <summary>
+/// A job tracker as two PostgreSQL tables of the instance's schema, one of job events and one of task events,
+/// shared by every process of the instance. Each event is one row holding the event as JSON (the same form as
+/// the embedded <c>FileJobTracker</c>'s lines), so fields added to the events later need no change of table.
+/// </summary>
+/// <remarks>
+/// Events are read back in the order of an identity column, which is the order the rows were inserted; two
+/// processes recording at the same moment may land in either order, as with the embedded tracker's appends.
+/// Job events carry their table id in a column of their own, so a report on one table reads only its rows.
+/// </remarks>
+public sealed class PostgresJobTracker : IJobTracker
+{
+    /// <summary>The table of the instance's schema that holds job events.</summary>
+    public const string JobEventsTable = "job_tracker_job_events";
+
+    /// <summary>The table of the instance's schema that holds task events.</summary>
+    public const string TaskEventsTable = "job_tracker_task_events";
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    private readonly PostgresDatabase _db;
+    private readonly string _jobs;
+    private readonly string _tasks;
+
+    public PostgresJobTracker(PostgresDatabase database)
+    {
+        _db = database;
+        _jobs = database.Table(JobEventsTable);
+        _tasks = database.Table(TaskEventsTable);
+    }
+
+    /// <summary>Creates the tracker's tables if they do not exist (done on first use anyway).</summary>
+    public Task EnsureCreatedAsync(CancellationToken cancellationToken = default) =>
+        _db.EnsureCreatedAsync(JobEventsTable, $"""
+            CREATE TABLE IF NOT EXISTS {_jobs} (
+                seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                table_id text NOT NULL,
+                job_id text NOT NULL,
+                body text NOT NULL);
+            CREATE INDEX IF NOT EXISTS "{JobEventsTable}_by_table" ON {_jobs} (table_id, seq);
+            CREATE TABLE IF NOT EXISTS {_tasks} (
+                seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                task_id text NOT NULL,
+                body text NOT NULL);
+            """, cancellationToken);
+
+    public Task RecordAsync(JobEvent jobEvent, CancellationToken cancellationToken = default) =>
+        ExecuteAsync($"Recording event {jobEvent.Kind} of job {jobEvent.JobId} of table {jobEvent.TableId}",
+            $"INSERT INTO {_jobs} (table_id, job_id, body) VALUES ($1, $2, $3)",
+            [jobEvent.TableId, jobEvent.JobId, JsonSerializer.Serialize(jobEvent, Options)], cancellationToken);
+
+    public Task RecordAsync(TaskEvent taskEvent, CancellationToken cancellationToken = default) =>
+        ExecuteAsync($"Recording an event of task {taskEvent.TaskId}",
+            $"INSERT INTO {_tasks} (task_id, body) VALUES ($1, $2)",
+            [taskEvent.TaskId, JsonSerializer.Serialize(taskEvent, Options)], cancellationToken);
+
+    public Task<IReadOnlyList<JobEvent>> ReadJobEventsAsync(string? tableId, CancellationToken cancellationToken = default) =>
+        tableId is null
+            ? ReadAsync<JobEvent>("Reading the job events", $"SELECT body FROM {_jobs} ORDER BY seq", [], cancellationToken)
+            : ReadAsync<JobEvent>($"Reading the job events of table {tableId}", $"SELECT body FROM {_jobs} WHERE table_id = $1 ORDER BY seq", [tableId], cancellationToken);
+
+    public Task<IReadOnlyList<TaskEvent>> ReadTaskEventsAsync(CancellationToken cancellationToken = default) =>
+        ReadAsync<TaskEvent>("Reading the task events", $"SELECT body FROM {_tasks} ORDER BY seq", [], cancellationToken);
+
+    private async Task ExecuteAsync(string what, string sql, string[] parameters, CancellationToken cancellationToken)
+    {
+        await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = Command(sql, parameters);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
+        {
+            throw _db.Failure(what, e);
+        }
+    }
+
+    private async Task<IReadOnlyList<T>> ReadAsync<T>(string what, string sql, string[] parameters, CancellationToken cancellationToken)
+    {
+        await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var bodies = new List<string>();
+        try
+        {
+            await using var command = Command(sql, parameters);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                bodies.Add(reader.GetString(0));
+            }
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
+        {
+            throw _db.Failure(what, e);
+        }
+        var items = new List<T>(bodies.Count);
+        foreach (var body in bodies)
+        {
+            try
+            {
+                items.Add(JsonSerializer.Deserialize<T>(body, Options) ?? throw new JsonException("the row holds null"));
+            }
+            catch (JsonException e)
+            {
+                throw new PostgresStoreException($"{what} in {_db.Location} found a row that is not a {typeof(T).Name}: {e.Message}", e);
+            }
+        }
+        return items;
+    }
+
+    private NpgsqlCommand Command(string sql, string[] parameters)
+    {
+        var command = _db.DataSource.CreateCommand(sql);
+        foreach (var value in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value, NpgsqlDbType = NpgsqlDbType.Text });
+        }
+        return command;
+    }
+}
