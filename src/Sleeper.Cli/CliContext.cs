@@ -41,14 +41,20 @@ public sealed class CliContext
         : Environment.GetEnvironmentVariable("SLEEPER_INSTANCE") is { Length: > 0 } env ? env
         : "sleeper-instance";
 
-    public EmbeddedInstance OpenInstance(ParseResult result)
+    public EmbeddedInstance OpenInstance(ParseResult result) => EmbeddedInstance.Open(EmbeddedLocation(result), Time);
+
+    /// <summary>
+    /// The instance's folder. A URI (<c>s3://bucket/prefix</c>) names an instance on services, which this build
+    /// cannot open yet: it is refused, never taken for a folder named <c>s3:</c>.
+    /// </summary>
+    public string EmbeddedLocation(ParseResult result)
     {
         var location = InstanceLocation(result);
         if (location.Contains("://", StringComparison.Ordinal))
         {
-            throw new Core.SleeperException($"'{location}' names a distributed instance; this build runs embedded instances (folders) only so far.");
+            throw new Core.SleeperException($"'{location}' names an instance on services; this build runs embedded instances (folders) only so far (see docs/deployment.md).");
         }
-        return EmbeddedInstance.Open(location, Time);
+        return location;
     }
 
     public void Chatter(string message)

@@ -36,12 +36,15 @@ public sealed class CliRunner : IDisposable
         return path;
     }
 
-    public async Task<Result> RunAsync(params string[] args)
+    public Task<Result> RunAsync(params string[] args) => RunWithoutInstanceAsync([.. args, "--instance", Instance]);
+
+    /// <summary>Runs exactly the arguments given, without adding this runner's <c>--instance</c>.</summary>
+    public async Task<Result> RunWithoutInstanceAsync(params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
         var context = new CliContext { Out = output, Error = error, Interactive = false, OutputIsTerminal = false };
-        var status = await SleeperCli.RunAsync([.. args, "--instance", Instance], context);
+        var status = await SleeperCli.RunAsync(args, context);
         return new Result(status, output.ToString(), error.ToString());
     }
 

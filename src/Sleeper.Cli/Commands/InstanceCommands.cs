@@ -15,7 +15,7 @@ public static class InstanceCommands
         var create = new Command("create", "Make an embedded instance folder (an error if one exists there)");
         create.SetAction(async (result, cancel) =>
         {
-            var instance = await EmbeddedInstance.CreateAsync(context.InstanceLocation(result), cancellationToken: cancel);
+            var instance = await EmbeddedInstance.CreateAsync(context.EmbeddedLocation(result), cancellationToken: cancel);
             context.Out.WriteLine($"Created instance {instance.Properties.Get(Core.Properties.InstanceProperty.Id)} at {instance.Root}");
             return 0;
         });
