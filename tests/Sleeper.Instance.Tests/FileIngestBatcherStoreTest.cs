@@ -86,45 +86,6 @@ public sealed class FileIngestBatcherStoreTest : IDisposable
     }
 
     [Fact]
-    public async Task Files_added_while_two_batchers_keep_batching_each_end_up_in_exactly_one_job()
-    {
-        var added = 0;
-        var adding = true;
-        async Task Add()
-        {
-            var store = Store();
-            for (var i = 0; i < 60; i++)
-            {
-                await store.AddFilesAsync("t1", [File($"f{i}"), File($"g{i}")]);
-                Interlocked.Add(ref added, 2);
-            }
-            Volatile.Write(ref adding, false);
-        }
-        async Task Batch(string name)
-        {
-            var store = Store();
-            var jobNumber = 0;
-            while (Volatile.Read(ref adding) || (await store.GetPendingFilesAsync("t1")).Count > 0)
-            {
-                var pending = await store.GetPendingFilesAsync("t1");
-                if (pending.Count > 0)
-                {
-                    // Jobs of up to three files, so a claim covers several files and can lose on any of them.
-                    var jobs = pending.Chunk(3).Select(c => Job($"{name}-{++jobNumber}", c)).ToList();
-                    await store.TryAssignJobsAsync("t1", jobs);
-                }
-            }
-        }
-
-        await Task.WhenAll(Task.Run(Add), Task.Run(() => Batch("x")), Task.Run(() => Batch("y")));
-
-        var batched = (await Store().GetJobsAsync("t1")).SelectMany(j => j.Files).Select(f => f.File).ToList();
-        Assert.Equal(120, added);
-        Assert.Equal(120, batched.Count);
-        Assert.Equal(120, batched.Distinct().Count());
-    }
-
-    [Fact]
     public async Task Snapshots_bound_the_log_and_drop_jobs_sent_long_ago_but_keep_pending_files_and_unsent_jobs()
     {
         var time = new FakeTimeProvider(T0);
