@@ -26,13 +26,27 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
             throw new SleeperException($"'{schema}' is not a usable PostgreSQL schema name for an instance: use up to 63 lower-case letters, digits and '_', starting with a letter or '_'.");
         }
         var builder = new NpgsqlConnectionStringBuilder(ToNpgsqlConnectionString(connectionString));
+        if (builder.Timeout == DriverDefaultConnectTimeoutSeconds)
+        {
+            // Npgsql waits 15 s for a connection; a server that is down or unreachable should be reported sooner.
+            builder.Timeout = DefaultConnectTimeoutSeconds;
+        }
         Schema = schema;
+        Endpoint = $"{builder.Host}:{builder.Port}";
         // For messages: where the database is, never who connects or with what password.
         Location = $"postgresql://{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username ?? "postgres"} (schema {schema})";
         DataSource = NpgsqlDataSource.Create(builder);
     }
 
+    /// <summary>Seconds to wait for a connection when the connection string sets no other timeout.</summary>
+    public const int DefaultConnectTimeoutSeconds = 5;
+
+    private const int DriverDefaultConnectTimeoutSeconds = 15;
+
     public string Schema { get; }
+
+    /// <summary>host:port of the server, for messages.</summary>
+    public string Endpoint { get; }
 
     /// <summary>Where the tables live, for messages: host, port, database and schema, with no credentials.</summary>
     public string Location { get; }
@@ -141,7 +155,32 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
 
     /// <summary>An error naming what failed and where, with the driver's error inside.</summary>
     internal SleeperException Failure(string what, Exception e) =>
-        new PostgresStoreException($"{what} in {Location} failed: {e.Message}", e);
+        new PostgresStoreException($"{what} in {Location} failed: {e.Message}{Advice(e)}", e);
+
+    /// <summary>
+    /// What to check, from the kind of failure: the driver's own message says what happened but not what to do.
+    /// Never repeats the connection string, which may hold a password.
+    /// </summary>
+    private string Advice(Exception e)
+    {
+        var postgres = e as PostgresException ?? e.InnerException as PostgresException;
+        switch (postgres?.SqlState)
+        {
+            case PostgresErrorCodes.InvalidCatalogName:
+                return $" Check the database name in the connection string: the server at {Endpoint} has no such database.";
+            case PostgresErrorCodes.InvalidAuthorizationSpecification or PostgresErrorCodes.InvalidPassword:
+                return $" Check the user name and password in the connection string for the server at {Endpoint}.";
+            case PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow:
+                return $" The server at {Endpoint} was shutting down or starting up: try again once it is running.";
+            case PostgresErrorCodes.InsufficientPrivilege:
+                return " Check that the user may create and use tables in this schema.";
+            case not null:
+                return "";
+        }
+        return e is NpgsqlException or IOException or TimeoutException || e.InnerException is System.Net.Sockets.SocketException or IOException or TimeoutException
+            ? $" Check that a PostgreSQL server is running and reachable at {Endpoint} (for local development: sleeper services start)."
+            : "";
+    }
 
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 
