@@ -155,7 +155,7 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
 
     /// <summary>An error naming what failed and where, with the driver's error inside.</summary>
     internal SleeperException Failure(string what, Exception e) =>
-        new PostgresStoreException($"{what} in {Location} failed: {e.Message}{Advice(e)}", e);
+        new PostgresStoreException($"{what} in {Location} failed: {e.Message.TrimEnd().TrimEnd('.')}.{Advice(e)}", e);
 
     /// <summary>
     /// What to check, from the kind of failure: the driver's own message says what happened but not what to do.

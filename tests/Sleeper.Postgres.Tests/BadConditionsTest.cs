@@ -9,6 +9,7 @@ using Sleeper.Core.StateStore;
 using Sleeper.Core.StateStore.Transactions;
 using Sleeper.LocalServices;
 using Sleeper.LocalServices.Postgres;
+using Xunit.Abstractions;
 
 namespace Sleeper.Postgres.Tests;
 
@@ -98,7 +99,7 @@ public sealed class BadConnectionTest
 /// data: commits fail clearly while it is down, then carry on, and the log ends with no gap, no duplicate, and every
 /// commit that returned in it.
 /// </summary>
-public sealed class ServerStoppedTest : IAsyncLifetime
+public sealed class ServerStoppedTest(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly string _home = Path.Combine(Path.GetTempPath(), "sleeper-pg-stop-" + Guid.NewGuid().ToString("N")[..12]);
     private PostgresServer _server = null!;
@@ -127,8 +128,11 @@ public sealed class ServerStoppedTest : IAsyncLifetime
         }
     }
 
-    [Fact]
-    public async Task Commits_fail_clearly_while_the_server_is_stopped_and_continue_with_no_gap_once_it_is_back()
+    /// <summary>SIGINT: a fast shutdown, which answers open statements with an error; SIGQUIT: an immediate one, which drops connections unanswered.</summary>
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Commits_fail_clearly_while_the_server_is_stopped_and_continue_with_no_gap_once_it_is_back(int signal)
     {
         var port = _record!.Port;
         await using var db = new PostgresDatabase($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres", "sleeper");
@@ -158,9 +162,13 @@ public sealed class ServerStoppedTest : IAsyncLifetime
         });
 
         await WaitUntilAsync(() => returned.Count >= 20);
-        await _server.StopAsync(_record, CancellationToken.None);
+        var postmaster = _record.Process!;
+        Assert.True(postmaster.Signal(signal));
+        Assert.True(await postmaster.WaitForExitAsync(TimeSpan.FromSeconds(30), CancellationToken.None));
         var downAt = returned.Count;
-        await WaitUntilAsync(() => failures.Count >= 3);
+        var stoppedAt = Stopwatch.StartNew();
+        await WaitUntilAsync(() => failures.Count >= 3 && stoppedAt.Elapsed > TimeSpan.FromSeconds(2));
+        Assert.True(returned.Count == downAt, "a commit returned while the server was down");
         _record = await _server.StartAsync(port, CancellationToken.None);
         Assert.Equal(port, _record.Port);
         var failedWhileDown = failures.Count;
@@ -168,6 +176,11 @@ public sealed class ServerStoppedTest : IAsyncLifetime
         stop.Cancel();
         await committing;
 
+        output.WriteLine($"{returned.Count} commits returned, {failures.Count} failed ({failedWhileDown} before the restart)");
+        foreach (var (error, took) in failures)
+        {
+            output.WriteLine($"after {took.TotalMilliseconds:F0} ms: {error.GetType().Name}: {error.Message}");
+        }
         Assert.All(failures.Take(failedWhileDown), f =>
         {
             Assert.True(f.Took < TimeSpan.FromSeconds(15), $"a failed commit took {f.Took}");
