@@ -201,6 +201,42 @@ public sealed class ServerStoppedTest(ITestOutputHelper output) : IAsyncLifetime
             (await fresh.GetAllFilesAsync()).Select(f => f.Filename).Order(StringComparer.Ordinal));
     }
 
+    /// <summary>The pool's idle connections die with the server; the first call after the restart must not fail on one of them.</summary>
+    [Theory]
+    [InlineData(2, true)]
+    [InlineData(3, true)]
+    [InlineData(2, false)]
+    [InlineData(3, false)]
+    public async Task A_job_queue_fails_clearly_while_the_server_is_stopped_and_its_first_call_after_the_restart_succeeds(int signal, bool callWhileDown)
+    {
+        var port = _record!.Port;
+        await using var db = new PostgresDatabase($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres", "sleeper");
+        var queue = new PostgresJobQueue(db, "q");
+        // Several connections into the pool, all idle when the server goes.
+        await Task.WhenAll(Enumerable.Range(0, 5).Select(i => queue.SendAsync($"before-{i}")));
+
+        var postmaster = _record.Process!;
+        Assert.True(postmaster.Signal(signal));
+        Assert.True(await postmaster.WaitForExitAsync(TimeSpan.FromSeconds(30), CancellationToken.None));
+        if (callWhileDown)
+        {
+            var watch = Stopwatch.StartNew();
+            var e = await Assert.ThrowsAsync<PostgresStoreException>(() => queue.SendAsync("while-down"));
+            output.WriteLine($"{watch.Elapsed.TotalMilliseconds:F0} ms: {e.Message}");
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(8), $"took {watch.Elapsed}");
+            Assert.Contains($"127.0.0.1:{port}", e.Message, StringComparison.Ordinal);
+        }
+
+        _record = await _server.StartAsync(port, CancellationToken.None);
+        for (var i = 0; i < 5; i++)
+        {
+            await queue.SendAsync($"after-{i}");
+        }
+        var bodies = await queue.ListBodiesAsync();
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"before-{i}").Order(StringComparer.Ordinal).Concat(Enumerable.Range(0, 5).Select(i => $"after-{i}")),
+            bodies.Take(5).Order(StringComparer.Ordinal).Concat(bodies.Skip(5)));
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
