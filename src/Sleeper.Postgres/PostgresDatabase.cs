@@ -153,6 +153,40 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
         _created.Clear();
     }
 
+    /// <summary>
+    /// Runs one statement (in its own implicit transaction, on a connection from the pool) and, when it failed only
+    /// because its connection was dead, runs it once more on a new one. Connections idle in the pool die silently
+    /// when the server stops or restarts, and Npgsql finds out only by using one: without this, the first call after
+    /// a restart fails although the server is back.
+    /// </summary>
+    /// <remarks>
+    /// The second try is safe when the server said it was ending the connection (57P01/57P02: the statement's
+    /// transaction rolled back, nothing was done), or, for any broken connection, when
+    /// <paramref name="repeatable"/> says running the statement twice does no harm (reads, idempotent deletes).
+    /// Npgsql drops the pool's other connections once one breaks; the pool is cleared here too so the retry gets a
+    /// new connection. A server that is really down fails the retry at once (connection refused).
+    /// </remarks>
+    internal async Task<T> RetryOnDeadConnectionAsync<T>(Func<Task<T>> statement, bool repeatable)
+    {
+        try
+        {
+            return await statement().ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsServerEndingConnection(e) || (repeatable && IsConnectionBroken(e)))
+        {
+            DataSource.Clear();
+            return await statement().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The server ended the connection with an error: whatever ran on it rolled back.</summary>
+    internal static bool IsServerEndingConnection(Exception e) =>
+        e is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown };
+
+    /// <summary>The connection broke with no answer from the server (reset, end of stream).</summary>
+    private static bool IsConnectionBroken(Exception e) =>
+        e is NpgsqlException and not PostgresException && e.InnerException is IOException or System.Net.Sockets.SocketException;
+
     /// <summary>An error naming what failed and where, with the driver's error inside.</summary>
     internal SleeperException Failure(string what, Exception e) =>
         new PostgresStoreException($"{what} in {Location} failed: {e.Message.TrimEnd().TrimEnd('.')}.{Advice(e)}", e);

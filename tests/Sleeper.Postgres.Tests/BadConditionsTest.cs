@@ -201,7 +201,10 @@ public sealed class ServerStoppedTest(ITestOutputHelper output) : IAsyncLifetime
             (await fresh.GetAllFilesAsync()).Select(f => f.Filename).Order(StringComparer.Ordinal));
     }
 
-    /// <summary>The pool's idle connections die with the server; the first call after the restart must not fail on one of them.</summary>
+    /// <summary>
+    /// The pool's idle connections die with the server; the first call after the restart must not fail on one of them
+    /// (except a write after an immediate shutdown, see below).
+    /// </summary>
     [Theory]
     [InlineData(2, true)]
     [InlineData(3, true)]
@@ -228,11 +231,27 @@ public sealed class ServerStoppedTest(ITestOutputHelper output) : IAsyncLifetime
         }
 
         _record = await _server.StartAsync(port, CancellationToken.None);
+        if (signal == 3 && !callWhileDown)
+        {
+            // An immediate shutdown leaves idle connections that end with no word from the server. A send on one may
+            // not be repeated (it could have gone in, for all the adapter can tell), so it fails once, clearly; the
+            // pool is dropped with it, and the send after it goes through.
+            try
+            {
+                await queue.SendAsync("first-after-restart");
+                output.WriteLine("the first send after the restart went through");
+            }
+            catch (PostgresStoreException e)
+            {
+                output.WriteLine($"the first send after the restart failed: {e.Message}");
+                Assert.Contains($"127.0.0.1:{port}", e.Message, StringComparison.Ordinal);
+            }
+        }
         for (var i = 0; i < 5; i++)
         {
             await queue.SendAsync($"after-{i}");
         }
-        var bodies = await queue.ListBodiesAsync();
+        var bodies = (await queue.ListBodiesAsync()).Where(b => b != "first-after-restart").ToList();
         Assert.Equal(Enumerable.Range(0, 5).Select(i => $"before-{i}").Order(StringComparer.Ordinal).Concat(Enumerable.Range(0, 5).Select(i => $"after-{i}")),
             bodies.Take(5).Order(StringComparer.Ordinal).Concat(bodies.Skip(5)));
     }
