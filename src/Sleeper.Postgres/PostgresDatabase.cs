@@ -26,13 +26,27 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
             throw new SleeperException($"'{schema}' is not a usable PostgreSQL schema name for an instance: use up to 63 lower-case letters, digits and '_', starting with a letter or '_'.");
         }
         var builder = new NpgsqlConnectionStringBuilder(ToNpgsqlConnectionString(connectionString));
+        if (builder.Timeout == DriverDefaultConnectTimeoutSeconds)
+        {
+            // Npgsql waits 15 s for a connection; a server that is down or unreachable should be reported sooner.
+            builder.Timeout = DefaultConnectTimeoutSeconds;
+        }
         Schema = schema;
+        Endpoint = $"{builder.Host}:{builder.Port}";
         // For messages: where the database is, never who connects or with what password.
         Location = $"postgresql://{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username ?? "postgres"} (schema {schema})";
         DataSource = NpgsqlDataSource.Create(builder);
     }
 
+    /// <summary>Seconds to wait for a connection when the connection string sets no other timeout.</summary>
+    public const int DefaultConnectTimeoutSeconds = 5;
+
+    private const int DriverDefaultConnectTimeoutSeconds = 15;
+
     public string Schema { get; }
+
+    /// <summary>host:port of the server, for messages.</summary>
+    public string Endpoint { get; }
 
     /// <summary>Where the tables live, for messages: host, port, database and schema, with no credentials.</summary>
     public string Location { get; }
@@ -139,9 +153,68 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
         _created.Clear();
     }
 
+    /// <summary>
+    /// Runs one statement (in its own implicit transaction, on a connection from the pool) and, when it failed only
+    /// because its connection was dead, runs it once more on a new one. Connections idle in the pool die silently
+    /// when the server stops or restarts, and Npgsql finds out only by using one: without this, the first call after
+    /// a restart fails although the server is back.
+    /// </summary>
+    /// <remarks>
+    /// The second try is safe when the server said it was ending the connection (57P01/57P02: the statement's
+    /// transaction rolled back, nothing was done), or, for any broken connection, when
+    /// <paramref name="repeatable"/> says running the statement twice does no harm (reads, idempotent deletes).
+    /// Npgsql drops the pool's other connections once one breaks; the pool is cleared here too so the retry gets a
+    /// new connection. A server that is really down fails the retry at once (connection refused).
+    /// </remarks>
+    internal async Task<T> RetryOnDeadConnectionAsync<T>(Func<Task<T>> statement, bool repeatable)
+    {
+        try
+        {
+            return await statement().ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsServerEndingConnection(e) || (repeatable && IsConnectionBroken(e)))
+        {
+            DataSource.Clear();
+            return await statement().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The server ended the connection with an error: whatever ran on it rolled back.</summary>
+    internal static bool IsServerEndingConnection(Exception e) =>
+        e is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown };
+
+    /// <summary>The connection broke with no answer from the server (reset, end of stream).</summary>
+    private static bool IsConnectionBroken(Exception e) =>
+        e is NpgsqlException and not PostgresException && e.InnerException is IOException or System.Net.Sockets.SocketException;
+
     /// <summary>An error naming what failed and where, with the driver's error inside.</summary>
     internal SleeperException Failure(string what, Exception e) =>
-        new PostgresStoreException($"{what} in {Location} failed: {e.Message}", e);
+        new PostgresStoreException($"{what} in {Location} failed: {e.Message.TrimEnd().TrimEnd('.')}.{Advice(e)}", e);
+
+    /// <summary>
+    /// What to check, from the kind of failure: the driver's own message says what happened but not what to do.
+    /// Never repeats the connection string, which may hold a password.
+    /// </summary>
+    private string Advice(Exception e)
+    {
+        var postgres = e as PostgresException ?? e.InnerException as PostgresException;
+        switch (postgres?.SqlState)
+        {
+            case PostgresErrorCodes.InvalidCatalogName:
+                return $" Check the database name in the connection string: the server at {Endpoint} has no such database.";
+            case PostgresErrorCodes.InvalidAuthorizationSpecification or PostgresErrorCodes.InvalidPassword:
+                return $" Check the user name and password in the connection string for the server at {Endpoint}.";
+            case PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow:
+                return $" The server at {Endpoint} was shutting down or starting up: try again once it is running.";
+            case PostgresErrorCodes.InsufficientPrivilege:
+                return " Check that the user may create and use tables in this schema.";
+            case not null:
+                return "";
+        }
+        return e is NpgsqlException or IOException or TimeoutException || e.InnerException is System.Net.Sockets.SocketException or IOException or TimeoutException
+            ? $" Check that a PostgreSQL server is running and reachable at {Endpoint} (for local development: sleeper services start)."
+            : "";
+    }
 
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 

@@ -181,8 +181,11 @@ public sealed class PostgresJobQueue : IListableJobQueue
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var command = Command(sql, parameters);
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return await _db.RetryOnDeadConnectionAsync(async () =>
+            {
+                await using var command = Command(sql, parameters);
+                return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }, repeatable: false).ConfigureAwait(false);
         }
         catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
         {
@@ -202,14 +205,18 @@ public sealed class PostgresJobQueue : IListableJobQueue
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var command = Command(sql, parameters);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            var rows = new List<T>();
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            // A plain SELECT may run twice; a receive (an UPDATE … RETURNING) only when the server ended the connection.
+            return await _db.RetryOnDeadConnectionAsync(async () =>
             {
-                rows.Add(read(reader));
-            }
-            return rows;
+                await using var command = Command(sql, parameters);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                var rows = new List<T>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    rows.Add(read(reader));
+                }
+                return rows;
+            }, repeatable: sql.TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
         {

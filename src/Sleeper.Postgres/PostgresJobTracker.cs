@@ -80,8 +80,11 @@ public sealed class PostgresJobTracker : IJobTracker
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var command = Command(sql, parameters);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await _db.RetryOnDeadConnectionAsync(async () =>
+            {
+                await using var command = Command(sql, parameters);
+                return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }, repeatable: false).ConfigureAwait(false);
         }
         catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
         {
@@ -95,12 +98,17 @@ public sealed class PostgresJobTracker : IJobTracker
         var bodies = new List<string>();
         try
         {
-            await using var command = Command(sql, parameters);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            bodies = await _db.RetryOnDeadConnectionAsync(async () =>
             {
-                bodies.Add(reader.GetString(0));
-            }
+                var read = new List<string>();
+                await using var command = Command(sql, parameters);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    read.Add(reader.GetString(0));
+                }
+                return read;
+            }, repeatable: true).ConfigureAwait(false);
         }
         catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
         {

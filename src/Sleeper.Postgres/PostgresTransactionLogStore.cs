@@ -155,10 +155,14 @@ public sealed class PostgresTransactionLogStore : ITransactionLogStore
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var command = _db.DataSource.CreateCommand($"DELETE FROM {_table} WHERE table_id = $1 AND transaction_number <= $2");
-            command.Parameters.Add(new NpgsqlParameter { Value = TableId });
-            command.Parameters.Add(new NpgsqlParameter { Value = transactionNumber });
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            // Deleting up to a number twice is no different from once.
+            await _db.RetryOnDeadConnectionAsync(async () =>
+            {
+                await using var command = _db.DataSource.CreateCommand($"DELETE FROM {_table} WHERE table_id = $1 AND transaction_number <= $2");
+                command.Parameters.Add(new NpgsqlParameter { Value = TableId });
+                command.Parameters.Add(new NpgsqlParameter { Value = transactionNumber });
+                return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }, repeatable: true).ConfigureAwait(false);
         }
         catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
         {
@@ -170,27 +174,33 @@ public sealed class PostgresTransactionLogStore : ITransactionLogStore
     {
         try
         {
-            await using var command = _db.DataSource.CreateCommand(
-                $"SELECT transaction_number, update_time, transaction_type, body, transaction_id FROM {_table} WHERE table_id = $1 AND transaction_number > $2 ORDER BY transaction_number LIMIT {PageSize}");
-            command.Parameters.Add(new NpgsqlParameter { Value = TableId });
-            command.Parameters.Add(new NpgsqlParameter { Value = after });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            var page = new List<TransactionLogEntry>();
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                page.Add(new TransactionLogEntry(
-                    reader.GetInt64(0),
-                    reader.GetFieldValue<DateTimeOffset>(1),
-                    reader.GetString(2),
-                    reader.GetString(3),
-                    reader.IsDBNull(4) ? null : reader.GetString(4)));
-            }
-            return page;
+            return await _db.RetryOnDeadConnectionAsync(() => ReadPageOnceAsync(after, cancellationToken), repeatable: true).ConfigureAwait(false);
         }
         catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
         {
             throw _db.Failure($"Reading the transaction log of table {TableId} after transaction {after}", e);
         }
+    }
+
+
+    private async Task<List<TransactionLogEntry>> ReadPageOnceAsync(long after, CancellationToken cancellationToken)
+    {
+        await using var command = _db.DataSource.CreateCommand(
+            $"SELECT transaction_number, update_time, transaction_type, body, transaction_id FROM {_table} WHERE table_id = $1 AND transaction_number > $2 ORDER BY transaction_number LIMIT {PageSize}");
+        command.Parameters.Add(new NpgsqlParameter { Value = TableId });
+        command.Parameters.Add(new NpgsqlParameter { Value = after });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var page = new List<TransactionLogEntry>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            page.Add(new TransactionLogEntry(
+                reader.GetInt64(0),
+                reader.GetFieldValue<DateTimeOffset>(1),
+                reader.GetString(2),
+                reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4)));
+        }
+        return page;
     }
 
     /// <summary>Whether the server answered with an error, so the statement's transaction certainly rolled back.</summary>
