@@ -91,19 +91,25 @@ public sealed class PostgresIngestBatcherStore : IIngestBatcherStore
         var inserted = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            await using var command = Command($"""
-                INSERT INTO {_files} (table_id, file, size_bytes, received_ticks)
-                SELECT $1, f.file, f.size, f.ticks
-                FROM unnest($2::text[], $3::bigint[], $4::bigint[]) WITH ORDINALITY AS f(file, size, ticks, n)
-                ORDER BY f.n
-                ON CONFLICT (table_id, file) WHERE job_id IS NULL DO NOTHING
-                RETURNING file
-                """, tableId, unique.Select(f => f.File).ToArray(), unique.Select(f => f.FileSizeBytes).ToArray(), unique.Select(f => Ticks(f.ReceivedTime)).ToArray());
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            await _db.RetryOnDeadConnectionAsync(async () =>
             {
-                inserted.Add(reader.GetString(0));
-            }
+                // A server ending the connection rolled the insert back, so running it again adds nothing twice.
+                inserted.Clear();
+                await using var command = Command($"""
+                    INSERT INTO {_files} (table_id, file, size_bytes, received_ticks)
+                    SELECT $1, f.file, f.size, f.ticks
+                    FROM unnest($2::text[], $3::bigint[], $4::bigint[]) WITH ORDINALITY AS f(file, size, ticks, n)
+                    ORDER BY f.n
+                    ON CONFLICT (table_id, file) WHERE job_id IS NULL DO NOTHING
+                    RETURNING file
+                    """, tableId, unique.Select(f => f.File).ToArray(), unique.Select(f => f.FileSizeBytes).ToArray(), unique.Select(f => Ticks(f.ReceivedTime)).ToArray());
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    inserted.Add(reader.GetString(0));
+                }
+                return inserted.Count;
+            }, repeatable: false).ConfigureAwait(false);
         }
         catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
         {
@@ -117,15 +123,18 @@ public sealed class PostgresIngestBatcherStore : IIngestBatcherStore
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var command = Command(
-                $"SELECT file, size_bytes, received_ticks FROM {_files} WHERE table_id = $1 AND job_id IS NULL ORDER BY seq", tableId);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            var pending = new List<FileIngestRequest>();
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            return await _db.RetryOnDeadConnectionAsync(async () =>
             {
-                pending.Add(new FileIngestRequest(reader.GetString(0), reader.GetInt64(1), tableId, Time(reader.GetInt64(2))));
-            }
-            return pending;
+                await using var command = Command(
+                    $"SELECT file, size_bytes, received_ticks FROM {_files} WHERE table_id = $1 AND job_id IS NULL ORDER BY seq", tableId);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                var pending = new List<FileIngestRequest>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    pending.Add(new FileIngestRequest(reader.GetString(0), reader.GetInt64(1), tableId, Time(reader.GetInt64(2))));
+                }
+                return (IReadOnlyList<FileIngestRequest>)pending;
+            }, repeatable: true).ConfigureAwait(false);
         }
         catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
         {
@@ -138,27 +147,30 @@ public sealed class PostgresIngestBatcherStore : IIngestBatcherStore
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var command = Command($"""
-                SELECT j.job_id, j.queue, j.created_ticks, j.sent_ticks, f.file, f.size_bytes, f.received_ticks
-                FROM {_jobs} j JOIN {_files} f ON f.table_id = j.table_id AND f.job_id = j.job_id
-                WHERE j.table_id = $1
-                ORDER BY j.seq, f.job_position
-                """, tableId);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            var jobs = new List<IngestBatcherJob>();
-            List<FileIngestRequest>? files = null;
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            return await _db.RetryOnDeadConnectionAsync(async () =>
             {
-                var jobId = reader.GetString(0);
-                if (jobs.Count == 0 || jobs[^1].JobId != jobId)
+                await using var command = Command($"""
+                    SELECT j.job_id, j.queue, j.created_ticks, j.sent_ticks, f.file, f.size_bytes, f.received_ticks
+                    FROM {_jobs} j JOIN {_files} f ON f.table_id = j.table_id AND f.job_id = j.job_id
+                    WHERE j.table_id = $1
+                    ORDER BY j.seq, f.job_position
+                    """, tableId);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                var jobs = new List<IngestBatcherJob>();
+                List<FileIngestRequest>? files = null;
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    files = [];
-                    jobs.Add(new IngestBatcherJob(jobId, tableId, reader.GetString(1), files, Time(reader.GetInt64(2)),
-                        reader.IsDBNull(3) ? null : Time(reader.GetInt64(3))));
+                    var jobId = reader.GetString(0);
+                    if (jobs.Count == 0 || jobs[^1].JobId != jobId)
+                    {
+                        files = [];
+                        jobs.Add(new IngestBatcherJob(jobId, tableId, reader.GetString(1), files, Time(reader.GetInt64(2)),
+                            reader.IsDBNull(3) ? null : Time(reader.GetInt64(3))));
+                    }
+                    files!.Add(new FileIngestRequest(reader.GetString(4), reader.GetInt64(5), tableId, Time(reader.GetInt64(6))));
                 }
-                files!.Add(new FileIngestRequest(reader.GetString(4), reader.GetInt64(5), tableId, Time(reader.GetInt64(6))));
-            }
-            return jobs;
+                return (IReadOnlyList<IngestBatcherJob>)jobs;
+            }, repeatable: true).ConfigureAwait(false);
         }
         catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
         {
