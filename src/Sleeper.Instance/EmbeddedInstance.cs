@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Sleeper.Core;
 using Sleeper.Core.Properties;
 using Sleeper.Core.Schema;
@@ -27,6 +25,7 @@ public sealed class EmbeddedInstance
         Properties = properties;
         Time = time;
         Objects = new LocalObjectStore(root);
+        TableIndex = new FileTableIndex(Path.Combine(root, "tables"));
     }
 
     public string Root { get; }
@@ -39,7 +38,8 @@ public sealed class EmbeddedInstance
     public SleeperProperties Properties { get; }
     public TimeProvider Time { get; }
 
-    private string TablesDirectory => Path.Combine(Root, "tables");
+    /// <summary>The instance's table index: one file per table name under tables/.</summary>
+    internal FileTableIndex TableIndex { get; }
 
     /// <summary>The compaction job and task tracker of this instance.</summary>
     public IJobTrackerPort CompactionTracker => new FileJobTracker(Path.Combine(Root, "trackers", "compaction"));
@@ -123,19 +123,9 @@ public sealed class EmbeddedInstance
     public Task SavePropertiesAsync(CancellationToken cancellationToken = default) =>
         AtomicFiles.ReplaceAsync(Path.Combine(Root, PropertiesFileName), Bytes(Properties.Save()), cancellationToken);
 
-    public IReadOnlyList<TableStatus> ListTables() =>
-        Directory.EnumerateFiles(TablesDirectory, "*.json")
-            .Where(f => !AtomicFiles.IsTemporary(Path.GetFileName(f)))
-            .Select(ReadIndexEntry)
-            .OfType<TableStatus>()
-            .OrderBy(t => t.TableName, StringComparer.Ordinal)
-            .ToList();
+    public IReadOnlyList<TableStatus> ListTables() => TableIndex.List();
 
-    public TableStatus GetTableStatus(string name)
-    {
-        TableNames.Validate(name);
-        return ReadIndexEntry(IndexFile(name)) ?? throw new TableNotFoundException(name);
-    }
+    public TableStatus GetTableStatus(string name) => TableIndex.Get(name) ?? throw new TableNotFoundException(name);
 
     /// <summary>
     /// Creates a table: writes its schema and properties, initialises its partitions, then publishes the
@@ -146,8 +136,7 @@ public sealed class EmbeddedInstance
         string name, TableSchema schema, SleeperProperties tableProperties,
         IReadOnlyList<Sleeper.Core.Partitions.Partition> partitions, CancellationToken cancellationToken = default)
     {
-        TableNames.Validate(name);
-        if (File.Exists(IndexFile(name)))
+        if (TableIndex.Get(name) is not null)
         {
             throw new TableAlreadyExistsException(name);
         }
@@ -163,7 +152,7 @@ public sealed class EmbeddedInstance
             await AtomicFiles.ReplaceAsync(Path.Combine(dir, "table.properties"), Bytes(tableProperties.Save()), cancellationToken);
             var table = new SleeperTable(status, schema, tableProperties, OpenStateStore(id, schema), Objects);
             await table.StateStore.InitialiseAsync(partitions, cancellationToken);
-            if (!await AtomicFiles.TryCreateAsync(IndexFile(name), Bytes(IndexJson(status)), cancellationToken))
+            if (!await TableIndex.TryCreateAsync(status, cancellationToken))
             {
                 throw new TableAlreadyExistsException(name);
             }
@@ -179,7 +168,7 @@ public sealed class EmbeddedInstance
     /// <summary>Opens a table by its id (jobs name tables by id, so a rename does not strand them).</summary>
     public SleeperTable OpenTableById(string tableId)
     {
-        var status = ListTables().FirstOrDefault(t => t.TableId == tableId)
+        var status = TableIndex.GetById(tableId)
             ?? throw new SleeperException($"No table has id '{tableId}'; it may have been deleted.");
         return OpenTable(status.TableName);
     }
@@ -211,30 +200,23 @@ public sealed class EmbeddedInstance
     public void DeleteTable(string name)
     {
         var status = GetTableStatus(name);
-        File.Delete(IndexFile(name));
+        if (!TableIndex.Delete(name))
+        {
+            throw new TableNotFoundException(name);
+        }
         TryDeleteDirectory(Path.Combine(Root, status.TableId));
     }
 
     public async Task RenameTableAsync(string name, string newName, CancellationToken cancellationToken = default)
     {
-        TableNames.Validate(newName);
-        var status = GetTableStatus(name);
-        if (name == newName)
-        {
-            return;
-        }
-        if (!await AtomicFiles.TryCreateAsync(IndexFile(newName), Bytes(IndexJson(status with { TableName = newName })), cancellationToken))
+        if (!await TableIndex.TryRenameAsync(name, newName, cancellationToken))
         {
             throw new TableAlreadyExistsException(newName);
         }
-        File.Delete(IndexFile(name));
     }
 
-    public Task SetOnlineAsync(string name, bool online, CancellationToken cancellationToken = default)
-    {
-        var status = GetTableStatus(name);
-        return AtomicFiles.ReplaceAsync(IndexFile(name), Bytes(IndexJson(status with { Online = online })), cancellationToken);
-    }
+    public Task SetOnlineAsync(string name, bool online, CancellationToken cancellationToken = default) =>
+        TableIndex.SetOnlineAsync(name, online, cancellationToken);
 
     private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
 
@@ -245,30 +227,6 @@ public sealed class EmbeddedInstance
             LoadSnapshotWhenBehindBy = Properties.GetInt(InstanceProperty.SnapshotLoadWhenBehindBy),
             DeleteTransactionsBehindSnapshotsOlderThan = TimeSpan.FromMinutes(Properties.GetInt(InstanceProperty.DeleteBehindSnapshotMinAgeMinutes)),
         });
-
-    private string IndexFile(string name) => Path.Combine(TablesDirectory, name + ".json");
-
-    private static string IndexJson(TableStatus status) => new JsonObject
-    {
-        ["id"] = status.TableId,
-        ["name"] = status.TableName,
-        ["online"] = status.Online,
-    }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-
-    private static TableStatus? ReadIndexEntry(string file)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(file);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
-        var node = JsonNode.Parse(text)!;
-        return new TableStatus(node["id"]!.GetValue<string>(), node["name"]!.GetValue<string>(), node["online"]!.GetValue<bool>());
-    }
 
     private static void TryDeleteDirectory(string dir)
     {
