@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Sleeper.Core.Tracking;
+using Sleeper.StateStore.LocalFiles;
 
 namespace Sleeper.Instance;
 
@@ -40,11 +41,15 @@ public sealed class FileJobTracker : IJobTracker
     public Task<IReadOnlyList<TaskEvent>> ReadTaskEventsAsync(CancellationToken cancellationToken = default) =>
         ReadAsync<TaskEvent>(_tasksFile, cancellationToken);
 
-    private static async Task AppendAsync(string file, string json, CancellationToken cancellationToken)
+    /// <remarks>
+    /// One O_APPEND write per line (<see cref="AtomicFiles.Append"/>): the runtime's own FileMode.Append writes at
+    /// the offset it found on opening, so two writers at once could overwrite each other's events.
+    /// </remarks>
+    private static Task AppendAsync(string file, string json, CancellationToken cancellationToken)
     {
-        var line = Encoding.UTF8.GetBytes(json + "\n");
-        await using var stream = new FileStream(file, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
-        await stream.WriteAsync(line, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        AtomicFiles.Append(file, Encoding.UTF8.GetBytes(json + "\n"));
+        return Task.CompletedTask;
     }
 
     private static async Task<IReadOnlyList<T>> ReadAsync<T>(string file, CancellationToken cancellationToken)

@@ -50,6 +50,23 @@ public static class AtomicFiles
         }
     }
 
+    /// <summary>
+    /// Appends a record (a JSON line, say) to the end of <paramref name="path"/>, creating the file if needed, in
+    /// one write that no other appender, in this process or another, can overwrite or split. Not flushed to disk:
+    /// for logs whose loss in a power cut costs history, not data.
+    /// </summary>
+    public static void Append(string path, ReadOnlySpan<byte> record)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            // Windows' FILE_APPEND_DATA, which the runtime uses for FileMode.Append there, appends atomically.
+            using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+            stream.Write(record);
+            return;
+        }
+        PosixCalls.AppendToFile(path, record);
+    }
+
     /// <summary>Writes <paramref name="path"/> whole, replacing any file of that name.</summary>
     public static async Task ReplaceAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {

@@ -47,6 +47,50 @@ internal static partial class PosixCalls
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
 
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags, int mode);
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    private static unsafe partial nint Write(int fd, byte* buffer, nint count);
+
+    // Linux values (the only platform the appends below run on; others use the runtime's own append).
+    private const int O_WRONLY = 1;
+    private const int O_CREAT = 64;
+    private const int O_APPEND = 1024;
+    private const int O_CLOEXEC = 524288;
+
+    /// <summary>
+    /// Appends <paramref name="content"/> to the end of the file in one write of a file opened with O_APPEND, so
+    /// that writers in several threads or processes never overwrite each other: the kernel places each write at
+    /// the end as it is then. The runtime's <see cref="FileMode.Append"/> does not use O_APPEND; it writes at the
+    /// offset it found on opening, which another writer may have used meanwhile.
+    /// </summary>
+    public static unsafe void AppendToFile(string path, ReadOnlySpan<byte> content)
+    {
+        var fd = Open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, Convert.ToInt32("644", 8));
+        if (fd < 0)
+        {
+            throw new IOException($"Cannot open '{path}' to append to it (errno {Marshal.GetLastPInvokeError()}).");
+        }
+        try
+        {
+            fixed (byte* start = content)
+            {
+                var written = Write(fd, start, content.Length);
+                if (written != content.Length)
+                {
+                    throw new IOException(written < 0
+                        ? $"Cannot append to '{path}' (errno {Marshal.GetLastPInvokeError()})."
+                        : $"Only {written} of {content.Length} bytes were appended to '{path}' (the disk may be full).");
+                }
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int Fsync(int fd);
 
