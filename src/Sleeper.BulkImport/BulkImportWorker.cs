@@ -23,7 +23,7 @@ public sealed record BulkImportWorkerResult(string TaskId, int JobsRun, int Jobs
 public sealed class BulkImportWorker(
     IJobQueue queue,
     IJobTracker tracker,
-    Func<BulkImportJob, SleeperTable> openTable,
+    Func<BulkImportJob, CancellationToken, Task<SleeperTable>> openTable,
     BulkImportOptions? options = null,
     TimeProvider? time = null)
 {
@@ -72,7 +72,7 @@ public sealed class BulkImportWorker(
         using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, extender.ClaimLostToken);
         try
         {
-            var table = openTable(job);
+            var table = await openTable(job, cancellationToken);
             tableId = table.Id;
             if (await AlreadyCommittedAsync(table, job, work.Token))
             {
@@ -148,7 +148,7 @@ public sealed class BulkImportWorker(
         string tableId;
         try
         {
-            tableId = openTable(job).Id;
+            tableId = (await openTable(job, CancellationToken.None)).Id;
         }
         catch (SleeperException)
         {

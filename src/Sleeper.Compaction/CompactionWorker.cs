@@ -20,7 +20,7 @@ public sealed record CompactionWorkerResult(string TaskId, int JobsRun, int Jobs
 public sealed class CompactionWorker(
     IJobQueue queue,
     IJobTracker tracker,
-    Func<string, SleeperTable> openTableById,
+    Func<string, CancellationToken, Task<SleeperTable>> openTableById,
     CompactionTask task,
     TimeProvider? time = null)
 {
@@ -67,7 +67,7 @@ public sealed class CompactionWorker(
         using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, extender.ClaimLostToken);
         try
         {
-            var table = openTableById(job.TableId);
+            var table = await openTableById(job.TableId, cancellationToken);
             if (!await TakeInputsAsync(table, job, work.Token))
             {
                 // No attempt could ever commit this job: an earlier attempt committed and then died before it could
@@ -168,7 +168,7 @@ public sealed class CompactionWorker(
         string outcome;
         try
         {
-            var table = openTableById(job.TableId);
+            var table = await openTableById(job.TableId, CancellationToken.None);
             var state = await table.StateStore.GetStateAsync();
             var stillHeld = job.InputFiles.Where(f => state.TryGetReference(f, job.PartitionId, out var r) && r.JobId == job.JobId).ToList();
             if (stillHeld.Count > 0)

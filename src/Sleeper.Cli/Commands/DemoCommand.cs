@@ -134,12 +134,12 @@ public static class DemoCommand
     }
 
     /// <summary>Compacts every leaf into one file, through the instance's job queue and a worker in this process.</summary>
-    private static async Task<CompactionWorkerResult> CompactAllAsync(CliContext context, EmbeddedInstance instance, SleeperTable table, CancellationToken cancel)
+    private static async Task<CompactionWorkerResult> CompactAllAsync(CliContext context, SleeperInstance instance, SleeperTable table, CancellationToken cancel)
     {
-        var queue = FileJobQueue.InInstance(instance.Root, QueueNames.Compaction, timeProvider: instance.Time);
+        var queue = instance.Queue(QueueNames.Compaction);
         var jobs = (await new CompactionJobDispatcher(queue, instance.CompactionTracker, instance.Time).CreateJobsAsync(table, new ForcedCompactionStrategy(), cancel)).Jobs;
         context.Chatter($"Compacting {jobs.Count} leaf partitions...");
-        var worker = new CompactionWorker(queue, instance.CompactionTracker, instance.OpenTableById, new CompactionTask(instance.Time), instance.Time);
+        var worker = new CompactionWorker(queue, instance.CompactionTracker, (id, ct) => instance.OpenTableByIdAsync(id, ct), new CompactionTask(instance.Time), instance.Time);
         var result = await worker.RunAsync(TimeSpan.Zero, cancellationToken: cancel);
         if (result.JobsFailed > 0)
         {

@@ -17,8 +17,8 @@ public static class IngestSubmitCommand
         var command = new Command("submit", "Queue an ingest job; 'sleeper worker ingest' runs it. Prints the job id") { name, paths };
         command.SetAction(async (result, cancel) =>
         {
-            var instance = context.OpenInstance(result);
-            var table = instance.GetTableStatus(result.GetValue(name)!);
+            await using var instance = await context.OpenInstanceAsync(result, cancel);
+            var table = await instance.GetTableStatusAsync(result.GetValue(name)!, cancel);
             var given = result.GetValue(paths)!;
             if (given.Contains("-"))
             {
@@ -29,7 +29,7 @@ public static class IngestSubmitCommand
             var files = given.Select(Path.GetFullPath).ToList();
             _ = IngestInputs.Resolve(files, format: null);
             var job = new IngestJob(Guid.NewGuid().ToString(), table.TableName, table.TableId, files);
-            var queue = FileJobQueue.InInstance(instance.Root, QueueNames.Ingest, timeProvider: instance.Time);
+            var queue = instance.Queue(QueueNames.Ingest);
             // Created is recorded first, so a worker that takes the job at once never has its Started come before it.
             await instance.IngestTracker.RecordAsync(new JobEvent(table.TableId, job.Id, JobEventKind.Created, instance.Time.GetUtcNow(),
                 InputFiles: files.Count, Files: files), cancel);
