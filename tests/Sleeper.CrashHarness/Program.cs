@@ -2,14 +2,17 @@ using System.Diagnostics;
 using Sleeper.CrashHarness;
 using Sleeper.CrashHarness.Scenarios;
 
-// The crash and fault harness. A run: --trials N --seed S [--scenario NAME]... [--parallel P] [--keep] [--report FILE.md];
-// one trial alone: --scenario NAME --trial-seed SEED. Exit 0 when every trial passed, 1 when any failed, 2 on bad usage.
+// The crash and fault harness. A run: --trials N --seed S [--scenario NAME]... [--parallel P] [--keep] [--report FILE.md]
+// [--backend embedded|services]; one trial alone: --scenario NAME --trial-seed SEED [--backend …]. Exit 0 when every
+// trial passed, 1 when any failed, 2 on bad usage. On services, the servers come from SLEEPER_S3_ENDPOINT and
+// SLEEPER_POSTGRES (and the AWS_* credentials), as `sleeper services start --format env` prints them.
 var trials = 0;
 var seed = 1;
 int? trialSeed = null;
 var parallel = 1;
 var keep = false;
 string? reportFile = null;
+var backend = Backend.Embedded;
 var names = new List<string>();
 try
 {
@@ -25,6 +28,7 @@ try
             case "--parallel": parallel = int.Parse(Value()); break;
             case "--keep": keep = true; break;
             case "--report": reportFile = Value(); break;
+            case "--backend": backend = Backends.Parse(Value()); break;
             default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
         }
     }
@@ -32,18 +36,32 @@ try
     {
         throw new ArgumentException("Give --trials N (with --seed S), or --scenario NAME --trial-seed SEED for one trial.");
     }
+    if (backend == Backend.Services)
+    {
+        if (parallel > 1)
+        {
+            throw new ArgumentException("Trials on services run one at a time: leave out --parallel (see docs/reliability.md).");
+        }
+        ServicesBackend.EnsureConfigured();
+    }
 }
-catch (Exception e) when (e is ArgumentException or FormatException)
+catch (Exception e) when (e is ArgumentException or FormatException or Sleeper.Core.SleeperException)
 {
     Console.Error.WriteLine(e.Message);
     Console.Error.WriteLine("Scenarios: " + string.Join(", ", AllScenarios.List.Select(s => s.Name)));
+    Console.Error.WriteLine("On services: " + string.Join(", ", Harness.RunningOn(AllScenarios.List, Backend.Services).Select(s => s.Name)));
     return 2;
 }
 
-var scenarios = names.Count == 0 ? AllScenarios.List : names.Select(AllScenarios.Named).ToList();
+var scenarios = names.Count == 0 ? Harness.RunningOn(AllScenarios.List, backend) : names.Select(AllScenarios.Named).ToList();
+if (scenarios.FirstOrDefault(s => backend == Backend.Services && s.EmbeddedOnly is not null) is { } embeddedOnly)
+{
+    Console.Error.WriteLine($"Scenario {embeddedOnly.Name} runs only on an embedded instance: {embeddedOnly.EmbeddedOnly}.");
+    return 2;
+}
 if (trialSeed is { } one)
 {
-    var result = await Harness.RunTrialAsync(scenarios[0], one, keepFailed: keep);
+    var result = await Harness.RunTrialAsync(scenarios[0], one, keepFailed: keep, backend: backend);
     Console.WriteLine(result.Passed ? $"PASSED {result.Scenario} seed {one} in {result.Elapsed.TotalSeconds:F1} s" : Harness.Describe(result));
     if (result.Passed)
     {
@@ -76,13 +94,13 @@ var results = await Harness.RunAsync(scenarios, trials, seed, parallel, r =>
     {
         Console.Error.Write(Harness.Describe(r));
     }
-}, keep);
+}, keep, backend);
 var report = HarnessReport.Markdown(results, watch.Elapsed);
 Console.WriteLine(report);
 foreach (var failed in results.Where(r => !r.Passed))
 {
     Console.WriteLine($"FAILED {failed.Scenario} seed {failed.Seed}: {string.Join("; ", failed.Violations.Take(3))}");
-    Console.WriteLine($"  rerun: {Harness.RerunCommand(failed.Scenario, failed.Seed)}");
+    Console.WriteLine($"  rerun: {Harness.RerunCommand(failed.Scenario, failed.Seed, backend)}");
 }
 if (reportFile is not null)
 {

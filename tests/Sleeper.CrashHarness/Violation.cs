@@ -32,6 +32,12 @@ public enum ViolationKind
 
     /// <summary><c>sleeper table check</c> reported a problem.</summary>
     TableCheck,
+
+    /// <summary>A file reference was the input of two committed compaction jobs, or one job committed twice.</summary>
+    CompactedTwice,
+
+    /// <summary>A worker did not exit by itself once its queue stayed empty for its idle timeout, or exited with a failure.</summary>
+    NoScaleToZero,
 }
 
 /// <summary>One broken promise found in a trial.</summary>

@@ -1,3 +1,5 @@
+using Sleeper.Aws;
+
 namespace Sleeper.CrashHarness.Checks;
 
 /// <summary>
@@ -10,6 +12,12 @@ public static class Recovery
 {
     private static readonly string[] Queues = ["ingest", "bulk-import", "compaction"];
 
+    /// <summary>
+    /// The folder under its temporary folder where a process stages its S3 writes (<see cref="S3ObjectStore.StagingFolder"/>
+    /// is <c>$TMPDIR/sleeper-s3-staging</c> unless configured otherwise).
+    /// </summary>
+    public const string S3StagingFolderName = "sleeper-s3-staging";
+
     public static async Task RunAsync(Trial trial)
     {
         var clock = new ShiftedClock(Trial.RecoveryShift);
@@ -21,11 +29,32 @@ public static class Recovery
         await trial.MustAsync(clock, "compact", Trial.TableName, "--all");
         await DrainAsync(trial, clock);
         await trial.MustAsync(clock, "gc", Trial.TableName);
+        if (trial.Backend == Backend.Services)
+        {
+            await SweepChildStagingAsync(trial, clock);
+        }
+    }
+
+    /// <summary>
+    /// On services, a process killed mid-write leaves its staged file on its own machine, where only a later
+    /// <c>sleeper gc</c> on that machine deletes it (<see cref="S3ObjectStore.DeleteAbandonedWritesAsync"/>): the GC
+    /// above ran in the harness's process, whose temporary folder is not the trial processes'. This is that GC's
+    /// sweep, on their folder, by the same clock.
+    /// </summary>
+    private static async Task SweepChildStagingAsync(Trial trial, TimeProvider clock)
+    {
+        var staging = Path.Combine(trial.ChildTemporaryFolder!, S3StagingFolderName);
+        using var store = new S3ObjectStore(trial.Bucket!, "instance", new S3ObjectStoreOptions { Endpoint = TestSupport.LocalServers.S3Endpoint, ScratchFolder = staging });
+        var swept = await store.DeleteAbandonedWritesAsync(clock.GetUtcNow() - TimeSpan.FromDays(1));
+        if (swept > 0)
+        {
+            trial.Note($"[in-process, clock +{Trial.RecoveryShift.TotalDays} d] swept {swept} staged write(s) that killed processes left in their temporary folder");
+        }
     }
 
     private static async Task DrainAsync(Trial trial, TimeProvider clock)
     {
-        for (var round = 0; round < 4 && Queues.Any(q => MessagesIn(trial.Instance, q) > 0); round++)
+        for (var round = 0; round < 4 && await AnyMessagesAsync(trial); round++)
         {
             foreach (var worker in new[] { "ingest", "bulk-import", "compaction" })
             {
@@ -43,12 +72,47 @@ public static class Recovery
         }
     }
 
+    private static async Task<bool> AnyMessagesAsync(Trial trial)
+    {
+        foreach (var queue in Queues)
+        {
+            if ((await QueueContentsAsync(trial, queue)).Messages > 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public static IReadOnlyList<string> QueueNames => Queues;
+
+    /// <summary>What a queue holds, for the checks: messages (waiting or claimed), dead letters, and a few of each named.</summary>
+    public sealed record QueueContents(int Messages, int DeadLetters, IReadOnlyList<string> MessageNames, IReadOnlyList<string> DeadLetterNames);
+
+    /// <summary>
+    /// Embedded: the files in the queue's folders, so that a message file left beside a deletion claim counts too.
+    /// On services: what the queue's port reports (waiting and in-flight messages, dead letters).
+    /// </summary>
+    public static async Task<QueueContents> QueueContentsAsync(Trial trial, string queue)
+    {
+        if (trial.Backend == Backend.Embedded)
+        {
+            return new QueueContents(MessagesIn(trial.Instance, queue), DeadLettersIn(trial.Instance, queue),
+                [.. FilesIn(trial.Instance, queue, "messages").Concat(FilesIn(trial.Instance, queue, "claims")).Take(4)],
+                [.. FilesIn(trial.Instance, queue, "dead").Take(3)]);
+        }
+        await using var instance = await trial.OpenInstanceAsync();
+        var port = instance.Queue(queue);
+        var depth = await port.GetDepthAsync();
+        var dead = depth.DeadLetters > 0 ? await port.GetDeadLettersAsync() : [];
+        return new QueueContents(depth.Visible + depth.InFlight, depth.DeadLetters,
+            [$"{depth.Visible} waiting, {depth.InFlight} in flight"], [.. dead.Take(3).Select(m => $"message {m.MessageId} received {m.ReceiveCount} times")]);
+    }
+
     /// <summary>Messages still in a queue (claimed or not), not counting dead letters.</summary>
     public static int MessagesIn(string instance, string queue) => Count(Path.Combine(instance, "queues", queue, "messages"));
 
     public static int DeadLettersIn(string instance, string queue) => Count(Path.Combine(instance, "queues", queue, "dead"));
-
-    public static IReadOnlyList<string> QueueNames => Queues;
 
     /// <summary>The files in a queue's folder, for a report: message or dead letter files, with any claim files beside them.</summary>
     public static IReadOnlyList<string> FilesIn(string instance, string queue, string folder)

@@ -26,9 +26,16 @@ public static class TableInvariants
         {
             trial.Note($"after recovery: {tree.RootElement.GetArrayLength()} partitions, {list.RootElement.GetProperty("files").GetArrayLength()} files known to the state store");
         }
-        var (referenced, rowsInMissingFiles) = CheckReferences(trial, files.Output, violations);
-        CheckQueues(trial, violations);
-        CheckLeftovers(trial, referenced, violations);
+        var (referenced, rowsInMissingFiles) = await CheckReferencesAsync(trial, files.Output, violations);
+        await CheckQueuesAsync(trial, violations);
+        if (trial.Backend == Backend.Services)
+        {
+            await CheckLeftoversInBucketAsync(trial, referenced, violations);
+        }
+        else
+        {
+            CheckLeftovers(trial, referenced, violations);
+        }
 
         var query = await trial.InProcessAsync(null, "query", Trial.TableName, "--range", ",", "--format", "jsonl");
         var found = new Dictionary<string, int>();
@@ -100,9 +107,10 @@ public static class TableInvariants
     /// Checks every reference; returns the names of the files the state store knows (referenced or awaiting GC),
     /// and the rows that references to missing files counted.
     /// </summary>
-    private static (HashSet<string> Known, long RowsInMissingFiles) CheckReferences(Trial trial, string json, List<Violation> violations)
+    private static async Task<(HashSet<string> Known, long RowsInMissingFiles)> CheckReferencesAsync(Trial trial, string json, List<Violation> violations)
     {
         using var doc = JsonDocument.Parse(json);
+        await using var instance = await trial.OpenInstanceAsync();
         var known = new HashSet<string>(StringComparer.Ordinal);
         long missingRows = 0;
         var assigned = new List<string>();
@@ -111,7 +119,7 @@ public static class TableInvariants
             var name = file.GetProperty("filename").GetString()!;
             known.Add(name);
             var references = file.GetProperty("references").EnumerateArray().ToList();
-            if (references.Count > 0 && !File.Exists(Path.Combine(trial.Instance, name)))
+            if (references.Count > 0 && await instance.Objects.GetInfoAsync(name) is null)
             {
                 var rows = references.Sum(r => r.GetProperty("numberOfRows").GetInt64());
                 missingRows += rows;
@@ -142,25 +150,89 @@ public static class TableInvariants
         return (known, missingRows);
     }
 
-    private static void CheckQueues(Trial trial, List<Violation> violations)
+    private static async Task CheckQueuesAsync(Trial trial, List<Violation> violations)
     {
         foreach (var queue in Recovery.QueueNames)
         {
-            var messages = Recovery.MessagesIn(trial.Instance, queue);
-            var dead = Recovery.DeadLettersIn(trial.Instance, queue);
-            if (messages > 0)
+            var contents = await Recovery.QueueContentsAsync(trial, queue);
+            if (contents.Messages > 0)
             {
-                violations.Add(new Violation(ViolationKind.Stranded, $"the {queue} queue still holds {messages} message file(s) after recovery: " +
-                    string.Join(", ", Recovery.FilesIn(trial.Instance, queue, "messages").Concat(Recovery.FilesIn(trial.Instance, queue, "claims")).Take(4))));
+                violations.Add(new Violation(ViolationKind.Stranded, $"the {queue} queue still holds {contents.Messages} message(s) after recovery: " +
+                    string.Join(", ", contents.MessageNames)));
             }
-            if (dead > 0 && trial.DeadLettersExpected is { } why)
+            if (contents.DeadLetters > 0 && trial.DeadLettersExpected is { } why)
             {
-                trial.Note($"the {queue} queue has {dead} dead letter file(s), as expected: {why}");
+                trial.Note($"the {queue} queue has {contents.DeadLetters} dead letter(s), as expected: {why}");
             }
-            else if (dead > 0)
+            else if (contents.DeadLetters > 0)
             {
-                violations.Add(new Violation(ViolationKind.Stranded, $"the {queue} queue has {dead} dead letter file(s): {string.Join(", ", Recovery.FilesIn(trial.Instance, queue, "dead").Take(3))}"));
+                violations.Add(new Violation(ViolationKind.Stranded, $"the {queue} queue has {contents.DeadLetters} dead letter(s): {string.Join(", ", contents.DeadLetterNames)}"));
             }
+        }
+    }
+
+    /// <summary>
+    /// On services: every data file and sketch in the table's part of the bucket is one the state store knows; no
+    /// staged write is left in the temporary folder of the trial's processes (after the recovery's sweep) or of the
+    /// harness; nothing is left in the scratch folder. Abandoned multipart uploads are not looked for: the S3
+    /// server used here (s3rver) cannot list them.
+    /// </summary>
+    private static async Task CheckLeftoversInBucketAsync(Trial trial, HashSet<string> known, List<Violation> violations)
+    {
+        await using var instance = await trial.OpenInstanceAsync();
+        var tableId = (await instance.GetTableStatusAsync(Trial.TableName)).TableId;
+        var orphans = new List<string>();
+        var other = new List<string>();
+        await foreach (var stored in instance.Objects.ListAsync($"{tableId}/data/"))
+        {
+            var name = stored.Name;
+            if (name.EndsWith(".parquet", StringComparison.Ordinal))
+            {
+                if (!known.Contains(name))
+                {
+                    orphans.Add(name);
+                }
+            }
+            else if (name.EndsWith(".sketches", StringComparison.Ordinal))
+            {
+                if (!known.Contains(name[..^".sketches".Length] + ".parquet"))
+                {
+                    orphans.Add(name);
+                }
+            }
+            else
+            {
+                other.Add(name);
+            }
+        }
+        var temporary = new List<string>();
+        var stagingFolders = new[]
+        {
+            Path.Combine(trial.ChildTemporaryFolder!, Recovery.S3StagingFolderName),
+            Path.Combine(Path.GetTempPath(), Recovery.S3StagingFolderName),
+            Path.Combine(trial.Folder, "scratch"),
+        };
+        foreach (var folder in stagingFolders)
+        {
+            if (Directory.Exists(folder))
+            {
+                temporary.AddRange(Directory.EnumerateFileSystemEntries(folder, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(Path.GetDirectoryName(folder)!, p)));
+            }
+        }
+        if (orphans.Count > 0)
+        {
+            violations.Add(new Violation(ViolationKind.Leftover,
+                $"{orphans.Count} object(s) in the table's data in the bucket that no reference names, after GC two days on: {string.Join(", ", orphans.Take(3))}"));
+        }
+        if (other.Count > 0)
+        {
+            violations.Add(new Violation(ViolationKind.Leftover,
+                $"{other.Count} object(s) in the table's data that are neither data files nor sketches: {string.Join(", ", other.Take(3))}"));
+        }
+        if (temporary.Count > 0)
+        {
+            violations.Add(new Violation(ViolationKind.Leftover,
+                $"{temporary.Count} staged write(s) or scratch folder(s) left: {string.Join(", ", temporary.Take(3))}"));
         }
     }
 

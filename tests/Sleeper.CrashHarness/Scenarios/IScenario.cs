@@ -12,5 +12,14 @@ public interface IScenario
     /// <summary>Whether it kills processes (or else injects faults in this process).</summary>
     bool KillsProcesses { get; }
 
+    /// <summary>
+    /// Why it runs only on an embedded instance (it wraps the embedded adapters or local files to inject its
+    /// faults), or null when it runs on services too.
+    /// </summary>
+    string? EmbeddedOnly => null;
+
     Task RunAsync(Trial trial);
+
+    /// <summary>Checks of its own, after the recovery and the common checks; adds violations to the trial.</summary>
+    Task CheckAfterRecoveryAsync(Trial trial) => Task.CompletedTask;
 }

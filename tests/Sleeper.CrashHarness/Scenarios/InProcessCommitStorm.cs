@@ -1,6 +1,5 @@
 using Sleeper.Ingest;
 using Sleeper.Ingest.Input;
-using Sleeper.Instance;
 
 namespace Sleeper.CrashHarness.Scenarios;
 
@@ -25,7 +24,9 @@ public sealed class InProcessCommitStorm : IScenario
         {
             foreach (var (batch, path) in batches)
             {
-                var table = await EmbeddedInstance.Open(trial.Instance).OpenTableAsync(Trial.TableName);
+                // Its own instance, so its own state store, as another process would have.
+                await using var instance = await trial.OpenInstanceAsync();
+                var table = await instance.OpenTableAsync(Trial.TableName);
                 try
                 {
                     await new IngestRunner(table, Path.Combine(trial.Folder, "scratch")).IngestAsync(IngestInputs.Resolve([path], null));

@@ -24,6 +24,7 @@ public sealed class LogFaults(string work) : IScenario
 {
     public string Name => "faults-" + work;
     public bool KillsProcesses => false;
+    public string? EmbeddedOnly => "it wraps the file transaction log, snapshot store and file queue of an instance folder in its fault-injecting adapters";
 
     public async Task RunAsync(Trial trial)
     {

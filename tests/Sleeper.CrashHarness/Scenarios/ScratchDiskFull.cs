@@ -17,6 +17,7 @@ public sealed class ScratchDiskFull(string work) : IScenario
 {
     public string Name => "disk-full-" + work;
     public bool KillsProcesses => false;
+    public string? EmbeddedOnly => "its faults are in the local scratch disk under ingests in the harness's process, the same whatever the backend, and it opens the instance as a folder";
 
     public async Task RunAsync(Trial trial)
     {
