@@ -63,6 +63,8 @@ if (trialSeed is { } one)
 {
     var result = await Harness.RunTrialAsync(scenarios[0], one, keepFailed: keep, backend: backend);
     Console.WriteLine(result.Passed ? $"PASSED {result.Scenario} seed {one} in {result.Elapsed.TotalSeconds:F1} s" : Harness.Describe(result));
+    Console.WriteLine($"  {result.Figures.Processes} processes, {result.Figures.Kills} killed, {result.Figures.Rows.Checked} rows checked" +
+        string.Concat((result.Counts ?? new Dictionary<string, int>()).Select(c => $", {c.Key}: {c.Value}")));
     if (result.Passed)
     {
         foreach (var line in result.Log)

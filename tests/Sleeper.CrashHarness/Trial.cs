@@ -272,6 +272,22 @@ public sealed class Trial : IAsyncDisposable
         return result;
     }
 
+    /// <summary>
+    /// A client's command, run in this process by the system clock, counted but not noted one by one (a scenario may
+    /// run hundreds); it must succeed, and a failure is noted and is a violation. Returns whether it succeeded.
+    /// </summary>
+    public async Task<bool> Client(params string[] args)
+    {
+        var result = await InProcessCli.RunAsync(Instance, null, args);
+        Count("client commands");
+        if (result.Status != 0)
+        {
+            Note($"[in-process client] {result}");
+            AddViolation(new Violation(ViolationKind.CommandFailed, result.ToString()));
+        }
+        return result.Status == 0;
+    }
+
     /// <summary>A command in this process that must succeed; a failure is a violation.</summary>
     public async Task<CliResult> MustAsync(TimeProvider? time, params string[] args)
     {

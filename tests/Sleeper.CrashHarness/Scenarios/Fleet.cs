@@ -7,9 +7,11 @@ namespace Sleeper.CrashHarness.Scenarios;
 
 /// <summary>
 /// A fleet of stateless workers as separate processes: three <c>worker compaction</c> and two <c>worker ingest</c>
-/// at once, with an idle timeout, while a client keeps submitting ingest jobs of new rows and queuing compaction
-/// jobs. One worker of each kind is killed with SIGKILL while every worker of its kind holds a job (so the victim
-/// is mid-job whichever it is), and a replacement started. Then the client stops and every worker still running
+/// at once, with an idle timeout, while a client keeps submitting ingest jobs of new rows (<c>ingest submit</c>) and
+/// queuing compaction jobs (<c>compact --all --queue-only</c>). The client is the harness's own process running
+/// those commands, at a steady pace whatever the machine's load: a process of its own for each would spend most
+/// of its time starting, and leave the workers idle between jobs. One worker of each kind is killed with SIGKILL
+/// while every worker of its kind holds a job (so the victim is mid-job whichever it is), and a replacement started. Then the client stops and every worker still running
 /// must exit by itself, with status 0, once its queue has been empty for its idle timeout: the fleet scales to zero.
 /// After the harness's recovery and checks (every submitted row exactly once), no file reference may have been the
 /// input of two committed compaction jobs (<see cref="CompactedOnce"/>).
@@ -18,6 +20,9 @@ public sealed class Fleet : IScenario
 {
     private static readonly string[] Kinds = ["compaction", "ingest"];
 
+    /// <summary>How long the workers may take to start before the client starts anyway.</summary>
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
     public string Name => "fleet";
     public bool KillsProcesses => true;
 
@@ -25,10 +30,16 @@ public sealed class Fleet : IScenario
     public int IngestWorkers { get; init; } = 2;
 
     /// <summary>How long the client keeps submitting.</summary>
-    public TimeSpan ClientTime { get; init; } = TimeSpan.FromSeconds(20);
+    public TimeSpan ClientTime { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often the client submits two ingest jobs.</summary>
+    public TimeSpan SubmitEvery { get; init; } = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>How often the client queues a round of compaction jobs.</summary>
+    public TimeSpan CompactEvery { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>The workers' idle timeout: longer than the client's pauses, so they wait for its next job while it runs.</summary>
-    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(8);
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(12);
 
     /// <summary>How long after the client stops a worker may take to exit: its idle timeout, a job, and a slow start.</summary>
     public TimeSpan ExitGrace { get; init; } = TimeSpan.FromSeconds(45);
@@ -46,15 +57,17 @@ public sealed class Fleet : IScenario
         {
             await trial.IngestInProcessAsync(300 + trial.Random.Next(300));
         }
+        // A job for every leaf waiting when the compaction workers start, so all three are busy at once.
+        await trial.MustAsync(null, "compact", Trial.TableName, "--all", "--queue-only");
         var killerRandom = new Random(trial.Random.Next());
-        var hangTimeout = ClientTime + IdleTimeout + ExitGrace + TimeSpan.FromSeconds(30);
-        var workers = new List<(string Kind, RunningSleeper Process)>();
+        var hangTimeout = StartTimeout + ClientTime + IdleTimeout + ExitGrace;
+        var workers = new List<Worker>();
         var watch = Stopwatch.StartNew();
         foreach (var kind in Kinds)
         {
             for (var i = 0; i < (kind == "compaction" ? CompactionWorkers : IngestWorkers); i++)
             {
-                workers.Add((kind, trial.Start(hangTimeout, "worker", kind, "--idle-timeout", IdleTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+                workers.Add(StartWorker(trial, kind, hangTimeout, watch));
             }
         }
         trial.Note($"started {CompactionWorkers} compaction and {IngestWorkers} ingest workers, idle timeout {IdleTimeout.TotalSeconds:F0} s");
@@ -66,24 +79,29 @@ public sealed class Fleet : IScenario
         using var stop = new CancellationTokenSource(ClientTime);
         var submitting = SubmitIngestJobsAsync(trial, stop.Token);
         var compacting = QueueCompactionJobsAsync(trial, stop.Token);
-        var killing = KillOneOfEachAsync(trial, workers, killerRandom, hangTimeout, stop.Token);
+        var killing = KillOneOfEachAsync(trial, workers, killerRandom, hangTimeout, watch, stop.Token);
         await Task.WhenAll(submitting, compacting, killing);
         var clientDone = watch.Elapsed;
         trial.Note($"the client stopped after {clientDone.TotalSeconds:F1} s");
 
-        List<(string Kind, RunningSleeper Process)> all;
+        List<Worker> all;
         lock (workers)
         {
             all = [.. workers];
         }
-        foreach (var (kind, process) in all)
+        var lastExit = TimeSpan.Zero;
+        foreach (var worker in all)
         {
-            var outcome = await process.Outcome;
-            trial.Record(outcome, outcome.Killed ? "" : $" (exited {(watch.Elapsed - clientDone).TotalSeconds:F1} s after the client stopped)");
+            var outcome = await worker.Process.Outcome;
+            var ended = await worker.Ended - clientDone;
+            trial.Record(outcome, outcome.Killed ? "" : ended < TimeSpan.Zero
+                ? $" (exited {-ended.TotalSeconds:F1} s before the client stopped, its queue empty for its idle timeout)"
+                : $" (exited {ended.TotalSeconds:F1} s after the client stopped)");
             if (outcome.Killed)
             {
                 continue;
             }
+            lastExit = ended > lastExit ? ended : lastExit;
             if (outcome.ExitCode != 0 || outcome.Hung)
             {
                 trial.AddViolation(new Violation(ViolationKind.NoScaleToZero, outcome.ToString()));
@@ -93,7 +111,6 @@ public sealed class Fleet : IScenario
                 trial.Count("workers that scaled to zero");
             }
         }
-        var lastExit = watch.Elapsed - clientDone;
         trial.Note($"every worker had ended {lastExit.TotalSeconds:F1} s after the client stopped");
         if (lastExit > IdleTimeout + ExitGrace)
         {
@@ -113,11 +130,20 @@ public sealed class Fleet : IScenario
 
     public Task CheckAfterRecoveryAsync(Trial trial) => CompactedOnce.CheckAsync(trial);
 
-    private async Task WaitForTasksAsync(Trial trial, List<(string Kind, RunningSleeper Process)> workers)
+    /// <summary>A worker process, and when it ended on the scenario's watch.</summary>
+    private sealed record Worker(string Kind, RunningSleeper Process, Task<TimeSpan> Ended);
+
+    private Worker StartWorker(Trial trial, string kind, TimeSpan hangTimeout, Stopwatch watch)
+    {
+        var process = trial.Start(hangTimeout, "worker", kind, "--idle-timeout", IdleTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return new Worker(kind, process, process.Outcome.ContinueWith(_ => watch.Elapsed, TaskScheduler.Default));
+    }
+
+    private async Task WaitForTasksAsync(Trial trial, List<Worker> workers)
     {
         await using var instance = await trial.OpenInstanceAsync();
         var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(90) && !workers.Any(w => w.Process.HasEnded))
+        while (deadline.Elapsed < StartTimeout && !workers.Any(w => w.Process.HasEnded))
         {
             var compaction = (await instance.CompactionTracker.ReadTaskEventsAsync()).Count(e => !e.Finished);
             var ingest = (await instance.IngestTracker.ReadTaskEventsAsync()).Count(e => !e.Finished);
@@ -130,38 +156,44 @@ public sealed class Fleet : IScenario
         trial.Note("the workers did not all record their start in time; the client starts anyway");
     }
 
-    /// <summary>Ingest jobs of new rows, two at a time so that both ingest workers get one at once, until stopped.</summary>
-    private static async Task SubmitIngestJobsAsync(Trial trial, CancellationToken stop)
+    /// <summary>
+    /// Ingest jobs of new rows, two at a time so that both ingest workers can take one at once, every
+    /// <see cref="SubmitEvery"/> until stopped.
+    /// </summary>
+    private async Task SubmitIngestJobsAsync(Trial trial, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
-            var batches = Enumerable.Range(0, 2).Select(_ => trial.NewBatchFile(200 + trial.Next(400), "ingest submit (fleet)")).ToList();
-            await Task.WhenAll(batches.Select(async b =>
+            for (var i = 0; i < 2; i++)
             {
-                var outcome = await trial.RunExpectingSuccessAsync(0, "ingest", "submit", Trial.TableName, b.Path);
-                b.Batch.Outcome = outcome.Succeeded ? BatchOutcome.Committed : BatchOutcome.AllOrNothing;
-                if (outcome.Succeeded)
-                {
-                    trial.Count("ingest jobs submitted");
-                }
-            }));
+                var (batch, path) = trial.NewBatchFile(200 + trial.Next(400), "ingest submit (fleet)");
+                var submitted = await trial.Client("ingest", "submit", Trial.TableName, path);
+                batch.Outcome = submitted ? BatchOutcome.Committed : BatchOutcome.AllOrNothing;
+                trial.Count(submitted ? "ingest jobs submitted" : "ingest submits failed");
+            }
+            await PauseAsync(SubmitEvery, stop);
         }
     }
 
-    /// <summary><c>compact --all --queue-only</c> every couple of seconds, as a scheduler would, until stopped.</summary>
-    private static async Task QueueCompactionJobsAsync(Trial trial, CancellationToken stop)
+    /// <summary><c>compact --all --queue-only</c> every <see cref="CompactEvery"/>, as a scheduler would, until stopped.</summary>
+    private async Task QueueCompactionJobsAsync(Trial trial, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
-            await trial.RunExpectingSuccessAsync(0, "compact", Trial.TableName, "--all", "--queue-only");
+            await trial.Client("compact", Trial.TableName, "--all", "--queue-only");
             trial.Count("compaction rounds queued");
-            try
-            {
-                await Task.Delay(TimeSpan.FromSeconds(2), stop);
-            }
-            catch (OperationCanceledException)
-            {
-            }
+            await PauseAsync(CompactEvery, stop);
+        }
+    }
+
+    private static async Task PauseAsync(TimeSpan pause, CancellationToken stop)
+    {
+        try
+        {
+            await Task.Delay(pause, stop);
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 
@@ -170,7 +202,7 @@ public sealed class Fleet : IScenario
     /// kills one at random and starts a replacement. If that moment does not come before the client stops, kills
     /// one anyway at the end, mid-job or not (the trial counts only the jobs the killed workers were found holding).
     /// </summary>
-    private async Task KillOneOfEachAsync(Trial trial, List<(string Kind, RunningSleeper Process)> workers, Random random, TimeSpan hangTimeout, CancellationToken stop)
+    private async Task KillOneOfEachAsync(Trial trial, List<Worker> workers, Random random, TimeSpan hangTimeout, Stopwatch watch, CancellationToken stop)
     {
         await using var instance = await trial.OpenInstanceAsync();
         var pending = new List<string>(Kinds);
@@ -198,10 +230,10 @@ public sealed class Fleet : IScenario
                 if (victim.Kill())
                 {
                     trial.Note($"killed {kind} worker (process {victim.ProcessId}) with {depth.InFlight} {kind} job(s) in flight for {live.Count} live worker(s)");
-                    var replacement = trial.Start(hangTimeout, "worker", kind, "--idle-timeout", IdleTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    var replacement = StartWorker(trial, kind, hangTimeout, watch);
                     lock (workers)
                     {
-                        workers.Add((kind, replacement));
+                        workers.Add(replacement);
                     }
                     pending.Remove(kind);
                 }

@@ -25,7 +25,7 @@ public static class AllScenarios
 
     /// <summary>
     /// Scenarios a run includes only when named with --scenario: <c>fleet</c> takes most of a minute a trial (its
-    /// client runs for 20 s and its workers wait out their idle timeout), ten times a kill trial.
+    /// client runs for 15 s and its workers wait out their idle timeout), ten times a kill trial.
     /// </summary>
     public static IReadOnlyList<IScenario> OnlyWhenNamed { get; } = [new Fleet()];
 
