@@ -8,7 +8,13 @@ namespace Sleeper.CrashHarness.Tests;
 /// show that they exit on their idle timeout.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class ServicesCollection
+public sealed class ServicesCollection : ICollectionFixture<ServicesTemporaryFolder>
 {
     public const string Name = "Trials on S3 and PostgreSQL";
+}
+
+/// <summary>Removes the temporary folder the trials on services gave this process, once they have all run.</summary>
+public sealed class ServicesTemporaryFolder : IDisposable
+{
+    public void Dispose() => ServicesBackend.RestoreTemporaryFolder();
 }

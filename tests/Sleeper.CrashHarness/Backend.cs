@@ -39,6 +39,7 @@ public static class ServicesBackend
 {
     private static readonly Lock TemporaryFolderLock = new();
     private static string? _temporaryFolder;
+    private static string? _originalTmpDir;
 
     /// <summary>Fails at once, naming what to set, when the servers are not given.</summary>
     public static void EnsureConfigured()
@@ -64,6 +65,7 @@ public static class ServicesBackend
             {
                 var folder = Path.Combine(Path.GetTempPath(), $"sleeper-crash-harness-{Environment.ProcessId}");
                 Directory.CreateDirectory(folder);
+                _originalTmpDir = Environment.GetEnvironmentVariable("TMPDIR");
                 Environment.SetEnvironmentVariable("TMPDIR", folder);
                 if (!Path.GetFullPath(Path.GetTempPath()).StartsWith(folder, StringComparison.Ordinal))
                 {
@@ -72,6 +74,27 @@ public static class ServicesBackend
                 _temporaryFolder = folder;
             }
             return _temporaryFolder;
+        }
+    }
+
+    /// <summary>Gives this process its temporary folder back and removes the one <see cref="IsolateTemporaryFolder"/> made, once no trial runs.</summary>
+    public static void RestoreTemporaryFolder()
+    {
+        lock (TemporaryFolderLock)
+        {
+            if (_temporaryFolder is null)
+            {
+                return;
+            }
+            Environment.SetEnvironmentVariable("TMPDIR", _originalTmpDir);
+            try
+            {
+                Directory.Delete(_temporaryFolder, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            _temporaryFolder = null;
         }
     }
 

@@ -72,6 +72,10 @@ if (trialSeed is { } one)
             Console.WriteLine("  " + line.ReplaceLineEndings(" "));
         }
     }
+    if (!keep)
+    {
+        ServicesBackend.RestoreTemporaryFolder();
+    }
     return result.Passed ? 0 : 1;
 }
 
@@ -107,5 +111,9 @@ foreach (var failed in results.Where(r => !r.Passed))
 if (reportFile is not null)
 {
     await File.WriteAllTextAsync(reportFile, report);
+}
+if (!keep)
+{
+    ServicesBackend.RestoreTemporaryFolder();
 }
 return results.All(r => r.Passed) ? 0 : 1;

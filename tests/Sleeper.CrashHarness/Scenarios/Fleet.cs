@@ -136,6 +136,7 @@ public sealed class Fleet : IScenario
     private Worker StartWorker(Trial trial, string kind, TimeSpan hangTimeout, Stopwatch watch)
     {
         var process = trial.Start(hangTimeout, "worker", kind, "--idle-timeout", IdleTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        trial.Count("workers started");
         return new Worker(kind, process, process.Outcome.ContinueWith(_ => watch.Elapsed, TaskScheduler.Default));
     }
 
@@ -198,13 +199,16 @@ public sealed class Fleet : IScenario
     }
 
     /// <summary>
-    /// For each kind, waits until every live worker of it holds a job (as many messages in flight as workers), then
-    /// kills one at random and starts a replacement. If that moment does not come before the client stops, kills
-    /// one anyway at the end, mid-job or not (the trial counts only the jobs the killed workers were found holding).
+    /// After a seeded delay, for each kind, waits until every live worker of it holds a job (as many messages in
+    /// flight as workers), then kills one at random and starts a replacement. If that moment does not come before
+    /// the client stops, kills one anyway at the end, mid-job or not (the trial counts only the jobs the killed
+    /// workers were found holding).
     /// </summary>
     private async Task KillOneOfEachAsync(Trial trial, List<Worker> workers, Random random, TimeSpan hangTimeout, Stopwatch watch, CancellationToken stop)
     {
         await using var instance = await trial.OpenInstanceAsync();
+        // Not at once: a seeded moment in the first half of the client's time, then the next moment all are busy.
+        await PauseAsync(ClientTime * (0.5 * random.NextDouble()), stop);
         var pending = new List<string>(Kinds);
         while (pending.Count > 0)
         {
