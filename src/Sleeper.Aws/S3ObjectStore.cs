@@ -53,12 +53,19 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     private const string StagingFolderName = "sleeper-s3-staging";
     private const string StagingSuffix = ".tmp";
 
+    /// <summary>
+    /// How old a staged write must be before the first write of a store on the same machine deletes it as
+    /// abandoned: far longer than any write takes, and the default orphan delay of GC's own sweep.
+    /// </summary>
+    public static readonly TimeSpan AbandonedStagingAge = TimeSpan.FromDays(1);
+
     private readonly IAmazonS3 _client;
     private readonly S3ObjectStoreOptions _options;
     private readonly string _keyPrefix;
     private readonly string _stagingFolder;
     private readonly string _endpoint;
     private volatile bool _bucketSeen;
+    private int _stagingSwept;
 
     /// <param name="bucket">The bucket; it must exist.</param>
     /// <param name="prefix">The key prefix the instance's objects live under, without leading or trailing '/'; empty for the bucket's root.</param>
@@ -179,6 +186,13 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     {
         ObjectNames.Check(name);
         Directory.CreateDirectory(_stagingFolder);
+        if (Interlocked.Exchange(ref _stagingSwept, 1) == 0)
+        {
+            // A process killed mid-write leaves its staged file here, on its own machine, and a worker's machine may
+            // never run the GC whose sweep removes it (DeleteAbandonedWritesAsync): the first write of each store
+            // removes those older than any write lasts, so a host whose workers get killed does not fill its disk.
+            DeleteOldStagingFiles(DateTime.UtcNow - AbandonedStagingAge, cancellationToken);
+        }
         var lastSegment = name[(name.LastIndexOf('/') + 1)..];
         var staging = Path.Combine(_stagingFolder, $"{Guid.NewGuid():N}-{lastSegment}{StagingSuffix}");
         // Created now, empty, so the write exists before a writer opens it and a sweep can see its age.
