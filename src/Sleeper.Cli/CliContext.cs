@@ -19,6 +19,12 @@ public sealed class CliContext
     };
 
     public TextWriter Out { get; init; } = Console.Out;
+
+    /// <summary>
+    /// Where workers and jobs log, structured (<see cref="CliLogging"/>): standard error in the real program, nowhere
+    /// in tests that build their own context.
+    /// </summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory Logging { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
     public TextWriter Error { get; init; } = Console.Error;
 
     /// <summary>Progress bars and chatter only when standard error is a terminal, so piped output stays clean.</summary>
