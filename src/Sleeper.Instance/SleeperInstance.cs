@@ -255,6 +255,7 @@ public sealed class SleeperInstance : IAsyncDisposable
             await ((PostgresJobTracker)tracker).EnsureCreatedAsync(cancellationToken);
         }
         await new PostgresTransactionLogStore(_postgres, "none").EnsureCreatedAsync(cancellationToken);
+        await new PostgresSnapshotStore(_postgres, "none", Objects, "none/").EnsureCreatedAsync(cancellationToken);
     }
 
     /// <summary>Saves changed instance properties; those that say where the state is cannot change after creation.</summary>
@@ -439,8 +440,20 @@ public sealed class SleeperInstance : IAsyncDisposable
         ? new PostgresTransactionLogStore(_postgres!, tableId)
         : new FileTransactionLogStore(Path.Combine(LocalFolder(tableId), "statestore", EmbeddedStateStores.TransactionsFolder));
 
+    /// <summary>
+    /// Snapshot bodies always live in the object store. Beside a PostgreSQL log they are indexed in PostgreSQL too,
+    /// since the state store asks for the newest one several times per commit and a LIST on S3 is slow and billed.
+    /// </summary>
+    private ITransactionLogSnapshotStore OpenSnapshots(string tableId)
+    {
+        var prefix = $"{tableId}/statestore/{EmbeddedStateStores.SnapshotsFolder}/";
+        return IsPostgres(Properties, InstanceProperty.StateStoreBackend)
+            ? new PostgresSnapshotStore(_postgres!, tableId, Objects, prefix)
+            : new ObjectStoreSnapshotStore(Objects, prefix);
+    }
+
     private TransactionLogStateStore OpenStateStore(string tableId, TableSchema schema) =>
-        new(schema, OpenLog(tableId), new ObjectStoreSnapshotStore(Objects, $"{tableId}/statestore/{EmbeddedStateStores.SnapshotsFolder}/"), Time,
+        new(schema, OpenLog(tableId), OpenSnapshots(tableId), Time,
             options: new TransactionLogStateStoreOptions
             {
                 SnapshotEveryTransactions = Properties.GetInt(InstanceProperty.SnapshotEveryTransactions),
@@ -454,6 +467,11 @@ public sealed class SleeperInstance : IAsyncDisposable
         if (IsPostgres(Properties, InstanceProperty.StateStoreBackend))
         {
             await OpenLog(tableId).DeleteTransactionsAtOrBeforeAsync(long.MaxValue, cancellationToken);
+            var snapshots = OpenSnapshots(tableId);
+            foreach (var snapshot in await snapshots.ListSnapshotsAsync(cancellationToken))
+            {
+                await snapshots.DeleteSnapshotAsync(snapshot.TransactionNumber, cancellationToken);
+            }
         }
         if (Root is not null)
         {
