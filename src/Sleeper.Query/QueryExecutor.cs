@@ -24,9 +24,10 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
 
     /// <summary>
     /// Where the footers of files read through a stream (S3) are kept between queries, so a warm query pays no
-    /// request for a file's length or footer; the process's shared cache unless the caller gives another.
+    /// request for a file's length or footer; the process's shared cache unless the caller gives another, or
+    /// null to read every footer afresh.
     /// </summary>
-    public ParquetFooterCache Footers { get; init; } = ParquetFooterCache.Shared;
+    public ParquetFooterCache? Footers { get; init; } = ParquetFooterCache.Shared;
 
     /// <summary>Counts of what the last query read, to show that pruning works.</summary>
     public QueryStatistics LastStatistics { get; private set; } = new();
