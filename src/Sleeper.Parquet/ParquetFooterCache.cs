@@ -23,7 +23,8 @@ public readonly record struct ParquetFooterCacheStatistics(int Entries, long Byt
 /// (a UUID), becomes visible whole, and is never rewritten; it is only ever deleted. So a footer read once stays
 /// true for as long as the name exists. A file deleted since (garbage collection) fails on its first data read
 /// instead of on open, with the same "does not exist" error. Keys are the store's <see cref="Core.Storage.IObjectStore.Location"/>
-/// and the object's name, so two instances never share an entry.
+/// and the object's name, so two instances never share an entry (and two stores that share a location string,
+/// such as one bucket name on two endpoints, would still need the same fresh UUID to collide).
 /// </para>
 /// <para>
 /// <b>What is cached.</b> The raw footer, exactly as the file ends (the Thrift FileMetaData, its length and the

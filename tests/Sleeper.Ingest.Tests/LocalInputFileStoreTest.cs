@@ -64,4 +64,12 @@ public sealed class LocalInputFileStoreTest : IDisposable
         var uri = await Assert.ThrowsAnyAsync<SleeperException>(() => LocalInputFileStore.Instance.ResolveAsync("s3://bucket/key.csv"));
         Assert.Equal("Cannot read input s3://bucket/key.csv: this process was not set up to read s3:// inputs.", uri.Message);
     }
+
+    [Fact]
+    public void A_job_names_local_paths_in_full_and_URIs_as_given()
+    {
+        var relative = Path.Combine("some", "file.csv");
+
+        Assert.Equal([Path.GetFullPath(relative), "s3://bucket/prefix/"], IngestInputs.ForJob([relative, "s3://bucket/prefix/"]));
+    }
 }

@@ -45,6 +45,13 @@ public static class IngestInputs
         return inputs;
     }
 
+    /// <summary>
+    /// The paths as a queued job should name them: local paths made absolute, since the worker may run in another
+    /// folder, and URIs (<c>s3://</c>) as given.
+    /// </summary>
+    public static IReadOnlyList<string> ForJob(IEnumerable<string> paths) =>
+        paths.Select(p => InputPaths.SchemeOf(p) is null ? Path.GetFullPath(p) : p).ToList();
+
     private static void CheckFormat(string? format)
     {
         if (format is not null && !Formats.Contains(format))
