@@ -169,8 +169,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     {
         var head = await HeadAsync(name, "read", cancellationToken).ConfigureAwait(false)
             ?? throw new ObjectNotFoundException(Location, name);
-        return new S3ReadStream(head.ContentLength, _options.ReadBlockSize, _options.ReadCacheBlocks,
-            (start, count, token) => GetRangeAsync(name, start, count, token));
+        return ReadStreamOf(name, head.ContentLength);
     }
 
     /// <summary>Opens a read stream of an object of known length (a data file read before): no HEAD, no request until the first read.</summary>
@@ -178,8 +177,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     {
         ObjectNames.Check(name);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        return Task.FromResult<Stream>(new S3ReadStream(length, _options.ReadBlockSize, _options.ReadCacheBlocks,
-            (start, count, token) => GetRangeAsync(name, start, count, token)));
+        return Task.FromResult(ReadStreamOf(name, length));
     }
 
     public async Task<StoredObject?> GetInfoAsync(string name, CancellationToken cancellationToken = default)
@@ -493,12 +491,9 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         }
     }
 
-    /// <summary>
-    /// One ranged GET, read whole. The SDK retries a request that fails before its response; a body that breaks
-    /// or stalls while being read is retried here, with the same exponential back-off and jitter.
-    /// </summary>
-    private Task<byte[]> GetRangeAsync(string name, long start, int count, CancellationToken cancellationToken) =>
-        GetKeyRangeAsync(KeyOf(name), () => new ObjectNotFoundException(Location, name), start, count, cancellationToken);
+    /// <summary>A ranged-GET stream of one of the instance's objects, of known length.</summary>
+    private Stream ReadStreamOf(string name, long length) =>
+        OpenKey(KeyOf(name), length, () => new ObjectNotFoundException(Location, name));
 
     /// <summary>
     /// A read stream of any key of the bucket whose length is known (from a listing or a HEAD): no request until
@@ -542,6 +537,10 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     /// <summary>The endpoint as messages name it: its URL, or AWS S3 and the region.</summary>
     internal string Endpoint => _endpoint;
 
+    /// <summary>
+    /// One ranged GET, read whole. The SDK retries a request that fails before its response; a body that breaks
+    /// or stalls while being read is retried here, with the same exponential back-off and jitter.
+    /// </summary>
     private async Task<byte[]> GetKeyRangeAsync(string key, Func<Exception> notFound, long start, int count, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
