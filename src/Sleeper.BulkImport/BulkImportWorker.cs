@@ -2,6 +2,7 @@ using Sleeper.Core;
 using Sleeper.Core.Ingest;
 using Sleeper.Core.Jobs;
 using Sleeper.Core.StateStore.Transactions;
+using Sleeper.Core.Storage;
 using Sleeper.Core.Tables;
 using Sleeper.Core.Tracking;
 using Sleeper.Ingest.Input;
@@ -35,6 +36,9 @@ public sealed class BulkImportWorker(
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
 
     public string TaskId { get; } = Guid.NewGuid().ToString();
+
+    /// <summary>Where the jobs' input files are read from: local paths unless the composition root gives a store that reads others too (s3://).</summary>
+    public IInputFileStore InputFiles { get; init; } = LocalInputFileStore.Instance;
 
     /// <summary>Runs jobs until none has been visible for <paramref name="idleTimeout"/>; reports each job committed.</summary>
     public async Task<BulkImportWorkerResult> RunAsync(TimeSpan idleTimeout, IProgress<(BulkImportJob Job, BulkImportResult Result)>? progress = null,
@@ -83,7 +87,7 @@ public sealed class BulkImportWorker(
                 return (true, job, null);
             }
             await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Started, _time.GetUtcNow(), TaskId, InputFiles: job.Files.Count, Files: job.Files), cancellationToken);
-            var inputs = IngestInputs.Resolve(job.Files, null);
+            var inputs = await IngestInputs.ResolveAsync(job.Files, null, InputFiles, cancellationToken: work.Token);
             // The claim is renewed just before the commit, which the table accepts only once for this job id.
             var runner = new BulkImportRunner(table, options) { BeforeCommit = extender.HoldForCommitAsync };
             var result = await runner.ImportAsync(inputs, null, job.Id, work.Token);

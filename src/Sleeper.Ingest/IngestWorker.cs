@@ -4,6 +4,7 @@ using Sleeper.Core.Ingest;
 using Sleeper.Core.Jobs;
 using Sleeper.Core.StateStore;
 using Sleeper.Core.StateStore.Transactions;
+using Sleeper.Core.Storage;
 using Sleeper.Core.Tables;
 using Sleeper.Core.Tracking;
 using Sleeper.Ingest.Input;
@@ -52,6 +53,9 @@ public sealed class IngestWorker(
     public string? ScratchFolder { get; init; }
 
     public string TaskId { get; init; } = Guid.NewGuid().ToString();
+
+    /// <summary>Where the jobs' input files are read from: local paths unless the composition root gives a store that reads others too (s3://).</summary>
+    public IInputFileStore InputFiles { get; init; } = LocalInputFileStore.Instance;
 
     /// <summary>Runs jobs until none has been visible for <paramref name="idleTimeout"/>; reports each committed job.</summary>
     public async Task<IngestWorkerResult> RunAsync(TimeSpan idleTimeout, IProgress<IngestJobResult>? progress = null, CancellationToken cancellationToken = default)
@@ -102,7 +106,7 @@ public sealed class IngestWorker(
             }
             var start = _time.GetUtcNow();
             await tracker.RecordAsync(new JobEvent(table.Id, job.Id, JobEventKind.Started, start, TaskId, InputFiles: job.Files.Count, Files: job.Files), cancellationToken);
-            var inputs = IngestInputs.Resolve(job.Files, format: null);
+            var inputs = await IngestInputs.ResolveAsync(job.Files, format: null, InputFiles, cancellationToken: work.Token);
             InputSchemaCheck.CheckAll(inputs, table.Schema, work.Token);
             var ingested = await new IngestRunner(table, ScratchFolder).WriteAsync(inputs, cancellationToken: work.Token);
             outputs = ingested.References.Select(r => r.Filename).Distinct(StringComparer.Ordinal).ToList();
