@@ -576,9 +576,6 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         while (token is not null);
     }
 
-    /// <summary>The endpoint as messages name it: its URL, or AWS S3 and the region.</summary>
-    internal string Endpoint => _endpoint;
-
     /// <summary>
     /// One ranged GET, read whole. The SDK retries a request that fails before its response; a body that breaks
     /// or stalls while being read is retried here, with the same exponential back-off and jitter.

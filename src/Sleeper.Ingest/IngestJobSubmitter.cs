@@ -1,5 +1,6 @@
 using Sleeper.Core.Ingest;
 using Sleeper.Core.Jobs;
+using Sleeper.Core.Storage;
 using Sleeper.Core.Tables;
 using Sleeper.Core.Tracking;
 using Sleeper.Ingest.Input;
@@ -11,14 +12,15 @@ namespace Sleeper.Ingest;
 /// unknown format is reported to the submitter rather than found by a worker later, records the job as created and
 /// sends it.
 /// </summary>
-public sealed class IngestJobSubmitter(IJobQueue queue, IJobTracker tracker, TimeProvider? time = null)
+public sealed class IngestJobSubmitter(IJobQueue queue, IJobTracker tracker, IInputFileStore inputFiles, TimeProvider? time = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
-    /// <param name="files">Inputs as a worker on another machine would name them: absolute paths (or URIs).</param>
-    public async Task<IngestJob> SubmitAsync(TableStatus table, IReadOnlyList<string> files, CancellationToken cancellationToken = default)
+    /// <param name="paths">Local paths (made absolute here, for a worker in another folder) or URIs (<c>s3://</c>).</param>
+    public async Task<IngestJob> SubmitAsync(TableStatus table, IEnumerable<string> paths, CancellationToken cancellationToken = default)
     {
-        _ = IngestInputs.Resolve(files, format: null);
+        var files = IngestInputs.ForJob(paths);
+        _ = await IngestInputs.ResolveAsync(files, format: null, inputFiles, cancellationToken: cancellationToken);
         var job = new IngestJob(Guid.NewGuid().ToString(), table.TableName, table.TableId, files);
         // Created is recorded first, so a worker that takes the job at once never has its Started come before it.
         await tracker.RecordAsync(new JobEvent(table.TableId, job.Id, JobEventKind.Created, _time.GetUtcNow(),

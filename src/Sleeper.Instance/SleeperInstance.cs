@@ -10,6 +10,7 @@ using Sleeper.Core.Schema;
 using Sleeper.Core.StateStore;
 using Sleeper.Core.Storage;
 using Sleeper.Core.Tables;
+using Sleeper.Ingest.Input;
 using Sleeper.Jobs;
 using Sleeper.Postgres;
 using Sleeper.StateStore;
@@ -38,6 +39,7 @@ public sealed class SleeperInstance : IAsyncDisposable
     private readonly ConcurrentDictionary<string, IJobQueue> _queues = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IJobTrackerPort> _trackers = new(StringComparer.Ordinal);
     private readonly Lazy<IIngestBatcherStore> _batcher;
+    private readonly Lazy<S3InputFileStore> _s3Inputs = new(() => new S3InputFileStore());
 
     private SleeperInstance(InstanceLocation location, IObjectStore objects, SleeperProperties properties, TimeProvider time)
     {
@@ -95,6 +97,13 @@ public sealed class SleeperInstance : IAsyncDisposable
 
     /// <summary>The bulk import job and task tracker of this instance.</summary>
     public IJobTrackerPort BulkImportTracker => Tracker("bulk-import");
+
+    /// <summary>
+    /// Where ingest and bulk import read their inputs: local paths, and <c>s3://bucket/key</c> or
+    /// <c>s3://bucket/prefix/</c> through the S3 endpoint of the environment (SLEEPER_S3_ENDPOINT, …) with the
+    /// standard AWS credentials, whatever the instance's own storage.
+    /// </summary>
+    public IInputFileStore InputFiles => new RoutingInputFileStore(LocalInputFileStore.Instance, _s3Inputs.Value);
 
     /// <summary>The ingest batcher's store of files waiting to be batched into jobs.</summary>
     public IIngestBatcherStore IngestBatcher => _batcher.Value;
@@ -413,6 +422,10 @@ public sealed class SleeperInstance : IAsyncDisposable
             await _postgres.DisposeAsync();
         }
         (Objects as IDisposable)?.Dispose();
+        if (_s3Inputs.IsValueCreated)
+        {
+            _s3Inputs.Value.Dispose();
+        }
     }
 
     /// <summary>

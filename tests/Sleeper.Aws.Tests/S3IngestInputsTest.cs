@@ -88,7 +88,7 @@ public sealed class S3IngestInputsTest(S3TestBucket bucket, ITestOutputHelper ou
     private Task PutJsonLinesAsync(string key, IEnumerable<int> indices) =>
         PutAsync(key, Encoding.UTF8.GetBytes(string.Concat(indices.Select(i => $"{{\"key\":\"{RowOf(i)[0]}\",\"timestamp\":{i},\"value\":\"{RowOf(i)[2]}\"}}\n"))));
 
-    private async Task<(EmbeddedInstance Instance, SleeperTable Table)> NewTableAsync()
+    private async Task<(SleeperInstance Instance, SleeperTable Table)> NewTableAsync()
     {
         var instance = await EmbeddedInstance.CreateAsync(_temp.File("instance"));
         var properties = SleeperProperties.ForTable();
@@ -227,11 +227,11 @@ public sealed class S3IngestInputsTest(S3TestBucket bucket, ITestOutputHelper ou
         await PutParquetAsync("job/a.parquet", Enumerable.Range(0, 700));
         await PutCsvAsync("job/b.csv", Enumerable.Range(700, 300));
         var (instance, table) = await NewTableAsync();
-        var queue = FileJobQueue.InInstance(instance.Root, QueueNames.Ingest);
+        var queue = FileJobQueue.InInstance(instance.Root!, QueueNames.Ingest);
         var job = new IngestJob(Guid.NewGuid().ToString(), table.Name, table.Id, [PathOf("job/a.parquet"), PathOf("job/b.csv")]);
         await queue.SendAsync(IngestJobSerDe.ToJson(job));
 
-        var worker = new IngestWorker(queue, instance.IngestTracker, j => instance.OpenTableById(j.TableId!))
+        var worker = new IngestWorker(queue, instance.IngestTracker, (j, ct) => instance.OpenTableByIdAsync(j.TableId!, ct))
         {
             InputFiles = new RoutingInputFileStore(LocalInputFileStore.Instance, inputs),
             PollInterval = TimeSpan.FromMilliseconds(20),
@@ -286,10 +286,10 @@ public sealed class S3IngestInputsTest(S3TestBucket bucket, ITestOutputHelper ou
         using var inputs = NewInputStore();
         await PutParquetAsync("bulk-job/a.parquet", Enumerable.Range(0, 1500));
         var (instance, table) = await NewTableAsync();
-        var queue = FileJobQueue.InInstance(instance.Root, QueueNames.BulkImport);
+        var queue = FileJobQueue.InInstance(instance.Root!, QueueNames.BulkImport);
         await queue.SendAsync(IngestJobSerDe.ToJson(new BulkImportJob("job-1", table.Name, null, [PathOf("bulk-job/")])));
 
-        var worker = new BulkImportWorker(queue, instance.BulkImportTracker, j => instance.OpenTable(j.TableName!),
+        var worker = new BulkImportWorker(queue, instance.BulkImportTracker, (j, ct) => instance.OpenTableAsync(j.TableName!, cancellationToken: ct),
             new BulkImportOptions { ScratchRoot = _temp.File("scratch") })
         {
             InputFiles = inputs,

@@ -26,9 +26,8 @@ public static class IngestSubmitCommand
             }
             // Absolute, because the worker may run anywhere; resolved now so a missing file or unknown format is
             // reported here rather than by the worker later.
-            var files = given.Select(Path.GetFullPath).ToList();
-            var job = await new IngestJobSubmitter(instance.Queue(QueueNames.Ingest), instance.IngestTracker, instance.Time).SubmitAsync(table, files, cancel);
-            context.Chatter($"Queued ingest job for table {table.TableName} with {files.Count} path(s); run it with 'sleeper worker ingest'.");
+            var job = await new IngestJobSubmitter(instance.Queue(QueueNames.Ingest), instance.IngestTracker, instance.InputFiles, instance.Time).SubmitAsync(table, given, cancel);
+            context.Chatter($"Queued ingest job for table {table.TableName} with {job.Files.Count} path(s); run it with 'sleeper worker ingest'.");
             context.Out.WriteLine(job.Id);
             return 0;
         });

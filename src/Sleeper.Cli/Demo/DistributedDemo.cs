@@ -85,7 +85,7 @@ public sealed partial class DistributedDemo
             paths.Add(path);
         }
         var watch = Stopwatch.StartNew();
-        var submitter = new IngestJobSubmitter(instance.Queue(QueueNames.Ingest), instance.IngestTracker, instance.Time);
+        var submitter = new IngestJobSubmitter(instance.Queue(QueueNames.Ingest), instance.IngestTracker, instance.InputFiles, instance.Time);
         foreach (var path in paths)
         {
             await submitter.SubmitAsync(table.Status, [path], cancel);
