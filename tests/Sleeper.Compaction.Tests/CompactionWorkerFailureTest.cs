@@ -319,6 +319,8 @@ public sealed class CompactionWorkerFailureTest(ITestOutputHelper output)
             }
         }
 
+        public Task<bool> RecordOnceAsync(JobEvent jobEvent, CancellationToken cancellationToken = default) => inner.RecordOnceAsync(jobEvent, cancellationToken);
+
         public Task RecordAsync(TaskEvent taskEvent, CancellationToken cancellationToken = default) => inner.RecordAsync(taskEvent, cancellationToken);
 
         public Task<IReadOnlyList<JobEvent>> ReadJobEventsAsync(string? tableId, CancellationToken cancellationToken = default) => inner.ReadJobEventsAsync(tableId, cancellationToken);
