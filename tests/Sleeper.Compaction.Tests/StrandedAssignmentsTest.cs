@@ -166,6 +166,9 @@ public sealed class StrandedAssignmentsTest
 
         Assert.Equal(jobs.Count, round.Released);
         Assert.All(round.Stranded, s => Assert.True(s.DeadLettered));
+        // And the round reports each of them once, as no worker did.
+        var dead = (await table.Instance.CompactionTracker.ReadJobEventsAsync(table.Table.Id)).Where(e => e.Kind == JobEventKind.DeadLettered).ToList();
+        Assert.Equal(jobs.Select(j => j.JobId).Order(StringComparer.Ordinal), dead.Select(e => e.JobId).Order(StringComparer.Ordinal));
         Assert.Equal(jobs.Count, round.Jobs.Count);
         var result = await QueuedCompaction.Worker(table.Instance, queue).RunAsync(TimeSpan.Zero);
         Assert.Equal(jobs.Count, result.JobsRun);

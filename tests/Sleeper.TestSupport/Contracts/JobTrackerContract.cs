@@ -125,7 +125,7 @@ public abstract class JobTrackerContract
 
         var events = await OpenTracker().ReadJobEventsAsync(null);
         Assert.Equal(4, events.Count);
-        AssertSame(dead, Assert.Single(events, e => e.JobId == "j1" && e.Kind == JobEventKind.DeadLettered));
+        AssertSame(dead, Assert.Single(events, e => e.TableId == "t1" && e.JobId == "j1" && e.Kind == JobEventKind.DeadLettered));
         Assert.Single(events, e => e.JobId == "j1" && e.Kind == JobEventKind.Failed);
     }
 
