@@ -151,6 +151,9 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
 
     public string Location => Prefix.Length == 0 ? $"s3://{Bucket}" : $"s3://{Bucket}/{Prefix}";
 
+    /// <summary>The endpoint, for messages: a URL, or "AWS S3 (region)".</summary>
+    public string Endpoint => _endpoint;
+
     /// <summary>The requests sent so far, by kind.</summary>
     public S3RequestCounters Requests { get; } = new();
 
@@ -466,6 +469,45 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         catch (Exception e)
         {
             throw S3Errors.Translate(e, operation, Bucket, key, _endpoint, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Makes the bucket when it does not exist, for <c>sleeper instance create</c>; true when it made it. A bucket
+    /// that exists already (ours, or one another creator made a moment ago) is used as it is.
+    /// </summary>
+    public async Task<bool> CreateBucketIfMissingAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            Requests.Head();
+            await _client.HeadBucketAsync(new HeadBucketRequest { BucketName = Bucket }, cancellationToken).ConfigureAwait(false);
+            _bucketSeen = true;
+            return false;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            // Missing: make it below.
+        }
+        catch (Exception e)
+        {
+            throw S3Errors.Translate(e, "find the bucket of", Bucket, _keyPrefix, _endpoint, cancellationToken);
+        }
+        try
+        {
+            Requests.Put();
+            await _client.PutBucketAsync(new PutBucketRequest { BucketName = Bucket }, cancellationToken).ConfigureAwait(false);
+            _bucketSeen = true;
+            return true;
+        }
+        catch (AmazonS3Exception e) when (e.ErrorCode is "BucketAlreadyOwnedByYou")
+        {
+            _bucketSeen = true;
+            return false;
+        }
+        catch (Exception e)
+        {
+            throw S3Errors.Translate(e, "create the bucket of", Bucket, _keyPrefix, _endpoint, cancellationToken);
         }
     }
 

@@ -13,7 +13,7 @@ namespace Sleeper.BulkImport;
 public static class BulkImportDeadLetters
 {
     /// <summary>A sweep of the bulk import dead letters in <paramref name="queue"/>, recording on <paramref name="tracker"/>.</summary>
-    public static DeadLetterSweep Sweep(IJobQueue queue, IJobTracker tracker, Func<BulkImportJob, SleeperTable> openTable, TimeProvider? time = null, string? taskId = null) =>
+    public static DeadLetterSweep Sweep(IJobQueue queue, IJobTracker tracker, Func<BulkImportJob, CancellationToken, Task<SleeperTable>> openTable, TimeProvider? time = null, string? taskId = null) =>
         new(queue, tracker, new RecordOnlyDeadLetters<BulkImportJob>(IngestJobSerDe.BulkImportFromJson, job => job.Id, job => job.TableId ?? job.TableName!, openTable), time)
         {
             TaskId = taskId,

@@ -24,7 +24,7 @@ public sealed record BulkImportWorkerResult(string TaskId, int JobsRun, int Jobs
 public sealed class BulkImportWorker(
     IJobQueue queue,
     IJobTracker tracker,
-    Func<BulkImportJob, SleeperTable> openTable,
+    Func<BulkImportJob, CancellationToken, Task<SleeperTable>> openTable,
     BulkImportOptions? options = null,
     TimeProvider? time = null)
 {
@@ -74,7 +74,7 @@ public sealed class BulkImportWorker(
         using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, extender.ClaimLostToken);
         try
         {
-            var table = openTable(job);
+            var table = await openTable(job, cancellationToken);
             tableId = table.Id;
             if (await AlreadyCommittedAsync(table, job, work.Token))
             {

@@ -8,7 +8,7 @@ public sealed class CliContext
 {
     public Option<string?> InstanceOption { get; } = new("--instance")
     {
-        Description = "The instance: a folder (embedded). Default: $SLEEPER_INSTANCE, else ./sleeper-instance",
+        Description = "The instance: a folder (embedded) or s3://BUCKET/PREFIX (on services). Default: $SLEEPER_INSTANCE, else ./sleeper-instance",
         Recursive = true,
     };
 
@@ -19,6 +19,12 @@ public sealed class CliContext
     };
 
     public TextWriter Out { get; init; } = Console.Out;
+
+    /// <summary>
+    /// Where workers and jobs log, structured (<see cref="CliLogging"/>): standard error in the real program, nowhere
+    /// in tests that build their own context.
+    /// </summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory Logging { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
     public TextWriter Error { get; init; } = Console.Error;
 
     /// <summary>Progress bars and chatter only when standard error is a terminal, so piped output stays clean.</summary>
@@ -41,21 +47,9 @@ public sealed class CliContext
         : Environment.GetEnvironmentVariable("SLEEPER_INSTANCE") is { Length: > 0 } env ? env
         : "sleeper-instance";
 
-    public EmbeddedInstance OpenInstance(ParseResult result) => EmbeddedInstance.Open(EmbeddedLocation(result), Time);
-
-    /// <summary>
-    /// The instance's folder. A URI (<c>s3://bucket/prefix</c>) names an instance on services, which this build
-    /// cannot open yet: it is refused, never taken for a folder named <c>s3:</c>.
-    /// </summary>
-    public string EmbeddedLocation(ParseResult result)
-    {
-        var location = InstanceLocation(result);
-        if (location.Contains("://", StringComparison.Ordinal))
-        {
-            throw new Core.SleeperException($"'{location}' names an instance on services; this build runs embedded instances (folders) only so far (see docs/deployment.md).");
-        }
-        return location;
-    }
+    /// <summary>Opens the instance the command names, through the one composition root.</summary>
+    public Task<SleeperInstance> OpenInstanceAsync(ParseResult result, CancellationToken cancellationToken) =>
+        SleeperInstance.OpenAsync(InstanceLocation(result), Time, cancellationToken);
 
     public void Chatter(string message)
     {

@@ -9,5 +9,5 @@ namespace Sleeper.Cli;
 /// </summary>
 public static class InstanceStorage
 {
-    public static IObjectStore Objects(EmbeddedInstance instance) => instance.Objects;
+    public static IObjectStore Objects(SleeperInstance instance) => instance.Objects;
 }

@@ -3,7 +3,8 @@ using Sleeper.Cli;
 using Sleeper.Cli.Commands;
 using Sleeper.Core;
 
-var context = new CliContext();
+using var logging = CliLogging.Create();
+var context = new CliContext { Logging = logging };
 return await SleeperCli.RunAsync(args, context);
 
 namespace Sleeper.Cli

@@ -11,10 +11,10 @@ namespace Sleeper.Compaction;
 /// are still assigned to it are released (<see cref="StrandedAssignments.ReleaseAsync"/>) so a later job can compact
 /// them, before the job's end is recorded.
 /// </summary>
-public sealed class CompactionDeadLetters(Func<string, SleeperTable> openTableById) : IDeadLetterHandler
+public sealed class CompactionDeadLetters(Func<string, CancellationToken, Task<SleeperTable>> openTableById) : IDeadLetterHandler
 {
     /// <summary>A sweep of the compaction dead letters in <paramref name="queue"/>, recording on <paramref name="tracker"/>.</summary>
-    public static DeadLetterSweep Sweep(IJobQueue queue, IJobTracker tracker, Func<string, SleeperTable> openTableById, TimeProvider? time = null, string? taskId = null) =>
+    public static DeadLetterSweep Sweep(IJobQueue queue, IJobTracker tracker, Func<string, CancellationToken, Task<SleeperTable>> openTableById, TimeProvider? time = null, string? taskId = null) =>
         new(queue, tracker, new CompactionDeadLetters(openTableById), time) { TaskId = taskId };
 
     public Task<DeadLetteredJob?> ReadAsync(QueuedMessage letter, CancellationToken cancellationToken) =>
@@ -26,7 +26,7 @@ public sealed class CompactionDeadLetters(Func<string, SleeperTable> openTableBy
         SleeperTable table;
         try
         {
-            table = openTableById(compaction.TableId);
+            table = await openTableById(compaction.TableId, cancellationToken);
         }
         catch (SleeperException e)
         {

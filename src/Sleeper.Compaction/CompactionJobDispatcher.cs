@@ -29,7 +29,7 @@ public sealed class CompactionJobDispatcher(IJobQueue queue, IJobTracker tracker
         if (!stranded.Any(j => j.DeadLettered))
         {
             // (The repair of a dead-lettered job sweeps already.) A sweep of one table opens no other.
-            await CompactionDeadLetters.Sweep(queue, tracker, _ => table, _time).RunAsync(table.Id, cancellationToken);
+            await CompactionDeadLetters.Sweep(queue, tracker, (_, _) => Task.FromResult(table), _time).RunAsync(table.Id, cancellationToken);
         }
         var jobs = await new CompactionJobCreator(table, _time).CreateJobsAsync(strategy, SendAsync, cancellationToken);
         return new CompactionDispatchResult(jobs, stranded, resent, released);

@@ -21,7 +21,7 @@ public sealed record CompactionWorkerResult(string TaskId, int JobsRun, int Jobs
 public sealed class CompactionWorker(
     IJobQueue queue,
     IJobTracker tracker,
-    Func<string, SleeperTable> openTableById,
+    Func<string, CancellationToken, Task<SleeperTable>> openTableById,
     CompactionTask task,
     TimeProvider? time = null)
 {
@@ -69,7 +69,7 @@ public sealed class CompactionWorker(
         using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, extender.ClaimLostToken);
         try
         {
-            var table = openTableById(job.TableId);
+            var table = await openTableById(job.TableId, cancellationToken);
             if (!await TakeInputsAsync(table, job, work.Token))
             {
                 // No attempt could ever commit this job: an earlier attempt committed and then died before it could

@@ -115,7 +115,7 @@ public sealed class StrandedAssignments(IJobQueue queue, IJobTracker tracker, Ti
         {
             // Their end goes on the tracker as every dead letter's does, once, whoever released the files. (A sweep of
             // one table opens no other.)
-            await CompactionDeadLetters.Sweep(queue, tracker, _ => table, _time).RunAsync(table.Id, cancellationToken);
+            await CompactionDeadLetters.Sweep(queue, tracker, (_, _) => Task.FromResult(table), _time).RunAsync(table.Id, cancellationToken);
         }
         return (resent, released);
     }

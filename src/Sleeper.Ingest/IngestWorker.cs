@@ -39,7 +39,7 @@ public sealed record IngestWorkerResult(string TaskId, int JobsRun, int JobsFail
 public sealed class IngestWorker(
     IJobQueue queue,
     IJobTracker tracker,
-    Func<IngestJob, SleeperTable> openTable,
+    Func<IngestJob, CancellationToken, Task<SleeperTable>> openTable,
     TimeProvider? time = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -94,7 +94,7 @@ public sealed class IngestWorker(
         SleeperTable? table = null;
         try
         {
-            table = openTable(job);
+            table = await openTable(job, cancellationToken);
             tableId = table.Id;
             if (await RecogniseEarlierAttemptsAsync(table, job, work.Token))
             {

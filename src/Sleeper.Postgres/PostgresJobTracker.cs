@@ -20,11 +20,8 @@ namespace Sleeper.Postgres;
 /// </remarks>
 public sealed class PostgresJobTracker : IJobTracker
 {
-    /// <summary>The table of the instance's schema that holds job events.</summary>
-    public const string JobEventsTable = "job_tracker_job_events";
-
-    /// <summary>The table of the instance's schema that holds task events.</summary>
-    public const string TaskEventsTable = "job_tracker_task_events";
+    /// <summary>The tracker a database holds when none is named.</summary>
+    public const string DefaultName = "job";
 
     private static readonly JsonSerializerOptions Options = new()
     {
@@ -36,24 +33,35 @@ public sealed class PostgresJobTracker : IJobTracker
     private readonly PostgresDatabase _db;
     private readonly string _jobs;
     private readonly string _tasks;
+    private readonly string _jobEventsTable;
 
-    public PostgresJobTracker(PostgresDatabase database)
+    /// <param name="database">The instance's schema.</param>
+    /// <param name="name">
+    /// Which of the instance's trackers this is (compaction, ingest, bulk_import): each keeps its own pair of tables,
+    /// <c>NAME_tracker_job_events</c> and <c>NAME_tracker_task_events</c>, as the embedded trackers keep a folder each.
+    /// </param>
+    public PostgresJobTracker(PostgresDatabase database, string name = DefaultName)
     {
+        if (name.Length == 0 || !name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_'))
+        {
+            throw new ArgumentException($"'{name}' is not a tracker name: use lower-case letters, digits and '_'.", nameof(name));
+        }
         _db = database;
-        _jobs = database.Table(JobEventsTable);
-        _tasks = database.Table(TaskEventsTable);
+        _jobEventsTable = $"{name}_tracker_job_events";
+        _jobs = database.Table(_jobEventsTable);
+        _tasks = database.Table($"{name}_tracker_task_events");
     }
 
     /// <summary>Creates the tracker's tables if they do not exist (done on first use anyway).</summary>
     public Task EnsureCreatedAsync(CancellationToken cancellationToken = default) =>
-        _db.EnsureCreatedAsync(JobEventsTable, $"""
+        _db.EnsureCreatedAsync(_jobEventsTable, $"""
             CREATE TABLE IF NOT EXISTS {_jobs} (
                 seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
                 table_id text NOT NULL,
                 job_id text NOT NULL,
                 body text NOT NULL);
-            CREATE INDEX IF NOT EXISTS "{JobEventsTable}_by_table" ON {_jobs} (table_id, seq);
-            CREATE INDEX IF NOT EXISTS "{JobEventsTable}_by_job" ON {_jobs} (table_id, job_id);
+            CREATE INDEX IF NOT EXISTS "{_jobEventsTable}_by_table" ON {_jobs} (table_id, seq);
+            CREATE INDEX IF NOT EXISTS "{_jobEventsTable}_by_job" ON {_jobs} (table_id, job_id);
             CREATE TABLE IF NOT EXISTS {_tasks} (
                 seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
                 task_id text NOT NULL,

@@ -9,7 +9,7 @@ public sealed record SplittingWorkerResult(int Rounds, int PartitionsSplit);
 /// A worker that runs splitting rounds over the instance's online tables, one round every poll interval, and
 /// exits once a whole idle timeout has passed with nothing split (so it scales to zero like the other workers).
 /// </summary>
-public sealed class SplittingWorker(Func<IReadOnlyList<SleeperTable>> onlineTables, PartitionSplitterOptions options)
+public sealed class SplittingWorker(Func<CancellationToken, Task<IReadOnlyList<SleeperTable>>> onlineTables, PartitionSplitterOptions options)
 {
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -21,7 +21,7 @@ public sealed class SplittingWorker(Func<IReadOnlyList<SleeperTable>> onlineTabl
         while (true)
         {
             var splitThisRound = 0;
-            foreach (var table in onlineTables())
+            foreach (var table in await onlineTables(cancellationToken))
             {
                 var result = await new PartitionSplitter(table, options).RunRoundAsync(cancellationToken);
                 splitThisRound += result.Splits.Count();

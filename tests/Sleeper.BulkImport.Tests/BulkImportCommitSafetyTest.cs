@@ -107,7 +107,7 @@ public sealed class BulkImportCommitSafetyTest : IDisposable
         var rows = TestTable.Rows(1500, seed: 24);
         var file = _t.WriteParquet("a.parquet", rows);
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var queue = FileJobQueue.InInstance(_t.Instance.Root, QueueNames.BulkImport, timeProvider: time);
+        var queue = FileJobQueue.InInstance(_t.Instance.Root!, QueueNames.BulkImport, timeProvider: time);
         await queue.SendAsync(IngestJobSerDe.ToJson(new BulkImportJob("job-1", "t", null, [file])));
         var stalled = new StallingJobQueue(queue);
         BulkImportWorkerResult? second = null;
@@ -142,7 +142,7 @@ public sealed class BulkImportCommitSafetyTest : IDisposable
         var rows = TestTable.Rows(1500, seed: 25);
         var file = _t.WriteParquet("a.parquet", rows);
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var queue = FileJobQueue.InInstance(_t.Instance.Root, QueueNames.BulkImport, timeProvider: time);
+        var queue = FileJobQueue.InInstance(_t.Instance.Root!, QueueNames.BulkImport, timeProvider: time);
         await queue.SendAsync(IngestJobSerDe.ToJson(new BulkImportJob("job-2", "t", null, [file])));
         var stalled = new StallingJobQueue(queue);
         QueuedMessage? takenOver = null;
@@ -176,7 +176,7 @@ public sealed class BulkImportCommitSafetyTest : IDisposable
     }
 
     private BulkImportWorker Worker(IJobQueue queue, IJobTracker tracker, TimeProvider time) =>
-        new(queue, tracker, job => _t.Instance.OpenTable(job.TableName!), Options, time)
+        new(queue, tracker, (job, ct) => _t.Instance.OpenTableAsync(job.TableName!, cancellationToken: ct), Options, time)
         {
             VisibilityTimeout = Visibility,
             PollInterval = TimeSpan.Zero,

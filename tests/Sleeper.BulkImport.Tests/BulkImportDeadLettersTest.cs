@@ -1,6 +1,7 @@
 using Sleeper.Core.Ingest;
 using Sleeper.Core.Jobs;
 using Sleeper.Core.Tracking;
+using Sleeper.Instance;
 using Sleeper.Jobs;
 
 namespace Sleeper.BulkImport.Tests;
@@ -15,11 +16,14 @@ public sealed class BulkImportDeadLettersTest : IDisposable
 
     public void Dispose() => _t.Dispose();
 
+    private Task<Sleeper.Core.Tables.SleeperTable> OpenTable(BulkImportJob job, CancellationToken cancellationToken) =>
+        _t.Instance.OpenTableAsync(job.TableName!, cancellationToken: cancellationToken);
+
     [Fact]
     public async Task Sweeps_racing_over_the_same_dead_letters_record_each_job_dead_lettered_exactly_once()
     {
         var table = await _t.CreateAsync(minLeafPartitions: 1);
-        var queue = FileJobQueue.InInstance(_t.Instance.Root, QueueNames.BulkImport, maxReceiveCount: 2);
+        var queue = FileJobQueue.InInstance(_t.Instance.Root!, QueueNames.BulkImport, maxReceiveCount: 2);
         foreach (var id in new[] { "job-1", "job-2", "job-3" })
         {
             await queue.SendAsync(IngestJobSerDe.ToJson(new BulkImportJob(id, "t", null, [Path.Combine(_t.Folder, "missing.parquet")])));
@@ -35,8 +39,8 @@ public sealed class BulkImportDeadLettersTest : IDisposable
 
         var results = await Task.WhenAll(Enumerable.Range(0, Sweeps).Select(_ => Task.Run(() =>
         {
-            var sweep = BulkImportDeadLetters.Sweep(FileJobQueue.InInstance(_t.Instance.Root, QueueNames.BulkImport, maxReceiveCount: 2),
-                _t.Instance.BulkImportTracker, job => _t.Instance.OpenTable(job.TableName!));
+            var sweep = BulkImportDeadLetters.Sweep(FileJobQueue.InInstance(_t.Instance.Root!, QueueNames.BulkImport, maxReceiveCount: 2),
+                new FileJobTracker(Path.Combine(_t.Instance.Root!, "trackers", "bulk-import")), OpenTable);
             start.SignalAndWait();
             return sweep.RunAsync();
         })));
@@ -55,12 +59,12 @@ public sealed class BulkImportDeadLettersTest : IDisposable
     public async Task The_dead_letter_of_a_job_whose_table_is_gone_is_recorded_under_the_table_it_named()
     {
         await _t.CreateAsync(minLeafPartitions: 1);
-        var queue = FileJobQueue.InInstance(_t.Instance.Root, QueueNames.BulkImport, maxReceiveCount: 1);
+        var queue = FileJobQueue.InInstance(_t.Instance.Root!, QueueNames.BulkImport, maxReceiveCount: 1);
         await queue.SendAsync(IngestJobSerDe.ToJson(new BulkImportJob("job-9", "no-such-table", null, ["a.parquet"])));
         await queue.ReleaseAsync((await queue.ReceiveAsync(TimeSpan.FromMinutes(1)))!);
         Assert.Null(await queue.ReceiveAsync(TimeSpan.FromMinutes(1)));
 
-        var swept = await BulkImportDeadLetters.Sweep(queue, _t.Instance.BulkImportTracker, job => _t.Instance.OpenTable(job.TableName!)).RunAsync();
+        var swept = await BulkImportDeadLetters.Sweep(queue, _t.Instance.BulkImportTracker, OpenTable).RunAsync();
 
         Assert.Equal(1, swept.Reported);
         var dead = Assert.Single(await _t.Instance.BulkImportTracker.ReadJobEventsAsync("no-such-table"));

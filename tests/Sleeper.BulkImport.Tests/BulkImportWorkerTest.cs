@@ -12,7 +12,7 @@ public sealed class BulkImportWorkerTest : IDisposable
     public void Dispose() => _t.Dispose();
 
     private BulkImportWorker Worker(FileJobQueue queue) =>
-        new(queue, _t.Instance.BulkImportTracker, job => _t.Instance.OpenTable(job.TableName!), new BulkImportOptions { ScratchRoot = _t.Scratch })
+        new(queue, _t.Instance.BulkImportTracker, (job, ct) => _t.Instance.OpenTableAsync(job.TableName!, cancellationToken: ct), new BulkImportOptions { ScratchRoot = _t.Scratch })
         {
             PollInterval = TimeSpan.FromMilliseconds(20),
         };
@@ -23,7 +23,7 @@ public sealed class BulkImportWorkerTest : IDisposable
         var table = await _t.CreateAsync(minLeafPartitions: 4);
         var rows = TestTable.Rows(3000, seed: 11);
         var files = new[] { _t.WriteParquet("a.parquet", rows[..1500]), _t.WriteParquet("b.parquet", rows[1500..]) };
-        var queue = FileJobQueue.InInstance(_t.Instance.Root, QueueNames.BulkImport);
+        var queue = FileJobQueue.InInstance(_t.Instance.Root!, QueueNames.BulkImport);
         await queue.SendAsync(IngestJobSerDe.ToJson(new BulkImportJob("job-1", "t", null, files)));
 
         var outcome = await Worker(queue).RunAsync(TimeSpan.FromMilliseconds(100));
@@ -48,7 +48,7 @@ public sealed class BulkImportWorkerTest : IDisposable
         // The earlier attempt committed its files, then died before the tracker or the queue heard of it.
         var earlier = await new BulkImportRunner(table, new BulkImportOptions { ScratchRoot = _t.Scratch })
             .ImportAsync(Sleeper.Ingest.Input.IngestInputs.Resolve([file], null), jobId: "job-2");
-        var queue = FileJobQueue.InInstance(_t.Instance.Root, QueueNames.BulkImport);
+        var queue = FileJobQueue.InInstance(_t.Instance.Root!, QueueNames.BulkImport);
         await queue.SendAsync(IngestJobSerDe.ToJson(new BulkImportJob("job-2", "t", null, [file])));
 
         var outcome = await Worker(queue).RunAsync(TimeSpan.FromMilliseconds(100));
@@ -64,7 +64,7 @@ public sealed class BulkImportWorkerTest : IDisposable
     public async Task A_job_that_keeps_failing_is_retried_then_dead_lettered_and_the_table_is_unchanged()
     {
         var table = await _t.CreateAsync(minLeafPartitions: 4);
-        var queue = FileJobQueue.InInstance(_t.Instance.Root, QueueNames.BulkImport, maxReceiveCount: 2);
+        var queue = FileJobQueue.InInstance(_t.Instance.Root!, QueueNames.BulkImport, maxReceiveCount: 2);
         var missing = Path.Combine(_t.Folder, "missing.parquet");
         await queue.SendAsync(IngestJobSerDe.ToJson(new BulkImportJob("job-3", "t", null, [missing])));
 

@@ -18,7 +18,7 @@ public sealed class PreSplitConflictTest : IDisposable
         var table = await _t.CreateAsync(minLeafPartitions: 8);
         var rows = TestTable.Rows(4000, seed: 31);
         // Another process (its own view of the state store) splits the root at "m" while the import sketches.
-        var other = _t.Instance.OpenTable("t");
+        var other = await _t.Instance.OpenTableAsync("t");
         var input = new SideEffectInput(new ParquetInput(_t.WriteParquet("in.parquet", rows)), () =>
         {
             var root = other.StateStore.GetStateAsync().GetAwaiter().GetResult().PartitionTree().Root;

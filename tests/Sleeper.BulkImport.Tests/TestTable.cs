@@ -32,7 +32,7 @@ public sealed class TestTable : IDisposable
     /// <summary>Where imports in tests make their scratch folders, to check nothing is left there.</summary>
     public string Scratch => Path.Combine(Folder, "scratch");
 
-    public EmbeddedInstance Instance { get; private set; } = null!;
+    public SleeperInstance Instance { get; private set; } = null!;
 
     public async Task<SleeperTable> CreateAsync(int minLeafPartitions, IReadOnlyList<object>? splitPoints = null)
     {

@@ -79,14 +79,14 @@ public sealed class BadInputTest : IDisposable
     [Theory]
     [InlineData("instance", "create")]
     [InlineData("table", "list")]
-    public async Task An_instance_on_services_is_refused_clearly_and_never_taken_for_a_local_folder(string command, string subcommand)
+    public async Task A_location_of_an_unknown_scheme_is_refused_clearly_and_never_taken_for_a_local_folder(string command, string subcommand)
     {
         var bucket = "sleeper-test-" + Guid.NewGuid().ToString("N")[..8];
-        var result = await _cli.RunWithoutInstanceAsync(command, subcommand, "--instance", $"s3://{bucket}/prefix");
+        var result = await _cli.RunWithoutInstanceAsync(command, subcommand, "--instance", $"gs://{bucket}/prefix");
 
         Assert.Equal(1, result.Status);
-        Assert.Contains($"'s3://{bucket}/prefix' names an instance on services", result.Error);
-        Assert.False(Directory.Exists(Path.Combine("s3:", bucket)), "a folder named after the URI was made");
+        Assert.Contains($"'gs://{bucket}/prefix' is not an instance location", result.Error);
+        Assert.False(Directory.Exists(Path.Combine("gs:", bucket)), "a folder named after the URI was made");
     }
 
     [Fact]

@@ -8,11 +8,13 @@ public sealed class CliRunner : IDisposable
     public CliRunner()
     {
         Directory.CreateDirectory(Folder);
+        Instance = Path.Combine(Folder, "instance");
     }
 
     public string Folder { get; } = Path.Combine(Path.GetTempPath(), "sleeper-cli-test-" + Guid.NewGuid().ToString("N")[..8]);
 
-    public string Instance => Path.Combine(Folder, "instance");
+    /// <summary>The instance every command names: a folder inside <see cref="Folder"/> unless a test points it elsewhere (s3://…).</summary>
+    public string Instance { get; set; }
 
     public static string RepositoryRoot
     {

@@ -2,6 +2,7 @@ using Sleeper.Core;
 using Sleeper.Core.Compaction;
 using Sleeper.Core.Jobs;
 using Sleeper.Core.Tracking;
+using Sleeper.Instance;
 using Sleeper.Jobs;
 
 namespace Sleeper.Compaction.Tests;
@@ -49,8 +50,9 @@ public sealed class CompactionDeadLettersTest
         // Each as another process would have it: its own queue, tracker and table objects.
         var results = await Task.WhenAll(Enumerable.Range(0, Sweeps).Select(_ => Task.Run(() =>
         {
-            var sweep = CompactionDeadLetters.Sweep(QueuedCompaction.Queue(table.Instance, maxReceiveCount: 1), table.Instance.CompactionTracker,
-                table.Instance.OpenTableById, table.Instance.Time);
+            var sweep = CompactionDeadLetters.Sweep(QueuedCompaction.Queue(table.Instance, maxReceiveCount: 1),
+                new FileJobTracker(Path.Combine(table.Instance.Root!, "trackers", "compaction")),
+                (id, ct) => table.Instance.OpenTableByIdAsync(id, ct), table.Instance.Time);
             start.SignalAndWait();
             return sweep.RunAsync();
         })));
@@ -66,7 +68,7 @@ public sealed class CompactionDeadLettersTest
         Assert.All(JobStatus.Fold(await table.Instance.CompactionTracker.ReadJobEventsAsync(table.Table.Id)), s => Assert.Equal("failed", s.State));
 
         // Swept again later, nothing changes; and the dead letters stay for the report.
-        var again = await CompactionDeadLetters.Sweep(queue, table.Instance.CompactionTracker, table.Instance.OpenTableById).RunAsync();
+        var again = await CompactionDeadLetters.Sweep(queue, table.Instance.CompactionTracker, (id, ct) => table.Instance.OpenTableByIdAsync(id, ct)).RunAsync();
         Assert.Equal((0, 3), (again.Reported, again.Letters.Count));
         Assert.Equal(jobs.Count, (await DeadLetteredEventsAsync(table)).Count);
         Assert.Equal(new QueueDepth(0, 0, 3), await queue.GetDepthAsync());
@@ -79,13 +81,13 @@ public sealed class CompactionDeadLettersTest
         using var _ = table;
         var unreachable = new RecordOnceFailsTracker(table.Instance.CompactionTracker);
 
-        var dying = await CompactionDeadLetters.Sweep(queue, unreachable, table.Instance.OpenTableById).RunAsync();
+        var dying = await CompactionDeadLetters.Sweep(queue, unreachable, (id, ct) => table.Instance.OpenTableByIdAsync(id, ct)).RunAsync();
 
         Assert.Equal(0, dying.Reported);
         Assert.Equal(jobs.Count, dying.Deferred.Count);
         Assert.All(await table.ReferencesAsync(), r => Assert.Null(r.JobId));
         Assert.Empty(await DeadLetteredEventsAsync(table));
-        var next = await CompactionDeadLetters.Sweep(queue, table.Instance.CompactionTracker, table.Instance.OpenTableById).RunAsync();
+        var next = await CompactionDeadLetters.Sweep(queue, table.Instance.CompactionTracker, (id, ct) => table.Instance.OpenTableByIdAsync(id, ct)).RunAsync();
         Assert.Equal((jobs.Count, 0), (next.Reported, next.Deferred.Count));
         Assert.Equal(jobs.Count, (await DeadLetteredEventsAsync(table)).Count);
     }
@@ -96,7 +98,7 @@ public sealed class CompactionDeadLettersTest
         var (table, queue, _) = await DeadLetteredJobsAsync();
         using var __ = table;
 
-        var other = await CompactionDeadLetters.Sweep(queue, table.Instance.CompactionTracker, _ => throw new InvalidOperationException("no table is opened"))
+        var other = await CompactionDeadLetters.Sweep(queue, table.Instance.CompactionTracker, (_, _) => throw new InvalidOperationException("no table is opened"))
             .RunAsync("another-table");
 
         Assert.Equal((0, 0), (other.Letters.Count, other.Reported));
@@ -113,7 +115,7 @@ public sealed class CompactionDeadLettersTest
         await queue.ReleaseAsync((await queue.ReceiveAsync(TimeSpan.FromMinutes(1)))!);
         Assert.Null(await queue.ReceiveAsync(TimeSpan.FromMinutes(1)));
 
-        var swept = await CompactionDeadLetters.Sweep(queue, table.Instance.CompactionTracker, table.Instance.OpenTableById).RunAsync();
+        var swept = await CompactionDeadLetters.Sweep(queue, table.Instance.CompactionTracker, (id, ct) => table.Instance.OpenTableByIdAsync(id, ct)).RunAsync();
 
         Assert.Equal(("not a job", 0, 0), (Assert.Single(swept.Letters).Body, swept.Reported, swept.Deferred.Count));
         Assert.Empty(await table.Instance.CompactionTracker.ReadJobEventsAsync(null));

@@ -142,19 +142,19 @@ internal sealed class ModelValues(Random random)
 /// <summary>Compaction as an instance runs it: jobs created, tracked and queued durably, then run by a worker.</summary>
 internal static class QueuedCompaction
 {
-    public static FileJobQueue Queue(EmbeddedInstance instance, int maxReceiveCount = FileJobQueue.DefaultMaxReceiveCount, TimeProvider? time = null) =>
-        FileJobQueue.InInstance(instance.Root, "compaction", maxReceiveCount, time ?? instance.Time);
+    public static FileJobQueue Queue(SleeperInstance instance, int maxReceiveCount = FileJobQueue.DefaultMaxReceiveCount, TimeProvider? time = null) =>
+        FileJobQueue.InInstance(instance.Root!, "compaction", maxReceiveCount, time ?? instance.Time);
 
-    public static async Task<IReadOnlyList<CompactionJob>> CreateAndSendAsync(EmbeddedInstance instance, SleeperTable table, IJobQueue queue, ICompactionStrategy strategy) =>
+    public static async Task<IReadOnlyList<CompactionJob>> CreateAndSendAsync(SleeperInstance instance, SleeperTable table, IJobQueue queue, ICompactionStrategy strategy) =>
         (await new CompactionJobDispatcher(queue, instance.CompactionTracker, instance.Time).CreateJobsAsync(table, strategy)).Jobs;
 
-    public static CompactionWorker Worker(EmbeddedInstance instance, FileJobQueue queue, TimeSpan? visibilityTimeout = null, TimeProvider? time = null) =>
-        new(queue, instance.CompactionTracker, instance.OpenTableById, new CompactionTask(instance.Time), time ?? instance.Time)
+    public static CompactionWorker Worker(SleeperInstance instance, FileJobQueue queue, TimeSpan? visibilityTimeout = null, TimeProvider? time = null) =>
+        new(queue, instance.CompactionTracker, (id, ct) => instance.OpenTableByIdAsync(id, ct), new CompactionTask(instance.Time), time ?? instance.Time)
         {
             VisibilityTimeout = visibilityTimeout ?? TimeSpan.FromMinutes(2),
             PollInterval = TimeSpan.FromMilliseconds(50),
         };
 
-    public static async Task<JobStatus> StatusAsync(EmbeddedInstance instance, CompactionJob job) =>
+    public static async Task<JobStatus> StatusAsync(SleeperInstance instance, CompactionJob job) =>
         Assert.Single(JobStatus.Fold(await instance.CompactionTracker.ReadJobEventsAsync(job.TableId)), s => s.JobId == job.JobId);
 }

@@ -176,7 +176,7 @@ public sealed class CompactionModelTest(ITestOutputHelper output)
     /// abandons its job, another commits it but dies before deleting its message. The queue's clock is then
     /// moved past their claims, so the worker gets those jobs again.
     /// </summary>
-    private static async Task<string> CompactAsync(EmbeddedInstance instance, SleeperTable table, FileJobQueue queue, FakeTimeProvider queueTime,
+    private static async Task<string> CompactAsync(SleeperInstance instance, SleeperTable table, FileJobQueue queue, FakeTimeProvider queueTime,
         ICompactionStrategy strategy, Random? deaths = null)
     {
         var jobs = await QueuedCompaction.CreateAndSendAsync(instance, table, queue, strategy);

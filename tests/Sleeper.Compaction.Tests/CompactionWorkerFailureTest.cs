@@ -226,7 +226,7 @@ public sealed class CompactionWorkerFailureTest(ITestOutputHelper output)
                 }
             },
         };
-        var worker = new CompactionWorker(stalled, tracker, table.Instance.OpenTableById, new CompactionTask(table.Instance.Time), time)
+        var worker = new CompactionWorker(stalled, tracker, (id, ct) => table.Instance.OpenTableByIdAsync(id, ct), new CompactionTask(table.Instance.Time), time)
         {
             VisibilityTimeout = visibility,
             PollInterval = TimeSpan.Zero,
@@ -252,7 +252,7 @@ public sealed class CompactionWorkerFailureTest(ITestOutputHelper output)
         using var table = await TableWithFilesAsync(3, 20_000, 6);
         var before = await CompactionModel.ContentsAsync(table.Table);
         var job = Assert.Single(await new CompactionJobCreator(table.Table).CreateJobsAsync(new ForcedCompactionStrategy()));
-        var other = table.Instance.OpenTable(table.Table.Name);
+        var other = await table.Instance.OpenTableAsync(table.Table.Name);
 
         var attempts = await Task.WhenAll(
             Task.Run(() => Outcome(new CompactionTask().RunAsync(table.Table, job))),
@@ -299,7 +299,7 @@ public sealed class CompactionWorkerFailureTest(ITestOutputHelper output)
         using var stop = new CancellationTokenSource();
         // Ctrl-C arrives just as the job starts.
         var tracker = new StoppingTracker(table.Instance.CompactionTracker, stop);
-        var worker = new CompactionWorker(queue, tracker, table.Instance.OpenTableById, new CompactionTask(), table.Instance.Time)
+        var worker = new CompactionWorker(queue, tracker, (id, ct) => table.Instance.OpenTableByIdAsync(id, ct), new CompactionTask(), table.Instance.Time)
         {
             VisibilityTimeout = TimeSpan.FromHours(1),
         };

@@ -31,8 +31,8 @@ public sealed class ConcurrentJobCreationTest(Xunit.Abstractions.ITestOutputHelp
             var (parent, left, right) = PartitionsBuilder.Split(leaf, 0, splitAt[round], Guid.NewGuid().ToString(), Guid.NewGuid().ToString());
             await table.Table.StateStore.CommitAsync(new SplitPartitionTransaction(parent, [left, right]));
 
-            var first = table.Instance.OpenTable(table.Table.Name);
-            var second = table.Instance.OpenTable(table.Table.Name);
+            var first = await table.Instance.OpenTableAsync(table.Table.Name);
+            var second = await table.Instance.OpenTableAsync(table.Table.Name);
             ICompactionStrategy strategy = round % 2 == 0 ? new BasicCompactionStrategy() : new ForcedCompactionStrategy();
             var created = await Task.WhenAll(
                 Task.Run(() => new CompactionJobCreator(first).CreateJobsAsync(strategy)),

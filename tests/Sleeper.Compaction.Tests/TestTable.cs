@@ -23,7 +23,7 @@ internal sealed class TestTable : IDisposable
         [new Field("timestamp", LongType.Instance)],
         [new Field("value", StringType.Instance)]);
 
-    private TestTable(string root, EmbeddedInstance instance, SleeperTable table)
+    private TestTable(string root, SleeperInstance instance, SleeperTable table)
     {
         Root = root;
         Instance = instance;
@@ -31,7 +31,7 @@ internal sealed class TestTable : IDisposable
     }
 
     public string Root { get; }
-    public EmbeddedInstance Instance { get; }
+    public SleeperInstance Instance { get; }
     public SleeperTable Table { get; }
     public TableSchema Schema => Table.Schema;
 

@@ -30,7 +30,7 @@ public sealed class OrphanCollectionTests : IDisposable
     private async Task<SleeperTable> TableAsync(int orphanDelayMinutes = 60)
     {
         var instance = await EmbeddedInstance.CreateAsync(_folder.Combine("instance"), _time);
-        _store = new LocalObjectStore(instance.Root);
+        _store = new LocalObjectStore(instance.Root!);
         var properties = SleeperProperties.ForTable();
         properties.Set(TableProperty.GcDelayMinutes.Name, "0");
         properties.Set(TableProperty.GcOrphanDelayMinutes.Name, orphanDelayMinutes.ToString());

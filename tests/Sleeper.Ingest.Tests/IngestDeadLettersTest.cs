@@ -1,6 +1,7 @@
 using Sleeper.Core.Ingest;
 using Sleeper.Core.Jobs;
 using Sleeper.Core.Tracking;
+using Sleeper.Instance;
 using Sleeper.Jobs;
 using Xunit;
 
@@ -25,9 +26,11 @@ public sealed class IngestDeadLettersTest
         return job;
     }
 
-    private DeadLetterSweep Sweep(QueuedIngestTable table) =>
-        IngestDeadLetters.Sweep(FileJobQueue.InInstance(table.Instance.Root, QueueNames.Ingest, 3, table.Time), table.Instance.IngestTracker,
-            job => table.Instance.OpenTableById(job.TableId!), table.Time, "sweeper");
+    /// <summary>A sweep as another process would run it, with queue and tracker objects of its own.</summary>
+    private static DeadLetterSweep Sweep(QueuedIngestTable table) =>
+        IngestDeadLetters.Sweep(FileJobQueue.InInstance(table.Instance.Root!, QueueNames.Ingest, 3, table.Time),
+            new FileJobTracker(Path.Combine(table.Instance.Root!, "trackers", "ingest")),
+            (job, ct) => table.Instance.OpenTableByIdAsync(job.TableId!, ct), table.Time, "sweeper");
 
     [Fact]
     public async Task Sweeps_racing_over_the_same_dead_letters_record_each_job_dead_lettered_exactly_once_with_its_last_failure()

@@ -35,7 +35,7 @@ public sealed class QueuedIngestTable : IDisposable
 
     private readonly TempFolder _temp;
 
-    private QueuedIngestTable(TempFolder temp, FakeTimeProvider time, EmbeddedInstance instance, SleeperTable table, FileJobQueue queue, string inputs)
+    private QueuedIngestTable(TempFolder temp, FakeTimeProvider time, SleeperInstance instance, SleeperTable table, FileJobQueue queue, string inputs)
     {
         _temp = temp;
         Time = time;
@@ -46,7 +46,7 @@ public sealed class QueuedIngestTable : IDisposable
     }
 
     public FakeTimeProvider Time { get; }
-    public EmbeddedInstance Instance { get; }
+    public SleeperInstance Instance { get; }
     public SleeperTable Table { get; }
     public FileJobQueue Queue { get; }
     public IJobTracker Tracker => Instance.IngestTracker;
@@ -63,14 +63,14 @@ public sealed class QueuedIngestTable : IDisposable
         properties.Set(TableProperty.IngestBatchRows.Name, "50");
         configure?.Invoke(properties);
         var table = await instance.CreateTableAsync("queued", Schema, properties, PartitionsBuilder.FromSplitPoints(Schema, ["g", "p"]));
-        var queue = FileJobQueue.InInstance(instance.Root, QueueNames.Ingest, maxReceiveCount, time);
+        var queue = FileJobQueue.InInstance(instance.Root!, QueueNames.Ingest, maxReceiveCount, time);
         var inputs = Path.Combine(temp.Path, "inputs");
         Directory.CreateDirectory(inputs);
         return new QueuedIngestTable(temp, time, instance, table, queue, inputs);
     }
 
     public IngestWorker Worker(IJobQueue? queue = null, IJobTracker? tracker = null, string? taskId = null) =>
-        new(queue ?? Queue, tracker ?? Tracker, job => job.TableId is { } id ? Instance.OpenTableById(id) : Instance.OpenTable(job.TableName!), Time)
+        new(queue ?? Queue, tracker ?? Tracker, (job, ct) => job.TableId is { } id ? Instance.OpenTableByIdAsync(id, ct) : Instance.OpenTableAsync(job.TableName!, cancellationToken: ct), Time)
         {
             VisibilityTimeout = Visibility,
             TaskId = taskId ?? Guid.NewGuid().ToString(),
@@ -122,7 +122,7 @@ public sealed class QueuedIngestTable : IDisposable
     /// <summary>The rows a query over the whole table returns, as "key|timestamp|count", in order.</summary>
     public async Task<List<string>> RowsAsync()
     {
-        var table = Instance.OpenTable(Table.Name);
+        var table = await Instance.OpenTableAsync(Table.Name);
         var rows = new List<string>();
         await foreach (var batch in new QueryExecutor(table, Time).RunAsync([Region.Whole(Schema)]))
         {

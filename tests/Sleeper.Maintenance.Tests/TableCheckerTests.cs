@@ -27,7 +27,7 @@ public sealed class TableCheckerTests : IDisposable
     private static readonly TableSchema Schema = new([new Field("key", StringType.Instance)], [], [new Field("value", LongType.Instance)]);
     private readonly TempFolder _folder = new();
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
-    private EmbeddedInstance _instance = null!;
+    private SleeperInstance _instance = null!;
     private LocalObjectStore _store = null!;
 
     public void Dispose() => _folder.Dispose();
@@ -35,7 +35,7 @@ public sealed class TableCheckerTests : IDisposable
     private async Task<SleeperTable> TableAsync(IReadOnlyList<object>? splitPoints = null)
     {
         _instance = await EmbeddedInstance.CreateAsync(_folder.Combine("instance"), _time);
-        _store = new LocalObjectStore(_instance.Root);
+        _store = new LocalObjectStore(_instance.Root!);
         var properties = SleeperProperties.ForTable();
         properties.Set(TableProperty.GcOrphanDelayMinutes.Name, "60");
         var partitions = splitPoints is null ? PartitionsBuilder.SingleRoot(Schema) : PartitionsBuilder.FromSplitPoints(Schema, splitPoints);
@@ -155,7 +155,7 @@ public sealed class TableCheckerTests : IDisposable
         var log = Path.Combine(table.LocalFolder(), "statestore", "transactions");
         var last = Directory.GetFiles(log).Order(StringComparer.Ordinal).Last();
         await File.WriteAllTextAsync(last, "{ not json");
-        var reopened = EmbeddedInstance.Open(_instance.Root, _time).OpenTable("t");
+        var reopened = await EmbeddedInstance.Open(_instance.Root!, _time).OpenTableAsync("t");
 
         var report = await Checker().CheckAsync(reopened);
 

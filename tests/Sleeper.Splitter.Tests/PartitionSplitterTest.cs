@@ -231,7 +231,7 @@ public sealed class PartitionSplitterTest
     {
         using var t = await SplitterTable.CreateAsync([IntKey], threshold: 10);
         await t.IngestAsync(Enumerable.Range(0, 50));
-        var worker = new SplittingWorker(() => [t.Instance.OpenTable("t")], new PartitionSplitterOptions { Random = new Random(1) });
+        var worker = new SplittingWorker(async _ => [await t.Instance.OpenTableAsync("t")], new PartitionSplitterOptions { Random = new Random(1) });
         var result = await worker.RunAsync(TimeSpan.Zero);
         Assert.Equal(new SplittingWorkerResult(1, 1), result);
         Assert.Equal(3, (await t.Table.StateStore.GetAllPartitionsAsync()).Count);

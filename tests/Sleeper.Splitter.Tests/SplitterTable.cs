@@ -19,7 +19,7 @@ internal sealed class SplitterTable : IDisposable
 {
     private int _nextId;
 
-    private SplitterTable(string root, EmbeddedInstance instance, SleeperTable table, int seed)
+    private SplitterTable(string root, SleeperInstance instance, SleeperTable table, int seed)
     {
         Root = root;
         Instance = instance;
@@ -29,7 +29,7 @@ internal sealed class SplitterTable : IDisposable
     }
 
     public string Root { get; }
-    public EmbeddedInstance Instance { get; }
+    public SleeperInstance Instance { get; }
     public SleeperTable Table { get; }
     public RowModel Model { get; }
     public Random Random { get; }

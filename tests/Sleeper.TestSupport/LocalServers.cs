@@ -26,6 +26,17 @@ public static class LocalServers
         }
     }
 
+    /// <summary>The PostgreSQL server as the CLI takes it: <c>postgresql://USER@HOST:PORT/DB</c>.</summary>
+    public static string PostgresUrl
+    {
+        get
+        {
+            var url = Required(PostgresVariable);
+            ToConnectionString(url);
+            return url;
+        }
+    }
+
     /// <summary>The PostgreSQL server in Npgsql's form, e.g. <c>Host=127.0.0.1;Port=5432;Username=postgres;Database=postgres</c>.</summary>
     public static string PostgresConnectionString => ToConnectionString(Required(PostgresVariable));
 

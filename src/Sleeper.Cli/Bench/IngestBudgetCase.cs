@@ -28,7 +28,7 @@ public sealed class IngestBudgetCase(string folder, BenchInputs inputs, int thre
 
         chatter($"ingest-budget: ours, `sleeper ingest` in a child process with a {Budget} budget");
         var (elapsed, peak, output) = await ChildProcess.RunSleeperAsync(["ingest", "bench", inputs.UnsortedPath, "--instance", root], cancel);
-        var table = instance.OpenTable("bench");
+        var table = await instance.OpenTableAsync("bench", cancellationToken: cancel);
         var state = await table.StateStore.GetStateAsync(cancel);
         var committed = state.AllReferences().Sum(r => r.NumberOfRows);
         if (committed != inputs.Rows)

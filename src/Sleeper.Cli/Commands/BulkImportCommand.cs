@@ -34,8 +34,8 @@ public static class BulkImportCommand
         };
         command.SetAction(async (result, cancel) =>
         {
-            var instance = context.OpenInstance(result);
-            var table = instance.OpenTable(result.GetValue(name)!, requireOnline: true);
+            await using var instance = await context.OpenInstanceAsync(result, cancel);
+            var table = await instance.OpenTableAsync(result.GetValue(name)!, requireOnline: true, cancellationToken: cancel);
             var options = new BulkImportOptions
             {
                 MemoryBytes = result.GetValue(memory) is { } m
@@ -75,13 +75,13 @@ public static class BulkImportCommand
         var command = new Command("submit", "Queue a bulk import job for 'sleeper worker bulk-import'; prints its id") { name, paths };
         command.SetAction(async (result, cancel) =>
         {
-            var instance = context.OpenInstance(result);
-            var table = instance.OpenTable(result.GetValue(name)!, requireOnline: true);
+            await using var instance = await context.OpenInstanceAsync(result, cancel);
+            var table = await instance.OpenTableAsync(result.GetValue(name)!, requireOnline: true, cancellationToken: cancel);
             // Checked now, so a typo fails here rather than in a worker later; stored absolute, for a worker elsewhere.
             var files = result.GetValue(paths)!.Select(p => Path.GetFullPath(p)).ToList();
             _ = IngestInputs.Resolve(files, null);
             var job = new BulkImportJob(Guid.NewGuid().ToString(), table.Name, table.Id, files);
-            await FileJobQueue.InInstance(instance.Root, QueueNames.BulkImport, timeProvider: instance.Time).SendAsync(IngestJobSerDe.ToJson(job), cancel);
+            await instance.Queue(QueueNames.BulkImport).SendAsync(IngestJobSerDe.ToJson(job), cancel);
             await instance.BulkImportTracker.RecordAsync(new JobEvent(table.Id, job.Id, JobEventKind.Created, instance.Time.GetUtcNow(), InputFiles: files.Count, Files: files), cancel);
             context.Out.WriteLine(job.Id);
             return 0;

@@ -14,16 +14,16 @@ public static class BulkImportWorkerCommand
         var command = new Command("bulk-import", "Run bulk import jobs from the instance's bulk import queue") { idle };
         command.SetAction(async (result, cancel) =>
         {
-            var instance = context.OpenInstance(result);
+            await using var instance = await context.OpenInstanceAsync(result, cancel);
             var seconds = result.GetValue(idle);
             if (seconds < 0)
             {
                 throw new UsageException("--idle-timeout must be zero or more seconds.");
             }
             var worker = new BulkImportWorker(
-                FileJobQueue.InInstance(instance.Root, QueueNames.BulkImport, timeProvider: instance.Time),
+                instance.Queue(QueueNames.BulkImport),
                 instance.BulkImportTracker,
-                job => job.TableId is { } id ? instance.OpenTableById(id) : instance.OpenTable(job.TableName!, requireOnline: true),
+                (job, ct) => job.TableId is { } id ? instance.OpenTableByIdAsync(id, ct) : instance.OpenTableAsync(job.TableName!, requireOnline: true, ct),
                 new BulkImportOptions { ScratchRoot = instance.Properties.Get(Core.Properties.InstanceProperty.IngestScratchFolder) },
                 time: instance.Time);
             context.Chatter($"Bulk import worker {worker.TaskId} waiting for jobs (exits after {seconds:0.#} s idle)...");

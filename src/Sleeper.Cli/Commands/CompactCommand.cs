@@ -23,11 +23,11 @@ public static class CompactCommand
         var command = new Command("compact", "Create compaction jobs by the table's strategy and run them to the end in this process") { name, all, queueOnly };
         command.SetAction(async (result, cancel) =>
         {
-            var instance = context.OpenInstance(result);
-            var table = instance.OpenTable(result.GetValue(name)!, requireOnline: true);
+            await using var instance = await context.OpenInstanceAsync(result, cancel);
+            var table = await instance.OpenTableAsync(result.GetValue(name)!, requireOnline: true, cancellationToken: cancel);
             var strategy = result.GetValue(all) ? new ForcedCompactionStrategy() : CompactionStrategies.For(table.Properties);
             var watch = Stopwatch.StartNew();
-            var queue = FileJobQueue.InInstance(instance.Root, QueueNames.Compaction, timeProvider: instance.Time);
+            var queue = instance.Queue(QueueNames.Compaction);
             var tracker = instance.CompactionTracker;
             var dispatched = await new CompactionJobDispatcher(queue, tracker, instance.Time).CreateJobsAsync(table, strategy, cancel);
             var jobs = dispatched.Jobs;
@@ -41,7 +41,7 @@ public static class CompactCommand
                 context.Out.WriteLine($"Queued {jobs.Count} compaction job(s) for {table.Name}");
                 return 0;
             }
-            var worker = new CompactionWorker(queue, tracker, instance.OpenTableById,
+            var worker = new CompactionWorker(queue, tracker, (id, ct) => instance.OpenTableByIdAsync(id, ct),
                 new CompactionTask(instance.Time, IteratorLoader.FromInstanceProperties(instance.Properties)), instance.Time);
             CompactionWorkerResult outcome;
             if (context.Interactive && jobs.Count > 0)

@@ -19,14 +19,14 @@ public static class DeadLettersReport
     private sealed record Letter(string Queue, QueuedMessage Message, string? JobId, string? TableId, string? TableName);
 
     /// <param name="tableNames">Only letters of these tables; null for every letter, including unreadable ones.</param>
-    public static async Task WriteAsync(CliContext context, EmbeddedInstance instance, IReadOnlyList<string>? tableNames, string format, CancellationToken cancellationToken)
+    public static async Task WriteAsync(CliContext context, SleeperInstance instance, IReadOnlyList<string>? tableNames, string format, CancellationToken cancellationToken)
     {
-        var tables = instance.ListTables().ToDictionary(t => t.TableId, t => t.TableName);
-        var wanted = tableNames?.Select(instance.GetTableStatus).Select(t => t.TableId).ToHashSet();
+        var tables = (await instance.ListTablesAsync(cancellationToken)).ToDictionary(t => t.TableId, t => t.TableName);
+        var wanted = tableNames is null ? null : (await instance.GetTableStatusesAsync(tableNames, cancellationToken)).Select(t => t.TableId).ToHashSet();
         var letters = new List<Letter>();
         foreach (var name in Queues)
         {
-            var queue = FileJobQueue.InInstance(instance.Root, name, timeProvider: instance.Time);
+            var queue = instance.Queue(name);
             foreach (var message in await queue.GetDeadLettersAsync(cancellationToken))
             {
                 var (jobId, tableId, tableName) = Describe(name, message.Body);

@@ -55,7 +55,8 @@ public static class EstimateSplitsCommand
                 {
                     throw new UsageException("Give a table NAME then one or more PATHs, or --schema FILE then one or more PATHs.");
                 }
-                var table = context.OpenInstance(result).OpenTable(args[0]);
+                await using var instance = await context.OpenInstanceAsync(result, cancel);
+                var table = await instance.OpenTableAsync(args[0], cancellationToken: cancel);
                 tableSchema = table.Schema;
                 stringsBase64 = result.GetValue(base64) || table.Properties.GetBool(TableProperty.SplitsBase64Encoded);
                 paths = args.Skip(1);

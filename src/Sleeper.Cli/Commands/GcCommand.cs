@@ -14,8 +14,8 @@ public static class GcCommand
         var command = new Command("gc", "Delete the table's files that no partition has referenced for longer than sleeper.table.gc.delay.minutes, files no transaction references older than sleeper.table.gc.orphan.delay.minutes, and scratch folders of killed ingests") { name };
         command.SetAction(async (result, cancel) =>
         {
-            var instance = context.OpenInstance(result);
-            var table = instance.OpenTable(result.GetValue(name)!);
+            await using var instance = await context.OpenInstanceAsync(result, cancel);
+            var table = await instance.OpenTableAsync(result.GetValue(name)!, cancellationToken: cancel);
             var scratch = new LocalScratchSpace(instance.Properties.Get(InstanceProperty.IngestScratchFolder));
             var outcome = await new GarbageCollector.GarbageCollector(table, instance.Time, store: InstanceStorage.Objects(instance), scratch: scratch).RunAsync(cancel);
             context.Out.WriteLine($"Deleted {outcome.FilesDeleted} file(s) ({outcome.BytesDeleted / 1048576.0:F1} MiB) from {table.Name} in {outcome.Batches} commit(s)");

@@ -31,13 +31,13 @@ public static class IngestBatchCommand
             {
                 throw new UsageException("Give at least one PATH to hand to the batcher, or --flush to send the files already pending.");
             }
-            var instance = context.OpenInstance(result);
-            var table = instance.OpenTable(result.GetValue(name)!);
-            var store = FileIngestBatcherStore.InInstance(instance.Root, instance.Time);
+            await using var instance = await context.OpenInstanceAsync(result, cancel);
+            var table = await instance.OpenTableAsync(result.GetValue(name)!, cancellationToken: cancel);
+            var store = instance.IngestBatcher;
             var requests = IngestBatcherFiles.Resolve(given, table.Id, instance.Time.GetUtcNow());
             var added = await store.AddFilesAsync(table.Id, requests, cancel);
             var pending = await store.GetPendingFilesAsync(table.Id, cancel);
-            var runner = new IngestBatcherRunner(store, queue => FileJobQueue.InInstance(instance.Root, queue, timeProvider: instance.Time), instance.Time);
+            var runner = new IngestBatcherRunner(store, queue => instance.Queue(queue), instance.Time);
             var run = await runner.RunAsync(table.Id, table.Properties, flushing, cancel);
 
             var addedFiles = added.Select(f => f.File).ToHashSet(StringComparer.Ordinal);

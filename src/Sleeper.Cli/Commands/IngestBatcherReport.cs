@@ -13,13 +13,13 @@ public static class IngestBatcherReport
     /// JSON for one table: {"pending":[{"file","fileSizeBytes","receivedTime"}…], "batched":[{… "jobId","queue",
     /// "jobCreatedTime","sentTime"}…]}; for several, one such object per table name.
     /// </summary>
-    public static async Task WriteAsync(CliContext context, EmbeddedInstance instance, IReadOnlyList<string> tableNames, string format, CancellationToken cancellationToken)
+    public static async Task WriteAsync(CliContext context, SleeperInstance instance, IReadOnlyList<string> tableNames, string format, CancellationToken cancellationToken)
     {
-        var store = FileIngestBatcherStore.InInstance(instance.Root, instance.Time);
+        var store = instance.IngestBatcher;
         var all = new JsonObject();
         foreach (var name in tableNames)
         {
-            var table = instance.GetTableStatus(name);
+            var table = await instance.GetTableStatusAsync(name, cancellationToken);
             var pending = await store.GetPendingFilesAsync(table.TableId, cancellationToken);
             var jobs = await store.GetJobsAsync(table.TableId, cancellationToken);
             if (format == "json")

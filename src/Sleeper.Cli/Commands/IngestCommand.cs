@@ -21,8 +21,8 @@ public static class IngestCommand
         command.Subcommands.Add(IngestBatchCommand.Build(context));
         command.SetAction(async (result, cancel) =>
         {
-            var instance = context.OpenInstance(result);
-            var table = instance.OpenTable(result.GetValue(name)!, requireOnline: true);
+            await using var instance = await context.OpenInstanceAsync(result, cancel);
+            var table = await instance.OpenTableAsync(result.GetValue(name)!, requireOnline: true, cancellationToken: cancel);
             var inputs = IngestInputs.Resolve(result.GetValue(paths)!, result.GetValue(format));
             var watch = Stopwatch.StartNew();
             var outcome = await WithProgress(context, "Ingesting", progress =>

@@ -12,12 +12,12 @@ namespace Sleeper.Cli.Commands;
 /// </summary>
 public static class IngestJobsReport
 {
-    public static Task WriteAsync(CliContext context, EmbeddedInstance instance, IReadOnlyList<string> tableNames, string format, CancellationToken cancellationToken) =>
+    public static Task WriteAsync(CliContext context, SleeperInstance instance, IReadOnlyList<string> tableNames, string format, CancellationToken cancellationToken) =>
         WriteAsync(context, instance, instance.IngestTracker, tableNames, format, cancellationToken);
 
-    public static async Task WriteAsync(CliContext context, EmbeddedInstance instance, IJobTracker tracker, IReadOnlyList<string> tableNames, string format, CancellationToken cancellationToken)
+    public static async Task WriteAsync(CliContext context, SleeperInstance instance, IJobTracker tracker, IReadOnlyList<string> tableNames, string format, CancellationToken cancellationToken)
     {
-        var tables = tableNames.Select(instance.GetTableStatus).ToDictionary(t => t.TableId, t => t.TableName);
+        var tables = (await instance.GetTableStatusesAsync(tableNames, cancellationToken)).ToDictionary(t => t.TableId, t => t.TableName);
         var jobs = JobStatus.Fold(await tracker.ReadJobEventsAsync(null, cancellationToken)).Where(j => tables.ContainsKey(j.TableId)).ToList();
         if (format == "json")
         {

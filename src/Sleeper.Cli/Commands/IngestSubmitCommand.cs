@@ -2,7 +2,7 @@ using System.CommandLine;
 using Sleeper.Core.Ingest;
 using Sleeper.Core.Jobs;
 using Sleeper.Core.Tracking;
-using Sleeper.Ingest.Input;
+using Sleeper.Ingest;
 using Sleeper.Jobs;
 
 namespace Sleeper.Cli.Commands;
@@ -17,8 +17,8 @@ public static class IngestSubmitCommand
         var command = new Command("submit", "Queue an ingest job; 'sleeper worker ingest' runs it. Prints the job id") { name, paths };
         command.SetAction(async (result, cancel) =>
         {
-            var instance = context.OpenInstance(result);
-            var table = instance.GetTableStatus(result.GetValue(name)!);
+            await using var instance = await context.OpenInstanceAsync(result, cancel);
+            var table = await instance.GetTableStatusAsync(result.GetValue(name)!, cancel);
             var given = result.GetValue(paths)!;
             if (given.Contains("-"))
             {
@@ -27,13 +27,7 @@ public static class IngestSubmitCommand
             // Absolute, because the worker may run anywhere; resolved now so a missing file or unknown format is
             // reported here rather than by the worker later.
             var files = given.Select(Path.GetFullPath).ToList();
-            _ = IngestInputs.Resolve(files, format: null);
-            var job = new IngestJob(Guid.NewGuid().ToString(), table.TableName, table.TableId, files);
-            var queue = FileJobQueue.InInstance(instance.Root, QueueNames.Ingest, timeProvider: instance.Time);
-            // Created is recorded first, so a worker that takes the job at once never has its Started come before it.
-            await instance.IngestTracker.RecordAsync(new JobEvent(table.TableId, job.Id, JobEventKind.Created, instance.Time.GetUtcNow(),
-                InputFiles: files.Count, Files: files), cancel);
-            await queue.SendAsync(IngestJobSerDe.ToJson(job), cancel);
+            var job = await new IngestJobSubmitter(instance.Queue(QueueNames.Ingest), instance.IngestTracker, instance.Time).SubmitAsync(table, files, cancel);
             context.Chatter($"Queued ingest job for table {table.TableName} with {files.Count} path(s); run it with 'sleeper worker ingest'.");
             context.Out.WriteLine(job.Id);
             return 0;

@@ -18,15 +18,15 @@ public static class IngestWorkerCommand
         var command = new Command("ingest", "Run ingest jobs from the instance's ingest queue") { idle };
         command.SetAction(async (result, cancel) =>
         {
-            var instance = context.OpenInstance(result);
+            await using var instance = await context.OpenInstanceAsync(result, cancel);
             var seconds = result.GetValue(idle);
             if (seconds < 0)
             {
                 throw new UsageException("--idle-timeout must be zero or more seconds.");
             }
             var worker = new IngestWorker(
-                FileJobQueue.InInstance(instance.Root, QueueNames.Ingest, timeProvider: instance.Time),
-                instance.IngestTracker, job => OpenTable(instance, job), instance.Time)
+                instance.Queue(QueueNames.Ingest),
+                instance.IngestTracker, (job, ct) => OpenTableAsync(instance, job, ct), instance.Time)
             {
                 ScratchFolder = instance.Properties.Get(InstanceProperty.IngestScratchFolder),
             };
@@ -40,6 +40,6 @@ public static class IngestWorkerCommand
     }
 
     /// <summary>By id when the job gives one, so a table renamed since the job was queued is still found.</summary>
-    public static SleeperTable OpenTable(EmbeddedInstance instance, IngestJob job) =>
-        job.TableId is { } id ? instance.OpenTableById(id) : instance.OpenTable(job.TableName!);
+    public static Task<SleeperTable> OpenTableAsync(SleeperInstance instance, IngestJob job, CancellationToken cancellationToken) =>
+        job.TableId is { } id ? instance.OpenTableByIdAsync(id, cancellationToken) : instance.OpenTableAsync(job.TableName!, cancellationToken: cancellationToken);
 }

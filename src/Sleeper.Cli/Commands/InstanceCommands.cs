@@ -12,11 +12,21 @@ public static class InstanceCommands
     {
         var command = new Command("instance", "Create an instance, or show and change its properties");
 
-        var create = new Command("create", "Make an embedded instance folder (an error if one exists there)");
+        var stateStore = new Option<string?>("--state-store")
+        {
+            Description = "postgresql://USER@HOST:PORT/DATABASE: keep the transaction logs, queues, trackers, batcher store and table index there (required for an s3:// instance). No password: use PGPASSWORD or ~/.pgpass",
+        };
+        var s3Endpoint = new Option<string?>("--s3-endpoint") { Description = "An S3-compatible endpoint URL (default: $SLEEPER_S3_ENDPOINT, else AWS)" };
+        var create = new Command("create", "Make an instance: a folder (embedded), or s3://BUCKET/PREFIX with --state-store (an error if one exists there)") { stateStore, s3Endpoint };
         create.SetAction(async (result, cancel) =>
         {
-            var instance = await EmbeddedInstance.CreateAsync(context.EmbeddedLocation(result), cancellationToken: cancel);
-            context.Out.WriteLine($"Created instance {instance.Properties.Get(Core.Properties.InstanceProperty.Id)} at {instance.Root}");
+            Uri? endpoint = null;
+            if (result.GetValue(s3Endpoint) is { Length: > 0 } given && (!Uri.TryCreate(given, UriKind.Absolute, out endpoint) || endpoint.Scheme is not ("http" or "https")))
+            {
+                throw new UsageException($"--s3-endpoint '{given}' is not an http(s) URL.");
+            }
+            await using var instance = await SleeperInstance.CreateAsync(context.InstanceLocation(result), result.GetValue(stateStore), endpoint, context.Time, cancel);
+            context.Out.WriteLine($"Created instance {instance.Properties.Get(Core.Properties.InstanceProperty.Id)} at {instance.Description}");
             return 0;
         });
         command.Subcommands.Add(create);
@@ -26,7 +36,7 @@ public static class InstanceCommands
         var properties = new Command("properties", "Show instance properties, or change them with --set K=V") { set, format };
         properties.SetAction(async (result, cancel) =>
         {
-            var instance = context.OpenInstance(result);
+            await using var instance = await context.OpenInstanceAsync(result, cancel);
             var assignments = result.GetValue(set) ?? [];
             if (assignments.Length > 0)
             {

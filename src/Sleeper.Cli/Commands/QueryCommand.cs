@@ -22,8 +22,8 @@ public static class QueryCommand
         var command = new Command("query", "Query a table by exact key, key range or region; rows come out in key order") { name, key, range, region, fields, format, output };
         command.SetAction(async (result, cancel) =>
         {
-            var instance = context.OpenInstance(result);
-            var table = instance.OpenTable(result.GetValue(name)!, requireOnline: true);
+            await using var instance = await context.OpenInstanceAsync(result, cancel);
+            var table = await instance.OpenTableAsync(result.GetValue(name)!, requireOnline: true, cancellationToken: cancel);
             var schema = table.Schema;
             var regions = new List<Region>();
             regions.AddRange((result.GetValue(key) ?? []).Select(k => QueryRegions.FromKey(schema, k)));

@@ -18,8 +18,8 @@ public static class SplitCommand
         command.SetAction(async (result, cancel) =>
         {
             var fmt = Render.Format(result.GetValue(format), context.OutputIsTerminal ? "table" : "json", "table", "json");
-            var instance = context.OpenInstance(result);
-            var table = instance.OpenTable(result.GetValue(name)!, requireOnline: true);
+            await using var instance = await context.OpenInstanceAsync(result, cancel);
+            var table = await instance.OpenTableAsync(result.GetValue(name)!, requireOnline: true, cancellationToken: cancel);
             var splitter = new PartitionSplitter(table, PartitionSplitter.OptionsFrom(instance.Properties, instance.Time));
             var round = await splitter.RunRoundAsync(cancel);
             if (fmt == "json")
@@ -49,9 +49,9 @@ public static class SplitCommand
             {
                 throw new UsageException("--idle-timeout must be zero or more seconds and --poll-interval more than zero.");
             }
-            var instance = context.OpenInstance(result);
+            await using var instance = await context.OpenInstanceAsync(result, cancel);
             var worker = new SplittingWorker(
-                () => instance.ListTables().Where(t => t.Online).Select(t => instance.OpenTable(t.TableName)).ToList(),
+                instance.OpenOnlineTablesAsync,
                 PartitionSplitter.OptionsFrom(instance.Properties, instance.Time))
             { PollInterval = TimeSpan.FromSeconds(pollSeconds) };
             context.Chatter($"Splitting worker checking every {pollSeconds:0.#} s (exits after {seconds:0.#} s with nothing to split)...");

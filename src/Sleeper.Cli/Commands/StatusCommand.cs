@@ -23,9 +23,9 @@ public static class StatusCommand
         var command = new Command("status", "Report on tables: partitions and files") { name, report, format };
         command.SetAction(async (result, cancel) =>
         {
-            var instance = context.OpenInstance(result);
+            await using var instance = await context.OpenInstanceAsync(result, cancel);
             var fmt = Render.Format(result.GetValue(format), context.OutputIsTerminal ? "table" : "json", "table", "json");
-            var names = result.GetValue(name) is { } n ? [n] : instance.ListTables().Select(t => t.TableName).ToList();
+            var names = result.GetValue(name) is { } n ? [n] : (await instance.ListTablesAsync(cancel)).Select(t => t.TableName).ToList();
             var which = result.GetValue(report)!;
             if (which is "compaction-jobs" or "compaction-tasks")
             {
@@ -55,7 +55,7 @@ public static class StatusCommand
             var json = new JsonObject();
             foreach (var tableName in names)
             {
-                var table = instance.OpenTable(tableName);
+                var table = await instance.OpenTableAsync(tableName, cancellationToken: cancel);
                 var state = await table.StateStore.GetStateAsync(cancel);
                 var gcBefore = instance.Time.GetUtcNow() - TimeSpan.FromMinutes(table.Properties.GetInt(TableProperty.GcDelayMinutes));
                 JsonNode? partitions = which is "full" or "partitions" ? PartitionsJson(table, state) : null;

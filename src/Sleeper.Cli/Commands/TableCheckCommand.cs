@@ -26,8 +26,8 @@ public static class TableCheckCommand
         command.SetAction(async (result, cancel) =>
         {
             var fmt = Render.Format(result.GetValue(format), context.OutputIsTerminal ? "table" : "json", "table", "json");
-            var instance = context.OpenInstance(result);
-            var table = instance.OpenTable(result.GetValue(name)!);
+            await using var instance = await context.OpenInstanceAsync(result, cancel);
+            var table = await instance.OpenTableAsync(result.GetValue(name)!, cancellationToken: cancel);
             var checker = TableChecks.Checker(InstanceStorage.Objects(instance), instance.Time, MoreChecks(instance));
             TableCheckReport report;
             TableRepairReport? repaired = null;
@@ -57,10 +57,10 @@ public static class TableCheckCommand
     /// Checks that need more than the table and its storage. The stranded assignments check of
     /// Sleeper.Compaction (its compaction queue and tracker) is registered here.
     /// </summary>
-    private static IEnumerable<ITableCheck> MoreChecks(EmbeddedInstance instance) =>
+    private static IEnumerable<ITableCheck> MoreChecks(SleeperInstance instance) =>
     [
         new StrandedAssignmentsCheck(
-            FileJobQueue.InInstance(instance.Root, QueueNames.Compaction, timeProvider: instance.Time),
+            instance.Queue(QueueNames.Compaction),
             instance.CompactionTracker, instance.Time),
     ];
 

@@ -41,7 +41,7 @@ public static class TableCommands
         var command = new Command("create", "Create a table from a schema file") { name, schema, property, propertiesFile, splitPoints };
         command.SetAction(async (result, cancel) =>
         {
-            var instance = context.OpenInstance(result);
+            await using var instance = await context.OpenInstanceAsync(result, cancel);
             var tableName = result.GetValue(name)!;
             var schemaPath = result.GetValue(schema)!;
             var tableSchema = SchemaSerDe.FromJson(ReadInput(schemaPath, "schema file"))
@@ -74,10 +74,10 @@ public static class TableCommands
     {
         var format = new Option<string?>("--format") { Description = "table or json" };
         var command = new Command("list", "List the tables") { format };
-        command.SetAction(result =>
+        command.SetAction(async (result, cancel) =>
         {
-            var instance = context.OpenInstance(result);
-            var tables = instance.ListTables();
+            await using var instance = await context.OpenInstanceAsync(result, cancel);
+            var tables = await instance.ListTablesAsync(cancel);
             if (Render.Format(result.GetValue(format), context.OutputIsTerminal ? "table" : "json", "table", "json") == "json")
             {
                 Render.Json(context, new JsonArray(tables.Select(t => (JsonNode)new JsonObject
@@ -101,10 +101,10 @@ public static class TableCommands
     {
         var name = NameArgument();
         var command = new Command("delete", "Delete a table and all its data") { name };
-        command.SetAction(result =>
+        command.SetAction(async (result, cancel) =>
         {
-            var instance = context.OpenInstance(result);
-            instance.DeleteTable(result.GetValue(name)!);
+            await using var instance = await context.OpenInstanceAsync(result, cancel);
+            await instance.DeleteTableAsync(result.GetValue(name)!, cancel);
             context.Out.WriteLine($"Deleted table {result.GetValue(name)}");
             return 0;
         });
@@ -118,7 +118,7 @@ public static class TableCommands
         var command = new Command("rename", "Rename a table") { name, newName };
         command.SetAction(async (result, cancel) =>
         {
-            var instance = context.OpenInstance(result);
+            await using var instance = await context.OpenInstanceAsync(result, cancel);
             await instance.RenameTableAsync(result.GetValue(name)!, result.GetValue(newName)!, cancel);
             context.Out.WriteLine($"Renamed table {result.GetValue(name)} to {result.GetValue(newName)}");
             return 0;
@@ -132,7 +132,7 @@ public static class TableCommands
         var command = new Command(verb, online ? "Bring a table back online" : "Take a table offline: no ingest, queries or scheduled work") { name };
         command.SetAction(async (result, cancel) =>
         {
-            var instance = context.OpenInstance(result);
+            await using var instance = await context.OpenInstanceAsync(result, cancel);
             await instance.SetOnlineAsync(result.GetValue(name)!, online, cancel);
             context.Out.WriteLine($"Table {result.GetValue(name)} is {verb}");
             return 0;
@@ -148,8 +148,8 @@ public static class TableCommands
         var command = new Command("properties", "Show a table's properties, or change them with --set K=V") { name, set, format };
         command.SetAction(async (result, cancel) =>
         {
-            var instance = context.OpenInstance(result);
-            var table = instance.OpenTable(result.GetValue(name)!);
+            await using var instance = await context.OpenInstanceAsync(result, cancel);
+            var table = await instance.OpenTableAsync(result.GetValue(name)!, cancellationToken: cancel);
             var assignments = result.GetValue(set) ?? [];
             if (assignments.Length > 0)
             {

@@ -9,7 +9,7 @@ namespace Sleeper.Cli.Commands;
 /// <summary>The job and task reports of status: each job's times, rows and rate; each task's run.</summary>
 public static class TrackerReports
 {
-    public static async Task WriteAsync(CliContext context, EmbeddedInstance instance, string report, IReadOnlyList<string> tableNames, string format, CancellationToken cancellationToken)
+    public static async Task WriteAsync(CliContext context, SleeperInstance instance, string report, IReadOnlyList<string> tableNames, string format, CancellationToken cancellationToken)
     {
         var tracker = instance.CompactionTracker;
         if (report == "compaction-tasks")
@@ -32,7 +32,7 @@ public static class TrackerReports
                 [t.TaskId, Time(t.Started) ?? "", Time(t.Finished) ?? "running", N(t.JobsRun), N(t.RowsRead), N(t.RowsWritten)]));
             return;
         }
-        var tableIds = tableNames.Select(n => instance.GetTableStatus(n).TableId).ToHashSet();
+        var tableIds = (await instance.GetTableStatusesAsync(tableNames, cancellationToken)).Select(t => t.TableId).ToHashSet();
         var jobs = JobStatus.Fold(await tracker.ReadJobEventsAsync(null, cancellationToken)).Where(j => tableIds.Contains(j.TableId)).ToList();
         if (format == "json")
         {

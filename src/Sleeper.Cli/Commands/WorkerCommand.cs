@@ -16,15 +16,15 @@ public static class WorkerCommand
         var compaction = new Command("compaction", "Run compaction jobs from the instance's compaction queue") { idle };
         compaction.SetAction(async (result, cancel) =>
         {
-            var instance = context.OpenInstance(result);
+            await using var instance = await context.OpenInstanceAsync(result, cancel);
             var seconds = result.GetValue(idle);
             if (seconds < 0)
             {
                 throw new UsageException("--idle-timeout must be zero or more seconds.");
             }
             var worker = new CompactionWorker(
-                FileJobQueue.InInstance(instance.Root, QueueNames.Compaction, timeProvider: instance.Time),
-                instance.CompactionTracker, instance.OpenTableById,
+                instance.Queue(QueueNames.Compaction),
+                instance.CompactionTracker, (id, ct) => instance.OpenTableByIdAsync(id, ct),
                 new CompactionTask(instance.Time, IteratorLoader.FromInstanceProperties(instance.Properties)), instance.Time);
             context.Chatter($"Compaction worker {worker.TaskId} waiting for jobs (exits after {seconds:0.#} s idle)...");
             var outcome = await worker.RunAsync(TimeSpan.FromSeconds(seconds), new Progress<CompactionResult>(r =>

@@ -10,10 +10,11 @@ namespace Sleeper.Core.Jobs;
 /// <param name="parse">Reads a job from a message body; a <see cref="SleeperException"/> or JSON error means the body is no job.</param>
 /// <param name="namedTable">The table id, or else the name, the job gave: what its events are recorded under when its table is gone.</param>
 /// <param name="openTable">Opens the job's table, whose id its workers record its events under.</param>
-public sealed class RecordOnlyDeadLetters<TJob>(Func<string, TJob> parse, Func<TJob, string> jobId, Func<TJob, string> namedTable, Func<TJob, SleeperTable> openTable)
+public sealed class RecordOnlyDeadLetters<TJob>(
+    Func<string, TJob> parse, Func<TJob, string> jobId, Func<TJob, string> namedTable, Func<TJob, CancellationToken, Task<SleeperTable>> openTable)
     : IDeadLetterHandler
 {
-    public Task<DeadLetteredJob?> ReadAsync(QueuedMessage letter, CancellationToken cancellationToken)
+    public async Task<DeadLetteredJob?> ReadAsync(QueuedMessage letter, CancellationToken cancellationToken)
     {
         TJob job;
         try
@@ -22,18 +23,18 @@ public sealed class RecordOnlyDeadLetters<TJob>(Func<string, TJob> parse, Func<T
         }
         catch (Exception e) when (e is SleeperException or System.Text.Json.JsonException)
         {
-            return Task.FromResult<DeadLetteredJob?>(null);
+            return null;
         }
         string tableId;
         try
         {
-            tableId = openTable(job).Id;
+            tableId = (await openTable(job, cancellationToken)).Id;
         }
         catch (Exception e) when (e is SleeperException or IOException)
         {
             tableId = namedTable(job);
         }
-        return Task.FromResult<DeadLetteredJob?>(new DeadLetteredJob(tableId, jobId(job), null, letter));
+        return new DeadLetteredJob(tableId, jobId(job), null, letter);
     }
 
     public Task<string?> SettleAsync(DeadLetteredJob job, CancellationToken cancellationToken) => Task.FromResult<string?>(null);

@@ -30,7 +30,41 @@ public static class InstanceProperty
         "sleeper.ingest.scratch.folder", null,
         "Local folder where ingest and bulk import spill sorted runs when their memory budget is full (default: the system's temporary folder); sleeper gc removes what killed processes left there.");
 
+    public const string FilesBackend = "files";
+    public const string PostgresBackend = "postgresql";
+
+    public static readonly PropertyDefinition StateStoreBackend = PropertyDefinition.OneOf(
+        "sleeper.statestore.backend", FilesBackend,
+        "Where the tables' transaction logs live: files (in the instance folder) or postgresql (sleeper.postgresql.url). Fixed when the instance is created.",
+        FilesBackend, PostgresBackend);
+
+    public static readonly PropertyDefinition QueuesBackend = PropertyDefinition.OneOf(
+        "sleeper.queues.backend", FilesBackend,
+        "Where the job queues live: files (in the instance folder) or postgresql. Fixed when the instance is created.",
+        FilesBackend, PostgresBackend);
+
+    public static readonly PropertyDefinition TrackersBackend = PropertyDefinition.OneOf(
+        "sleeper.trackers.backend", FilesBackend,
+        "Where the table index, the job trackers and the ingest batcher's store live: files (in the instance folder) or postgresql. Fixed when the instance is created.",
+        FilesBackend, PostgresBackend);
+
+    public static readonly PropertyDefinition PostgresUrl = PropertyDefinition.Text(
+        "sleeper.postgresql.url", null,
+        "The PostgreSQL database of the instance's backends, as postgresql://USER@HOST:PORT/DATABASE. Never a password: that comes from PGPASSWORD or ~/.pgpass.");
+
+    public static readonly PropertyDefinition PostgresSchema = PropertyDefinition.Text(
+        "sleeper.postgresql.schema", null,
+        "The PostgreSQL schema holding the instance's tables (default: sleeper_ and the instance id).");
+
+    public static readonly PropertyDefinition S3Endpoint = PropertyDefinition.Text(
+        "sleeper.s3.endpoint", null,
+        "The S3-compatible endpoint the instance was created with (path-style addressing); empty for AWS. Processes opening the instance take the endpoint from SLEEPER_S3_ENDPOINT (else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL), since they need it to read this file.");
+
+    /// <summary>The properties that say where the instance's state is: changing one would orphan it, so only creation sets them.</summary>
+    public static readonly IReadOnlyList<PropertyDefinition> FixedAtCreation =
+        [Id, StateStoreBackend, QueuesBackend, TrackersBackend, PostgresUrl, PostgresSchema, S3Endpoint];
+
     public static readonly IReadOnlyList<PropertyDefinition> All =
-        [Id, IngestScratchFolder, SnapshotEveryTransactions, SnapshotLoadWhenBehindBy, DeleteBehindSnapshotMinAgeMinutes, PartitionSplittingFilesMaximum,
+        [Id, StateStoreBackend, QueuesBackend, TrackersBackend, PostgresUrl, PostgresSchema, S3Endpoint, IngestScratchFolder, SnapshotEveryTransactions, SnapshotLoadWhenBehindBy, DeleteBehindSnapshotMinAgeMinutes, PartitionSplittingFilesMaximum,
          IteratorsAssemblyPath];
 }

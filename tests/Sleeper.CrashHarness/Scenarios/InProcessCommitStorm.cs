@@ -25,7 +25,7 @@ public sealed class InProcessCommitStorm : IScenario
         {
             foreach (var (batch, path) in batches)
             {
-                var table = EmbeddedInstance.Open(trial.Instance).OpenTable(Trial.TableName);
+                var table = await EmbeddedInstance.Open(trial.Instance).OpenTableAsync(Trial.TableName);
                 try
                 {
                     await new IngestRunner(table, Path.Combine(trial.Folder, "scratch")).IngestAsync(IngestInputs.Resolve([path], null));

@@ -30,7 +30,7 @@ public sealed class LogFaults(string work) : IScenario
         await trial.SetUpAsync(new TableSetup { BulkImportMinLeafPartitions = 4 });
         var plan = new FaultPlan(trial.Seed, work == "compaction" ? 0.05 : 0.15) { Enabled = false };
         var instance = EmbeddedInstance.Open(trial.Instance);
-        var table = FaultyTable(instance, plan);
+        var table = await FaultyTableAsync(instance, plan);
         try
         {
             switch (work)
@@ -43,8 +43,8 @@ public sealed class LogFaults(string work) : IScenario
                     await trial.MustAsync(null, "compact", Trial.TableName, "--all", "--queue-only");
                     plan.Enabled = true;
                     var worker = new CompactionWorker(
-                        FileJobQueue.InInstance(instance.Root, QueueNames.Compaction, timeProvider: instance.Time),
-                        instance.CompactionTracker, _ => table, new CompactionTask(instance.Time, IteratorLoader.FromInstanceProperties(instance.Properties)), instance.Time);
+                        FileJobQueue.InInstance(instance.Root!, QueueNames.Compaction, timeProvider: instance.Time),
+                        instance.CompactionTracker, (_, _) => Task.FromResult(table), new CompactionTask(instance.Time, IteratorLoader.FromInstanceProperties(instance.Properties)), instance.Time);
                     trial.DeadLettersExpected = "compaction jobs met injected faults on every attempt";
                     try
                     {
@@ -95,10 +95,10 @@ public sealed class LogFaults(string work) : IScenario
     }
 
     /// <summary>The table as the command line opens it, but with its log and snapshots behind the fault adapters.</summary>
-    private static SleeperTable FaultyTable(EmbeddedInstance instance, FaultPlan plan)
+    private static async Task<SleeperTable> FaultyTableAsync(SleeperInstance instance, FaultPlan plan)
     {
-        var clean = instance.OpenTable(Trial.TableName);
-        var folder = Path.Combine(instance.Root, clean.Id, "statestore");
+        var clean = await instance.OpenTableAsync(Trial.TableName);
+        var folder = Path.Combine(instance.Root!, clean.Id, "statestore");
         var store = new TransactionLogStateStore(clean.Schema,
             new FaultInjectingTransactionLogStore(new FileTransactionLogStore(Path.Combine(folder, EmbeddedStateStores.TransactionsFolder)), plan),
             new FaultInjectingSnapshotStore(new FileSnapshotStore(clean.Objects, $"{clean.Id}/statestore/{EmbeddedStateStores.SnapshotsFolder}/"), plan),

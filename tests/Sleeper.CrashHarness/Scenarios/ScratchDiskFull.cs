@@ -22,7 +22,7 @@ public sealed class ScratchDiskFull(string work) : IScenario
     {
         await trial.SetUpAsync(new TableSetup { MoreProperties = ["sleeper.table.ingest.memory.bytes=2K", "sleeper.table.ingest.batch.rows=40"] });
         var plan = new FaultPlan(trial.Seed, 0.08) { Only = new HashSet<FaultKind> { FaultKind.ScratchFull } };
-        var table = EmbeddedInstance.Open(trial.Instance).OpenTable(Trial.TableName);
+        var table = await EmbeddedInstance.Open(trial.Instance).OpenTableAsync(Trial.TableName);
         var scratch = Path.Combine(trial.Folder, "scratch");
         try
         {
