@@ -14,7 +14,7 @@ public static class BulkImportDeadLetters
 {
     /// <summary>A sweep of the bulk import dead letters in <paramref name="queue"/>, recording on <paramref name="tracker"/>.</summary>
     public static DeadLetterSweep Sweep(IJobQueue queue, IJobTracker tracker, Func<BulkImportJob, CancellationToken, Task<SleeperTable>> openTable, TimeProvider? time = null, string? taskId = null) =>
-        new(queue, tracker, new RecordOnlyDeadLetters<BulkImportJob>(IngestJobSerDe.BulkImportFromJson, job => job.Id, job => job.TableId ?? job.TableName!, openTable), time)
+        new(queue, tracker, new RecordOnlyDeadLetters<BulkImportJob>(IngestJobSerDe.BulkImportFromJson, job => job.Id, job => job.TableId, job => job.TableName, openTable), time)
         {
             TaskId = taskId,
         };

@@ -13,7 +13,7 @@ public static class IngestDeadLetters
 {
     /// <summary>A sweep of the ingest dead letters in <paramref name="queue"/>, recording on <paramref name="tracker"/>.</summary>
     public static DeadLetterSweep Sweep(IJobQueue queue, IJobTracker tracker, Func<IngestJob, CancellationToken, Task<SleeperTable>> openTable, TimeProvider? time = null, string? taskId = null) =>
-        new(queue, tracker, new RecordOnlyDeadLetters<IngestJob>(IngestJobSerDe.IngestFromJson, job => job.Id, job => job.TableId ?? job.TableName!, openTable), time)
+        new(queue, tracker, new RecordOnlyDeadLetters<IngestJob>(IngestJobSerDe.IngestFromJson, job => job.Id, job => job.TableId, job => job.TableName, openTable), time)
         {
             TaskId = taskId,
         };

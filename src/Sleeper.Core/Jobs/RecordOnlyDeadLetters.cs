@@ -8,10 +8,12 @@ namespace Sleeper.Core.Jobs;
 /// and the job's end on the tracker, with its last failure, is all there is to record.
 /// </summary>
 /// <param name="parse">Reads a job from a message body; a <see cref="SleeperException"/> or JSON error means the body is no job.</param>
-/// <param name="namedTable">The table id, or else the name, the job gave: what its events are recorded under when its table is gone.</param>
-/// <param name="openTable">Opens the job's table, whose id its workers record its events under.</param>
+/// <param name="tableId">The table id the job gave, if any: what its workers record its events under.</param>
+/// <param name="tableName">The table name the job gave, for a job that gave no id.</param>
+/// <param name="openTable">Opens the job's table, to learn the id of a table named only by name.</param>
 public sealed class RecordOnlyDeadLetters<TJob>(
-    Func<string, TJob> parse, Func<TJob, string> jobId, Func<TJob, string> namedTable, Func<TJob, CancellationToken, Task<SleeperTable>> openTable)
+    Func<string, TJob> parse, Func<TJob, string> jobId, Func<TJob, string?> tableId, Func<TJob, string?> tableName,
+    Func<TJob, CancellationToken, Task<SleeperTable>> openTable)
     : IDeadLetterHandler
 {
     public async Task<DeadLetteredJob?> ReadAsync(QueuedMessage letter, CancellationToken cancellationToken)
@@ -25,17 +27,21 @@ public sealed class RecordOnlyDeadLetters<TJob>(
         {
             return null;
         }
-        string tableId;
-        try
-        {
-            tableId = (await openTable(job, cancellationToken)).Id;
-        }
-        catch (Exception e) when (e is SleeperException or IOException)
-        {
-            tableId = namedTable(job);
-        }
-        return new DeadLetteredJob(tableId, jobId(job), null, letter);
+        return new DeadLetteredJob(tableId(job) ?? await TableIdByNameAsync(job, cancellationToken), jobId(job), null, letter);
     }
 
     public Task<string?> SettleAsync(DeadLetteredJob job, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
+
+    /// <summary>The id of the table the job named, or, when that table is gone, its name, as the job's workers recorded it.</summary>
+    private async Task<string> TableIdByNameAsync(TJob job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await openTable(job, cancellationToken)).Id;
+        }
+        catch (Exception e) when (e is SleeperException or IOException)
+        {
+            return tableName(job)!;
+        }
+    }
 }
