@@ -49,7 +49,7 @@ public sealed class CliContext
 
     /// <summary>Opens the instance the command names, through the one composition root.</summary>
     public Task<SleeperInstance> OpenInstanceAsync(ParseResult result, CancellationToken cancellationToken) =>
-        SleeperInstance.OpenAsync(InstanceLocation(result), Time, cancellationToken);
+        SleeperInstance.OpenAsync(InstanceLocation(result), Time, cancellationToken, Logging);
 
     public void Chatter(string message)
     {

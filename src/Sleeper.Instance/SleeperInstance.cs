@@ -10,6 +10,9 @@ using Sleeper.Core.Schema;
 using Sleeper.Core.StateStore;
 using Sleeper.Core.Storage;
 using Sleeper.Core.Tables;
+using Sleeper.Core.Tracking;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Sleeper.Ingest.Input;
 using Sleeper.Jobs;
 using Sleeper.Postgres;
@@ -41,8 +44,9 @@ public sealed class SleeperInstance : IAsyncDisposable
     private readonly Lazy<IIngestBatcherStore> _batcher;
     private readonly Lazy<S3InputFileStore> _s3Inputs = new(() => new S3InputFileStore());
 
-    private SleeperInstance(InstanceLocation location, IObjectStore objects, SleeperProperties properties, TimeProvider time)
+    private SleeperInstance(InstanceLocation location, IObjectStore objects, SleeperProperties properties, TimeProvider time, ILoggerFactory? logging)
     {
+        Logging = logging ?? NullLoggerFactory.Instance;
         Location = location;
         Objects = objects;
         Properties = properties;
@@ -83,6 +87,9 @@ public sealed class SleeperInstance : IAsyncDisposable
 
     public TimeProvider Time { get; }
 
+    /// <summary>Where the instance's parts log: the state stores, and every job event its trackers record.</summary>
+    public ILoggerFactory Logging { get; }
+
     /// <summary>The instance's table index: names, ids and online flags of its tables.</summary>
     public ITableIndex TableIndex { get; }
 
@@ -113,19 +120,23 @@ public sealed class SleeperInstance : IAsyncDisposable
         ? new PostgresJobQueue(_postgres!, n, timeProvider: Time)
         : new FileJobQueue(Path.Combine(LocalFolder("queues"), n), timeProvider: Time));
 
-    private IJobTrackerPort Tracker(string kind) => _trackers.GetOrAdd(kind, k => IsPostgres(Properties, InstanceProperty.TrackersBackend)
-        ? new PostgresJobTracker(_postgres!, k.Replace('-', '_'))
-        : new FileJobTracker(Path.Combine(LocalFolder("trackers"), k)));
+    private IJobTrackerPort Tracker(string kind) => _trackers.GetOrAdd(kind, k =>
+    {
+        IJobTrackerPort tracker = IsPostgres(Properties, InstanceProperty.TrackersBackend)
+            ? new PostgresJobTracker(_postgres!, k.Replace('-', '_'))
+            : new FileJobTracker(Path.Combine(LocalFolder("trackers"), k));
+        return Logging == NullLoggerFactory.Instance ? tracker : new LoggingJobTracker(tracker, Logging.CreateLogger("Sleeper.Jobs"), k);
+    });
 
     public static bool Exists(string root) => File.Exists(Path.Combine(root, PropertiesFileName));
 
     /// <summary>Opens the instance at a folder or <c>s3://bucket/prefix</c>, reading its properties to know its backends.</summary>
-    public static async Task<SleeperInstance> OpenAsync(string location, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    public static async Task<SleeperInstance> OpenAsync(string location, TimeProvider? time = null, CancellationToken cancellationToken = default, ILoggerFactory? logging = null)
     {
         var where = InstanceLocation.Parse(location);
         if (where.IsFolder)
         {
-            return OpenFolder(where.Folder!, time);
+            return OpenFolder(where.Folder!, time, logging);
         }
         var objects = OpenBucket(where, S3EndpointFromEnvironment());
         try
@@ -144,7 +155,7 @@ public sealed class SleeperInstance : IAsyncDisposable
             }
             var properties = SleeperProperties.ForInstance();
             properties.Load(text, $"{where}/{PropertiesFileName}");
-            return new SleeperInstance(where, objects, properties, time ?? TimeProvider.System);
+            return new SleeperInstance(where, objects, properties, time ?? TimeProvider.System, logging);
         }
         catch
         {
@@ -154,7 +165,7 @@ public sealed class SleeperInstance : IAsyncDisposable
     }
 
     /// <summary>Opens an existing instance folder.</summary>
-    public static SleeperInstance OpenFolder(string root, TimeProvider? time = null)
+    public static SleeperInstance OpenFolder(string root, TimeProvider? time = null, ILoggerFactory? logging = null)
     {
         root = Path.GetFullPath(root);
         var file = Path.Combine(root, PropertiesFileName);
@@ -168,7 +179,7 @@ public sealed class SleeperInstance : IAsyncDisposable
         {
             Directory.CreateDirectory(Path.Combine(root, "tables"));
         }
-        return new SleeperInstance(InstanceLocation.Parse(root), new LocalObjectStore(root), properties, time ?? TimeProvider.System);
+        return new SleeperInstance(InstanceLocation.Parse(root), new LocalObjectStore(root), properties, time ?? TimeProvider.System, logging);
     }
 
     /// <summary>
@@ -178,7 +189,8 @@ public sealed class SleeperInstance : IAsyncDisposable
     /// <param name="postgresUrl"><c>postgresql://USER@HOST:PORT/DATABASE</c>; a password in it is refused (it would be stored).</param>
     /// <param name="s3Endpoint">An S3-compatible endpoint; null for the environment's (SLEEPER_S3_ENDPOINT, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL), else AWS.</param>
     public static async Task<SleeperInstance> CreateAsync(
-        string location, string? postgresUrl = null, Uri? s3Endpoint = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
+        string location, string? postgresUrl = null, Uri? s3Endpoint = null, TimeProvider? time = null, CancellationToken cancellationToken = default,
+        ILoggerFactory? logging = null)
     {
         var where = InstanceLocation.Parse(location);
         if (!where.IsFolder && postgresUrl is null)
@@ -203,7 +215,7 @@ public sealed class SleeperInstance : IAsyncDisposable
         {
             var root = where.Folder!;
             PrepareFolder(root);
-            var instance = new SleeperInstance(where, new LocalObjectStore(root), properties, time);
+            var instance = new SleeperInstance(where, new LocalObjectStore(root), properties, time, logging);
             await instance.CreateBackendsAsync(cancellationToken);
             if (!await AtomicFiles.TryCreateAsync(Path.Combine(root, PropertiesFileName), Bytes(properties.Save()), cancellationToken))
             {
@@ -224,7 +236,7 @@ public sealed class SleeperInstance : IAsyncDisposable
             {
                 throw new SleeperException($"There is already a Sleeper instance at {where}.");
             }
-            var instance = new SleeperInstance(where, objects, properties, time);
+            var instance = new SleeperInstance(where, objects, properties, time, logging);
             await instance.CreateBackendsAsync(cancellationToken);
             // Last, and only if no one else got there first: until the properties exist, there is no instance.
             await using (var write = await objects.StartWriteAsync(PropertiesFileName, cancellationToken))
@@ -472,7 +484,8 @@ public sealed class SleeperInstance : IAsyncDisposable
                 SnapshotEveryTransactions = Properties.GetInt(InstanceProperty.SnapshotEveryTransactions),
                 LoadSnapshotWhenBehindBy = Properties.GetInt(InstanceProperty.SnapshotLoadWhenBehindBy),
                 DeleteTransactionsBehindSnapshotsOlderThan = TimeSpan.FromMinutes(Properties.GetInt(InstanceProperty.DeleteBehindSnapshotMinAgeMinutes)),
-            });
+            },
+            logger: Logging.CreateLogger<TransactionLogStateStore>());
 
     /// <summary>Everything a table held: its log (when not in the table's folder) and every object under its id.</summary>
     private async Task DeleteTableDataAsync(string tableId, CancellationToken cancellationToken)
