@@ -340,7 +340,7 @@ public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, i
         var ours = await MeasureLookupsAsync(table, "Our services", latencies, cancel, () => before = store.Requests.Current);
         var requests = store.Requests.Current - before;
         _requests["lookup"] = new S3RequestFigure("exact-key lookup, warm (after the warm-up lookups)", inputs.SampleKeys.Count, requests,
-            $"the table has {files} data file(s); each lookup reads the file(s) referenced by the key's leaf. No footer cache on this branch: every lookup opens its file(s) again (one HEAD for the length, then ranged GETs of the footer and of the row group)");
+            $"the table has {files} data file(s); each lookup reads the file(s) referenced by the key's leaf. Footers come from the query's footer cache (no HEAD, no footer GET once warm); the GETs are 1 MiB blocks of the row group holding the key, for the columns read");
         latencies.Sort();
         return new CaseResult("lookup", "queries/s", ours, embedded,
             $"the lookup case's {inputs.SampleKeys.Count} exact-key queries on the services instance's table (the ingest case's, else one ingested untimed), reading the files from the S3 server with ranged GETs",

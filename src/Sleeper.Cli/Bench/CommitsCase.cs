@@ -52,7 +52,7 @@ public sealed class CommitsCase(string folder, int commits, ServicesBackend serv
             if (committers == 1)
             {
                 Requests = new S3RequestFigure("state store commit (PostgreSQL log, 1 committer)", postgres.Rows, requests,
-                    $"the log is in PostgreSQL; around each commit the store lists the bucket's snapshot folder for the newest snapshot, and writes a snapshot every {snapshotEvery} transactions");
+                    $"the log is in PostgreSQL and so is the index of snapshots (the newest is one indexed query, no LIST of the bucket); a snapshot body is written to the bucket every {snapshotEvery} transactions");
             }
             results.Add(Row($"commits, {committers} {plural}", postgres, embedded,
                 $"{committers} state store object(s) of one table of the services instance, each opened from it, committing AddFiles of one file each, {commits} in all, to the PostgreSQL log (snapshots in the bucket, one every {snapshotEvery} transactions); goal 500/s",
