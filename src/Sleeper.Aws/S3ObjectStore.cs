@@ -77,7 +77,14 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
 
     /// <summary>For tests only: explicit credentials, to show what wrong ones do. Production code never passes any.</summary>
     internal S3ObjectStore(string bucket, string prefix, S3ObjectStoreOptions options, AWSCredentials? credentials)
+        : this(bucket, prefix, options, credentials, requests: null)
     {
+    }
+
+    /// <param name="requests">Counters shared with other stores (the input store's per-bucket stores), or null for the store's own.</param>
+    internal S3ObjectStore(string bucket, string prefix, S3ObjectStoreOptions options, AWSCredentials? credentials, S3RequestCounters? requests)
+    {
+        Requests = requests ?? new S3RequestCounters();
         ArgumentException.ThrowIfNullOrEmpty(bucket);
         ArgumentNullException.ThrowIfNull(prefix);
         if (bucket.Contains('/', StringComparison.Ordinal))
@@ -162,7 +169,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     public string Endpoint => _endpoint;
 
     /// <summary>The requests sent so far, by kind.</summary>
-    public S3RequestCounters Requests { get; } = new();
+    public S3RequestCounters Requests { get; }
 
     /// <summary>The local folder where writes are staged.</summary>
     public string StagingFolder => _stagingFolder;
@@ -172,8 +179,15 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     {
         var head = await HeadAsync(name, "read", cancellationToken).ConfigureAwait(false)
             ?? throw new ObjectNotFoundException(Location, name);
-        return new S3ReadStream(head.ContentLength, _options.ReadBlockSize, _options.ReadCacheBlocks,
-            (start, count, token) => GetRangeAsync(name, start, count, token));
+        return ReadStreamOf(name, head.ContentLength);
+    }
+
+    /// <summary>Opens a read stream of an object of known length (a data file read before): no HEAD, no request until the first read.</summary>
+    public Task<Stream> OpenReadAsync(string name, long length, CancellationToken cancellationToken = default)
+    {
+        ObjectNames.Check(name);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        return Task.FromResult(ReadStreamOf(name, length));
     }
 
     public async Task<StoredObject?> GetInfoAsync(string name, CancellationToken cancellationToken = default)
@@ -237,36 +251,14 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ObjectNames.CheckPrefix(prefix);
-        var keyPrefix = _keyPrefix + prefix;
-        string? token = null;
-        do
+        await foreach (var o in ListKeysAsync(_keyPrefix + prefix, cancellationToken).ConfigureAwait(false))
         {
-            ListObjectsV2Response page;
-            try
+            var name = o.Key[_keyPrefix.Length..];
+            if (ObjectNames.IsValid(name))
             {
-                Requests.List();
-                page = await _client.ListObjectsV2Async(new ListObjectsV2Request
-                {
-                    BucketName = Bucket,
-                    Prefix = keyPrefix,
-                    ContinuationToken = token,
-                }, cancellationToken).ConfigureAwait(false);
+                yield return new StoredObject(name, o.Size ?? 0, ToOffset(o.LastModified));
             }
-            catch (Exception e)
-            {
-                throw S3Errors.Translate(e, "list", Bucket, keyPrefix, _endpoint, cancellationToken);
-            }
-            foreach (var o in page.S3Objects ?? [])
-            {
-                var name = o.Key[_keyPrefix.Length..];
-                if (ObjectNames.IsValid(name))
-                {
-                    yield return new StoredObject(name, o.Size ?? 0, ToOffset(o.LastModified));
-                }
-            }
-            token = page.IsTruncated == true ? page.NextContinuationToken : null;
         }
-        while (token is not null);
     }
 
     /// <summary>A HEAD, then the delete: S3's delete succeeds whether or not the key exists, and the port reports which.</summary>
@@ -464,10 +456,18 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     }
 
     /// <summary>The object's metadata, or null when it does not exist (after making sure the bucket does: a HEAD's 404 cannot say which is missing).</summary>
-    private async Task<GetObjectMetadataResponse?> HeadAsync(string name, string operation, CancellationToken cancellationToken)
+    private Task<GetObjectMetadataResponse?> HeadAsync(string name, string operation, CancellationToken cancellationToken)
     {
         ObjectNames.Check(name);
-        var key = KeyOf(name);
+        return HeadKeyAsync(KeyOf(name), operation, cancellationToken);
+    }
+
+    /// <summary>
+    /// As <see cref="HeadAsync"/>, for a full key of the bucket that need not be a valid name (an ingest input
+    /// someone else wrote): the object's metadata, or null when it does not exist.
+    /// </summary>
+    internal async Task<GetObjectMetadataResponse?> HeadKeyAsync(string key, string operation, CancellationToken cancellationToken)
+    {
         try
         {
             Requests.Head();
@@ -547,13 +547,55 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         }
     }
 
+    /// <summary>A ranged-GET stream of one of the instance's objects, of known length.</summary>
+    private Stream ReadStreamOf(string name, long length) =>
+        OpenKey(KeyOf(name), length, () => new ObjectNotFoundException(Location, name));
+
+    /// <summary>
+    /// A read stream of any key of the bucket whose length is known (from a listing or a HEAD): no request until
+    /// the first read. <paramref name="notFound"/> makes the error for a key that has gone meanwhile.
+    /// </summary>
+    internal Stream OpenKey(string key, long length, Func<Exception> notFound) =>
+        new S3ReadStream(length, _options.ReadBlockSize, _options.ReadCacheBlocks,
+            (start, count, token) => GetKeyRangeAsync(key, notFound, start, count, token));
+
+    /// <summary>Every object whose full key starts with <paramref name="keyPrefix"/>, in key order, whatever its key (no name rules).</summary>
+    internal async IAsyncEnumerable<S3Object> ListKeysAsync(string keyPrefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        string? token = null;
+        do
+        {
+            ListObjectsV2Response page;
+            try
+            {
+                Requests.List();
+                page = await _client.ListObjectsV2Async(new ListObjectsV2Request
+                {
+                    BucketName = Bucket,
+                    Prefix = keyPrefix,
+                    ContinuationToken = token,
+                }, cancellationToken).ConfigureAwait(false);
+                _bucketSeen = true;
+            }
+            catch (Exception e)
+            {
+                throw S3Errors.Translate(e, "list", Bucket, keyPrefix, _endpoint, cancellationToken);
+            }
+            foreach (var o in page.S3Objects ?? [])
+            {
+                yield return o;
+            }
+            token = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (token is not null);
+    }
+
     /// <summary>
     /// One ranged GET, read whole. The SDK retries a request that fails before its response; a body that breaks
     /// or stalls while being read is retried here, with the same exponential back-off and jitter.
     /// </summary>
-    private async Task<byte[]> GetRangeAsync(string name, long start, int count, CancellationToken cancellationToken)
+    private async Task<byte[]> GetKeyRangeAsync(string key, Func<Exception> notFound, long start, int count, CancellationToken cancellationToken)
     {
-        var key = KeyOf(name);
         for (var attempt = 0; ; attempt++)
         {
             try
@@ -578,7 +620,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             }
             catch (Exception e) when (S3Errors.IsNotFound(e))
             {
-                throw new ObjectNotFoundException(Location, name);
+                throw notFound();
             }
             catch (Exception e) when (attempt < _options.MaxRetries && !cancellationToken.IsCancellationRequested
                 && (S3Errors.IsTransient(e) || e is OperationCanceledException))

@@ -53,6 +53,31 @@ public sealed record S3ObjectStoreOptions
     /// </summary>
     public int MaxRetries { get; init; } = 3;
 
+    /// <summary>
+    /// The environment variables naming an S3-compatible endpoint, in the order they are consulted: Sleeper's own
+    /// (as <c>sleeper services start</c> prints it), then the AWS SDKs' S3-specific and general ones.
+    /// </summary>
+    public static readonly IReadOnlyList<string> EndpointVariables = ["SLEEPER_S3_ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"];
+
+    /// <summary>
+    /// Options with the endpoint the environment names (<see cref="EndpointVariables"/>, the first set wins), or
+    /// none, for AWS itself; the region comes from the SDK's standard sources as always. Throws
+    /// <see cref="Core.SleeperException"/> naming the variable when its value is not an http(s) URL.
+    /// </summary>
+    public static S3ObjectStoreOptions FromEnvironment()
+    {
+        foreach (var variable in EndpointVariables)
+        {
+            if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value)
+            {
+                return Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+                    ? new S3ObjectStoreOptions { Endpoint = uri }
+                    : throw new Core.SleeperException($"{variable}='{value}' is not an http(s) URL of an S3 endpoint.");
+            }
+        }
+        return new S3ObjectStoreOptions();
+    }
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(PartSize, 1);

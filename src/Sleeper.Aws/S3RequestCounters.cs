@@ -8,6 +8,9 @@ public readonly record struct S3RequestCounts(long Get, long Put, long List, lon
     public static S3RequestCounts operator -(S3RequestCounts a, S3RequestCounts b) =>
         new(a.Get - b.Get, a.Put - b.Put, a.List - b.List, a.Head - b.Head, a.Delete - b.Delete);
 
+    public static S3RequestCounts operator +(S3RequestCounts a, S3RequestCounts b) =>
+        new(a.Get + b.Get, a.Put + b.Put, a.List + b.List, a.Head + b.Head, a.Delete + b.Delete);
+
     public override string ToString() => $"GET {Get}, PUT {Put}, LIST {List}, HEAD {Head}, DELETE {Delete}";
 }
 

@@ -2,6 +2,7 @@ using Sleeper.Core;
 using Sleeper.Core.Ingest;
 using Sleeper.Core.Jobs;
 using Sleeper.Core.StateStore.Transactions;
+using Sleeper.Core.Storage;
 using Sleeper.Core.Tables;
 using Sleeper.Core.Tracking;
 using Sleeper.Ingest.Input;
@@ -13,8 +14,9 @@ public sealed record BulkImportWorkerResult(string TaskId, int JobsRun, int Jobs
 
 /// <summary>
 /// Runs queued bulk import jobs until the queue stays empty for the idle timeout. A failed job goes back to the
-/// queue and is retried, then dead-lettered; since an import changes the table's files only in its last commit,
-/// a failed attempt leaves nothing behind. A job whose earlier attempt committed and then died before deleting
+/// queue and is retried, then dead-lettered by the queue, and the worker's sweeps of the dead letters
+/// (<see cref="BulkImportDeadLetters"/>) record that end; since an import changes the table's files only in its
+/// last commit, a failed attempt leaves nothing behind. A job whose earlier attempt committed and then died before deleting
 /// its message is recognised (by the tracker's committed event, or by the table, which remembers the job ids it
 /// committed) and not imported again. Two attempts that overlap (one stalled past its visibility timeout) cannot
 /// both commit: each renews its claim just before committing (<see cref="VisibilityExtender.HoldForCommitAsync"/>),
@@ -36,11 +38,15 @@ public sealed class BulkImportWorker(
 
     public string TaskId { get; } = Guid.NewGuid().ToString();
 
+    /// <summary>Where the jobs' input files are read from: local paths unless the composition root gives a store that reads others too (s3://).</summary>
+    public IInputFileStore InputFiles { get; init; } = LocalInputFileStore.Instance;
+
     /// <summary>Runs jobs until none has been visible for <paramref name="idleTimeout"/>; reports each job committed.</summary>
     public async Task<BulkImportWorkerResult> RunAsync(TimeSpan idleTimeout, IProgress<(BulkImportJob Job, BulkImportResult Result)>? progress = null,
         CancellationToken cancellationToken = default)
     {
-        var totals = await WorkerTask.RunAsync(tracker, TaskId, _time, queue, VisibilityTimeout, PollInterval, idleTimeout, OnDeadLetterAsync, async message =>
+        var deadLetters = BulkImportDeadLetters.Sweep(queue, tracker, openTable, _time, TaskId);
+        var totals = await WorkerTask.RunAsync(tracker, TaskId, _time, queue, VisibilityTimeout, PollInterval, idleTimeout, deadLetters, async message =>
         {
             var (succeeded, job, result) = await RunOneAsync(message, cancellationToken);
             return JobAttempt.Of(succeeded, result, r =>
@@ -83,7 +89,7 @@ public sealed class BulkImportWorker(
                 return (true, job, null);
             }
             await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Started, _time.GetUtcNow(), TaskId, InputFiles: job.Files.Count, Files: job.Files), cancellationToken);
-            var inputs = IngestInputs.Resolve(job.Files, null);
+            var inputs = await IngestInputs.ResolveAsync(job.Files, null, InputFiles, cancellationToken: work.Token);
             // The claim is renewed just before the commit, which the table accepts only once for this job id.
             var runner = new BulkImportRunner(table, options) { BeforeCommit = extender.HoldForCommitAsync };
             var result = await runner.ImportAsync(inputs, null, job.Id, work.Token);
@@ -132,29 +138,5 @@ public sealed class BulkImportWorker(
         }
         var state = await table.StateStore.GetStateAsync(cancellationToken);
         return state.HasCommittedJob(job.Id) || state.Files.Keys.Any(f => BulkImportFiles.IsFromJob(f, job.Id));
-    }
-
-    private async Task OnDeadLetterAsync(QueuedMessage message)
-    {
-        BulkImportJob job;
-        try
-        {
-            job = IngestJobSerDe.BulkImportFromJson(message.Body);
-        }
-        catch (SleeperException)
-        {
-            return;
-        }
-        string tableId;
-        try
-        {
-            tableId = (await openTable(job, CancellationToken.None)).Id;
-        }
-        catch (SleeperException)
-        {
-            tableId = job.TableId ?? job.TableName!;
-        }
-        await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Failed, _time.GetUtcNow(), TaskId,
-            Reason: $"dead-lettered after {message.ReceiveCount} attempts"));
     }
 }

@@ -19,6 +19,12 @@ public sealed class CliContext
     };
 
     public TextWriter Out { get; init; } = Console.Out;
+
+    /// <summary>
+    /// Where workers and jobs log, structured (<see cref="CliLogging"/>): standard error in the real program, nowhere
+    /// in tests that build their own context.
+    /// </summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory Logging { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
     public TextWriter Error { get; init; } = Console.Error;
 
     /// <summary>Progress bars and chatter only when standard error is a terminal, so piped output stays clean.</summary>
@@ -43,7 +49,7 @@ public sealed class CliContext
 
     /// <summary>Opens the instance the command names, through the one composition root.</summary>
     public Task<SleeperInstance> OpenInstanceAsync(ParseResult result, CancellationToken cancellationToken) =>
-        SleeperInstance.OpenAsync(InstanceLocation(result), Time, cancellationToken);
+        SleeperInstance.OpenAsync(InstanceLocation(result), Time, cancellationToken, Logging);
 
     public void Chatter(string message)
     {

@@ -13,8 +13,9 @@ public sealed record CompactionDispatchResult(IReadOnlyList<CompactionJob> Jobs,
 /// cannot turn into files assigned to a job that no message names: each batch's messages are sent (and their
 /// creation recorded) before the batch's one AssignJobIds commit. A worker that takes a message whose assignment
 /// never committed assigns the job itself, or drops it as obsolete. Every round first sweeps the table for jobs
-/// stranded some other way (a dead-lettered job whose queue could not tell its owner, a lost message) and sends
-/// them again or releases their files; see <see cref="StrandedAssignments"/>.
+/// stranded some other way (a dead-lettered job, a lost message) and sends them again or releases their files (see
+/// <see cref="StrandedAssignments"/>), then sweeps the table's compaction dead letters (<see cref="CompactionDeadLetters"/>),
+/// so that a job the queue gave up on is reported as such even where no worker runs.
 /// </summary>
 public sealed class CompactionJobDispatcher(IJobQueue queue, IJobTracker tracker, TimeProvider? time = null)
 {
@@ -25,6 +26,11 @@ public sealed class CompactionJobDispatcher(IJobQueue queue, IJobTracker tracker
         var sweep = new StrandedAssignments(queue, tracker, _time);
         var stranded = await sweep.FindAsync(table, cancellationToken);
         var (resent, released) = stranded.Count > 0 ? await sweep.RepairAsync(table, stranded, cancellationToken) : (0, 0);
+        if (!stranded.Any(j => j.DeadLettered))
+        {
+            // (The repair of a dead-lettered job sweeps already.) A sweep of one table opens no other.
+            await CompactionDeadLetters.Sweep(queue, tracker, (_, _) => Task.FromResult(table), _time).RunAsync(table.Id, cancellationToken);
+        }
         var jobs = await new CompactionJobCreator(table, _time).CreateJobsAsync(strategy, SendAsync, cancellationToken);
         return new CompactionDispatchResult(jobs, stranded, resent, released);
     }

@@ -13,7 +13,8 @@ public sealed record CompactionWorkerResult(string TaskId, int JobsRun, int Jobs
 /// <summary>
 /// A compaction task: takes jobs from the queue and runs them until the queue stays empty for the idle
 /// timeout. A job that fails is handed back to the queue and retried; one that fails too often is
-/// dead-lettered, and its input files are released (ReleaseJobIds) so a later job can take them. If this
+/// dead-lettered by the queue, silently, and the worker's sweeps of the dead letters (<see cref="CompactionDeadLetters"/>)
+/// release its input files (ReleaseJobIds) so a later job can take them, and record its end. If this
 /// process dies mid-job, the job reappears after the visibility timeout and another task runs it; the
 /// table is unchanged until a job's one ReplaceFileReferences commit.
 /// </summary>
@@ -36,7 +37,8 @@ public sealed class CompactionWorker(
     /// <summary>Runs jobs until none has been visible for <paramref name="idleTimeout"/>; reports each finished job.</summary>
     public async Task<CompactionWorkerResult> RunAsync(TimeSpan idleTimeout, IProgress<CompactionResult>? progress = null, CancellationToken cancellationToken = default)
     {
-        var totals = await WorkerTask.RunAsync(tracker, TaskId, _time, queue, VisibilityTimeout, PollInterval, idleTimeout, OnDeadLetterAsync, async message =>
+        var deadLetters = CompactionDeadLetters.Sweep(queue, tracker, openTableById, _time, TaskId);
+        var totals = await WorkerTask.RunAsync(tracker, TaskId, _time, queue, VisibilityTimeout, PollInterval, idleTimeout, deadLetters, async message =>
         {
             var (succeeded, result) = await RunOneAsync(message, cancellationToken);
             return JobAttempt.Of(succeeded, result, r =>
@@ -151,39 +153,5 @@ public sealed class CompactionWorker(
                 // Someone assigned or replaced some of them meanwhile: look again.
             }
         }
-    }
-
-    /// <summary>Gives up a job for good: its files go back to the pool for a later job.</summary>
-    private async Task OnDeadLetterAsync(QueuedMessage message)
-    {
-        CompactionJob job;
-        try
-        {
-            job = CompactionJobSerDe.FromJson(message.Body);
-        }
-        catch (Exception e) when (e is SleeperException or System.Text.Json.JsonException)
-        {
-            return;
-        }
-        string outcome;
-        try
-        {
-            var table = await openTableById(job.TableId, CancellationToken.None);
-            var state = await table.StateStore.GetStateAsync();
-            var stillHeld = job.InputFiles.Where(f => state.TryGetReference(f, job.PartitionId, out var r) && r.JobId == job.JobId).ToList();
-            if (stillHeld.Count > 0)
-            {
-                await table.StateStore.CommitAsync(new ReleaseJobIdsTransaction([new AssignJobIdRequest(job.JobId, job.PartitionId, stillHeld)]));
-            }
-            outcome = $"its {stillHeld.Count} input file(s) were released";
-        }
-        catch (SleeperException e)
-        {
-            // Not a reason to stop the worker: the job is in the dead letters already, and the stranded-assignments
-            // sweep of the next round of job creation releases the files of a dead-lettered job.
-            outcome = $"its input files could not be released now ({e.Message}); the next sweep for stranded jobs will";
-        }
-        await tracker.RecordAsync(new JobEvent(job.TableId, job.JobId, JobEventKind.Failed, _time.GetUtcNow(), TaskId, job.PartitionId,
-            Reason: $"dead-lettered after {message.ReceiveCount} attempts; {outcome}"));
     }
 }

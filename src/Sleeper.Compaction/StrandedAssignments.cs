@@ -34,9 +34,11 @@ public sealed record StrandedJob(string JobId, string PartitionId, IReadOnlyList
 /// </para>
 /// <para>
 /// A stranded job is sent again, rebuilt from the state store (its id, partition and the inputs still assigned to
-/// it), unless it was dead-lettered: then its files are released (ReleaseJobIds) for a later job, as the worker does
-/// when its queue tells it of a dead letter. On SQS the dead-lettering happens on the server and no worker hears of
-/// it, so the sweep is what releases those files there.
+/// it), unless it was dead-lettered: then its files are released (<see cref="ReleaseAsync"/>, which the sweep of the
+/// compaction dead letters uses too, see <see cref="CompactionDeadLetters"/>) for a later job, and that sweep records
+/// the job's end on the tracker. No queue tells anyone of a dead letter (on SQS the server moves it), so releasing
+/// them here, from the dead letters and the state store alone, also catches a job whose files were taken up again
+/// after the sweep had recorded it.
 /// </para>
 /// </remarks>
 public sealed class StrandedAssignments(IJobQueue queue, IJobTracker tracker, TimeProvider? time = null)
@@ -87,6 +89,14 @@ public sealed class StrandedAssignments(IJobQueue queue, IJobTracker tracker, Ti
         int resent = 0, released = 0;
         foreach (var job in jobs)
         {
+            if (job.DeadLettered)
+            {
+                if (await ReleaseAsync(table, job.JobId, job.PartitionId, job.InputFiles, cancellationToken) > 0)
+                {
+                    released++;
+                }
+                continue;
+            }
             // Looked at again for each job: a worker may have taken or finished it since it was found.
             var state = await table.StateStore.GetStateAsync(cancellationToken);
             var stillHeld = job.InputFiles.Where(f => state.TryGetReference(f, job.PartitionId, out var r) && r.JobId == job.JobId).ToList();
@@ -95,31 +105,47 @@ public sealed class StrandedAssignments(IJobQueue queue, IJobTracker tracker, Ti
                 continue;
             }
             var now = _time.GetUtcNow();
-            if (job.DeadLettered)
-            {
-                try
-                {
-                    await table.StateStore.CommitAsync(new ReleaseJobIdsTransaction([new AssignJobIdRequest(job.JobId, job.PartitionId, stillHeld)]), cancellationToken);
-                }
-                catch (StateStoreValidationException)
-                {
-                    // Released or finished meanwhile (a worker heard of the dead letter too): nothing left to do.
-                    continue;
-                }
-                await tracker.RecordAsync(new JobEvent(table.Id, job.JobId, JobEventKind.Failed, now, PartitionId: job.PartitionId,
-                    Reason: $"dead-lettered; its {stillHeld.Count} input file(s) were released by a sweep for stranded jobs"), cancellationToken);
-                released++;
-            }
-            else
-            {
-                var again = new CompactionJob(job.JobId, table.Id, table.Name, job.PartitionId, stillHeld, table.NewDataFileName(job.PartitionId), now);
-                await tracker.RecordAsync(new JobEvent(table.Id, job.JobId, JobEventKind.Created, now, PartitionId: job.PartitionId, InputFiles: stillHeld.Count,
-                    Reason: $"sent again: its files were assigned but no queue held it and nothing was heard of it since {job.LastSeen:u}"), cancellationToken);
-                await queue.SendAsync(CompactionJobSerDe.ToJson(again), cancellationToken);
-                resent++;
-            }
+            var again = new CompactionJob(job.JobId, table.Id, table.Name, job.PartitionId, stillHeld, table.NewDataFileName(job.PartitionId), now);
+            await tracker.RecordAsync(new JobEvent(table.Id, job.JobId, JobEventKind.Created, now, PartitionId: job.PartitionId, InputFiles: stillHeld.Count,
+                Reason: $"sent again: its files were assigned but no queue held it and nothing was heard of it since {job.LastSeen:u}"), cancellationToken);
+            await queue.SendAsync(CompactionJobSerDe.ToJson(again), cancellationToken);
+            resent++;
+        }
+        if (jobs.Any(j => j.DeadLettered))
+        {
+            // Their end goes on the tracker as every dead letter's does, once, whoever released the files. (A sweep of
+            // one table opens no other.)
+            await CompactionDeadLetters.Sweep(queue, tracker, (_, _) => Task.FromResult(table), _time).RunAsync(table.Id, cancellationToken);
         }
         return (resent, released);
+    }
+
+    /// <summary>
+    /// Releases (ReleaseJobIds) whichever of <paramref name="inputFiles"/> are still assigned to a job that will never
+    /// run, so a later job can compact them; returns how many this call released. Safe to repeat, and to run in
+    /// several processes at once: files that another released, or that are no longer the job's, are left alone.
+    /// </summary>
+    public static async Task<int> ReleaseAsync(SleeperTable table, string jobId, string partitionId, IEnumerable<string> inputFiles, CancellationToken cancellationToken = default)
+    {
+        var files = inputFiles.ToList();
+        for (var attempt = 1; ; attempt++)
+        {
+            var state = await table.StateStore.GetStateAsync(cancellationToken);
+            var stillHeld = files.Where(f => state.TryGetReference(f, partitionId, out var r) && r.JobId == jobId).ToList();
+            if (stillHeld.Count == 0)
+            {
+                return 0;
+            }
+            try
+            {
+                await table.StateStore.CommitAsync(new ReleaseJobIdsTransaction([new AssignJobIdRequest(jobId, partitionId, stillHeld)]), cancellationToken);
+                return stillHeld.Count;
+            }
+            catch (StateStoreValidationException) when (attempt < 3)
+            {
+                // Released meanwhile by another sweep, or some of them: look again.
+            }
+        }
     }
 
     private static HashSet<string> JobIds(IEnumerable<string> bodies)

@@ -4,6 +4,7 @@ using Sleeper.Core.Ingest;
 using Sleeper.Core.Jobs;
 using Sleeper.Core.StateStore;
 using Sleeper.Core.StateStore.Transactions;
+using Sleeper.Core.Storage;
 using Sleeper.Core.Tables;
 using Sleeper.Core.Tracking;
 using Sleeper.Ingest.Input;
@@ -16,7 +17,8 @@ public sealed record IngestWorkerResult(string TaskId, int JobsRun, int JobsFail
 /// <summary>
 /// An ingest task: takes ingest jobs from the queue and runs them until the queue stays empty for the idle
 /// timeout. Every input's schema is checked before anything is written; a job that fails is handed back and
-/// retried, and one that fails too often is dead-lettered. Each job's rows are committed exactly once.
+/// retried, and one that fails too often is dead-lettered by the queue; the worker's sweeps of the dead letters
+/// (<see cref="IngestDeadLetters"/>) record that end on the tracker. Each job's rows are committed exactly once.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -53,10 +55,14 @@ public sealed class IngestWorker(
 
     public string TaskId { get; init; } = Guid.NewGuid().ToString();
 
+    /// <summary>Where the jobs' input files are read from: local paths unless the composition root gives a store that reads others too (s3://).</summary>
+    public IInputFileStore InputFiles { get; init; } = LocalInputFileStore.Instance;
+
     /// <summary>Runs jobs until none has been visible for <paramref name="idleTimeout"/>; reports each committed job.</summary>
     public async Task<IngestWorkerResult> RunAsync(TimeSpan idleTimeout, IProgress<IngestJobResult>? progress = null, CancellationToken cancellationToken = default)
     {
-        var totals = await WorkerTask.RunAsync(tracker, TaskId, _time, queue, VisibilityTimeout, PollInterval, idleTimeout, OnDeadLetterAsync, async message =>
+        var deadLetters = IngestDeadLetters.Sweep(queue, tracker, openTable, _time, TaskId);
+        var totals = await WorkerTask.RunAsync(tracker, TaskId, _time, queue, VisibilityTimeout, PollInterval, idleTimeout, deadLetters, async message =>
         {
             var (succeeded, result) = await RunOneAsync(message, cancellationToken);
             return JobAttempt.Of(succeeded, result, r =>
@@ -102,7 +108,7 @@ public sealed class IngestWorker(
             }
             var start = _time.GetUtcNow();
             await tracker.RecordAsync(new JobEvent(table.Id, job.Id, JobEventKind.Started, start, TaskId, InputFiles: job.Files.Count, Files: job.Files), cancellationToken);
-            var inputs = IngestInputs.Resolve(job.Files, format: null);
+            var inputs = await IngestInputs.ResolveAsync(job.Files, format: null, InputFiles, cancellationToken: work.Token);
             InputSchemaCheck.CheckAll(inputs, table.Schema, work.Token);
             var ingested = await new IngestRunner(table, ScratchFolder).WriteAsync(inputs, cancellationToken: work.Token);
             outputs = ingested.References.Select(r => r.Filename).Distinct(StringComparer.Ordinal).ToList();
@@ -212,31 +218,5 @@ public sealed class IngestWorker(
             await new IngestRunner(table).DeleteFilesAsync(abandoned.Files);
         }
         return false;
-    }
-
-    /// <summary>Gives up a job for good, recording why.</summary>
-    private async Task OnDeadLetterAsync(QueuedMessage message)
-    {
-        IngestJob job;
-        try
-        {
-            job = IngestJobSerDe.IngestFromJson(message.Body);
-        }
-        catch (SleeperException)
-        {
-            return;
-        }
-        var tableId = job.TableId ?? job.TableName!;
-        try
-        {
-            tableId = (await openTable(job, CancellationToken.None)).Id;
-        }
-        catch (Exception e) when (e is SleeperException or IOException)
-        {
-            // The table is gone; the job is recorded under the id or name it gave.
-        }
-        var lastFailure = (await tracker.ReadJobEventsAsync(tableId)).LastOrDefault(e => e.JobId == job.Id && e.Kind == JobEventKind.Failed)?.Reason;
-        await tracker.RecordAsync(new JobEvent(tableId, job.Id, JobEventKind.Failed, _time.GetUtcNow(), TaskId,
-            Reason: $"dead-lettered after {message.ReceiveCount} attempts" + (lastFailure is null ? "" : $"; last failure: {lastFailure}")));
     }
 }

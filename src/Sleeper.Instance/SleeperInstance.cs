@@ -10,6 +10,10 @@ using Sleeper.Core.Schema;
 using Sleeper.Core.StateStore;
 using Sleeper.Core.Storage;
 using Sleeper.Core.Tables;
+using Sleeper.Core.Tracking;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Sleeper.Ingest.Input;
 using Sleeper.Jobs;
 using Sleeper.Postgres;
 using Sleeper.StateStore;
@@ -38,9 +42,11 @@ public sealed class SleeperInstance : IAsyncDisposable
     private readonly ConcurrentDictionary<string, IJobQueue> _queues = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IJobTrackerPort> _trackers = new(StringComparer.Ordinal);
     private readonly Lazy<IIngestBatcherStore> _batcher;
+    private readonly Lazy<S3InputFileStore> _s3Inputs = new(() => new S3InputFileStore());
 
-    private SleeperInstance(InstanceLocation location, IObjectStore objects, SleeperProperties properties, TimeProvider time)
+    private SleeperInstance(InstanceLocation location, IObjectStore objects, SleeperProperties properties, TimeProvider time, ILoggerFactory? logging)
     {
+        Logging = logging ?? NullLoggerFactory.Instance;
         Location = location;
         Objects = objects;
         Properties = properties;
@@ -81,6 +87,9 @@ public sealed class SleeperInstance : IAsyncDisposable
 
     public TimeProvider Time { get; }
 
+    /// <summary>Where the instance's parts log: the state stores, and every job event its trackers record.</summary>
+    public ILoggerFactory Logging { get; }
+
     /// <summary>The instance's table index: names, ids and online flags of its tables.</summary>
     public ITableIndex TableIndex { get; }
 
@@ -96,6 +105,13 @@ public sealed class SleeperInstance : IAsyncDisposable
     /// <summary>The bulk import job and task tracker of this instance.</summary>
     public IJobTrackerPort BulkImportTracker => Tracker("bulk-import");
 
+    /// <summary>
+    /// Where ingest and bulk import read their inputs: local paths, and <c>s3://bucket/key</c> or
+    /// <c>s3://bucket/prefix/</c> through the S3 endpoint of the environment (SLEEPER_S3_ENDPOINT, …) with the
+    /// standard AWS credentials, whatever the instance's own storage.
+    /// </summary>
+    public IInputFileStore InputFiles => new RoutingInputFileStore(LocalInputFileStore.Instance, _s3Inputs.Value);
+
     /// <summary>The ingest batcher's store of files waiting to be batched into jobs.</summary>
     public IIngestBatcherStore IngestBatcher => _batcher.Value;
 
@@ -104,19 +120,23 @@ public sealed class SleeperInstance : IAsyncDisposable
         ? new PostgresJobQueue(_postgres!, n, timeProvider: Time)
         : new FileJobQueue(Path.Combine(LocalFolder("queues"), n), timeProvider: Time));
 
-    private IJobTrackerPort Tracker(string kind) => _trackers.GetOrAdd(kind, k => IsPostgres(Properties, InstanceProperty.TrackersBackend)
-        ? new PostgresJobTracker(_postgres!, k.Replace('-', '_'))
-        : new FileJobTracker(Path.Combine(LocalFolder("trackers"), k)));
+    private IJobTrackerPort Tracker(string kind) => _trackers.GetOrAdd(kind, k =>
+    {
+        IJobTrackerPort tracker = IsPostgres(Properties, InstanceProperty.TrackersBackend)
+            ? new PostgresJobTracker(_postgres!, k.Replace('-', '_'))
+            : new FileJobTracker(Path.Combine(LocalFolder("trackers"), k));
+        return Logging == NullLoggerFactory.Instance ? tracker : new LoggingJobTracker(tracker, Logging.CreateLogger("Sleeper.Jobs"), k);
+    });
 
     public static bool Exists(string root) => File.Exists(Path.Combine(root, PropertiesFileName));
 
     /// <summary>Opens the instance at a folder or <c>s3://bucket/prefix</c>, reading its properties to know its backends.</summary>
-    public static async Task<SleeperInstance> OpenAsync(string location, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    public static async Task<SleeperInstance> OpenAsync(string location, TimeProvider? time = null, CancellationToken cancellationToken = default, ILoggerFactory? logging = null)
     {
         var where = InstanceLocation.Parse(location);
         if (where.IsFolder)
         {
-            return OpenFolder(where.Folder!, time);
+            return OpenFolder(where.Folder!, time, logging);
         }
         var objects = OpenBucket(where, S3EndpointFromEnvironment());
         try
@@ -135,7 +155,7 @@ public sealed class SleeperInstance : IAsyncDisposable
             }
             var properties = SleeperProperties.ForInstance();
             properties.Load(text, $"{where}/{PropertiesFileName}");
-            return new SleeperInstance(where, objects, properties, time ?? TimeProvider.System);
+            return new SleeperInstance(where, objects, properties, time ?? TimeProvider.System, logging);
         }
         catch
         {
@@ -145,7 +165,7 @@ public sealed class SleeperInstance : IAsyncDisposable
     }
 
     /// <summary>Opens an existing instance folder.</summary>
-    public static SleeperInstance OpenFolder(string root, TimeProvider? time = null)
+    public static SleeperInstance OpenFolder(string root, TimeProvider? time = null, ILoggerFactory? logging = null)
     {
         root = Path.GetFullPath(root);
         var file = Path.Combine(root, PropertiesFileName);
@@ -159,7 +179,7 @@ public sealed class SleeperInstance : IAsyncDisposable
         {
             Directory.CreateDirectory(Path.Combine(root, "tables"));
         }
-        return new SleeperInstance(InstanceLocation.Parse(root), new LocalObjectStore(root), properties, time ?? TimeProvider.System);
+        return new SleeperInstance(InstanceLocation.Parse(root), new LocalObjectStore(root), properties, time ?? TimeProvider.System, logging);
     }
 
     /// <summary>
@@ -169,7 +189,8 @@ public sealed class SleeperInstance : IAsyncDisposable
     /// <param name="postgresUrl"><c>postgresql://USER@HOST:PORT/DATABASE</c>; a password in it is refused (it would be stored).</param>
     /// <param name="s3Endpoint">An S3-compatible endpoint; null for the environment's (SLEEPER_S3_ENDPOINT, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL), else AWS.</param>
     public static async Task<SleeperInstance> CreateAsync(
-        string location, string? postgresUrl = null, Uri? s3Endpoint = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
+        string location, string? postgresUrl = null, Uri? s3Endpoint = null, TimeProvider? time = null, CancellationToken cancellationToken = default,
+        ILoggerFactory? logging = null)
     {
         var where = InstanceLocation.Parse(location);
         if (!where.IsFolder && postgresUrl is null)
@@ -194,7 +215,7 @@ public sealed class SleeperInstance : IAsyncDisposable
         {
             var root = where.Folder!;
             PrepareFolder(root);
-            var instance = new SleeperInstance(where, new LocalObjectStore(root), properties, time);
+            var instance = new SleeperInstance(where, new LocalObjectStore(root), properties, time, logging);
             await instance.CreateBackendsAsync(cancellationToken);
             if (!await AtomicFiles.TryCreateAsync(Path.Combine(root, PropertiesFileName), Bytes(properties.Save()), cancellationToken))
             {
@@ -215,7 +236,7 @@ public sealed class SleeperInstance : IAsyncDisposable
             {
                 throw new SleeperException($"There is already a Sleeper instance at {where}.");
             }
-            var instance = new SleeperInstance(where, objects, properties, time);
+            var instance = new SleeperInstance(where, objects, properties, time, logging);
             await instance.CreateBackendsAsync(cancellationToken);
             // Last, and only if no one else got there first: until the properties exist, there is no instance.
             await using (var write = await objects.StartWriteAsync(PropertiesFileName, cancellationToken))
@@ -255,6 +276,7 @@ public sealed class SleeperInstance : IAsyncDisposable
             await ((PostgresJobTracker)tracker).EnsureCreatedAsync(cancellationToken);
         }
         await new PostgresTransactionLogStore(_postgres, "none").EnsureCreatedAsync(cancellationToken);
+        await new PostgresSnapshotStore(_postgres, "none", Objects, "none/").EnsureCreatedAsync(cancellationToken);
     }
 
     /// <summary>Saves changed instance properties; those that say where the state is cannot change after creation.</summary>
@@ -412,6 +434,10 @@ public sealed class SleeperInstance : IAsyncDisposable
             await _postgres.DisposeAsync();
         }
         (Objects as IDisposable)?.Dispose();
+        if (_s3Inputs.IsValueCreated)
+        {
+            _s3Inputs.Value.Dispose();
+        }
     }
 
     /// <summary>
@@ -439,14 +465,27 @@ public sealed class SleeperInstance : IAsyncDisposable
         ? new PostgresTransactionLogStore(_postgres!, tableId)
         : new FileTransactionLogStore(Path.Combine(LocalFolder(tableId), "statestore", EmbeddedStateStores.TransactionsFolder));
 
+    /// <summary>
+    /// Snapshot bodies always live in the object store. Beside a PostgreSQL log they are indexed in PostgreSQL too,
+    /// since the state store asks for the newest one several times per commit and a LIST on S3 is slow and billed.
+    /// </summary>
+    private ITransactionLogSnapshotStore OpenSnapshots(string tableId)
+    {
+        var prefix = $"{tableId}/statestore/{EmbeddedStateStores.SnapshotsFolder}/";
+        return IsPostgres(Properties, InstanceProperty.StateStoreBackend)
+            ? new PostgresSnapshotStore(_postgres!, tableId, Objects, prefix)
+            : new ObjectStoreSnapshotStore(Objects, prefix);
+    }
+
     private TransactionLogStateStore OpenStateStore(string tableId, TableSchema schema) =>
-        new(schema, OpenLog(tableId), new ObjectStoreSnapshotStore(Objects, $"{tableId}/statestore/{EmbeddedStateStores.SnapshotsFolder}/"), Time,
+        new(schema, OpenLog(tableId), OpenSnapshots(tableId), Time,
             options: new TransactionLogStateStoreOptions
             {
                 SnapshotEveryTransactions = Properties.GetInt(InstanceProperty.SnapshotEveryTransactions),
                 LoadSnapshotWhenBehindBy = Properties.GetInt(InstanceProperty.SnapshotLoadWhenBehindBy),
                 DeleteTransactionsBehindSnapshotsOlderThan = TimeSpan.FromMinutes(Properties.GetInt(InstanceProperty.DeleteBehindSnapshotMinAgeMinutes)),
-            });
+            },
+            logger: Logging.CreateLogger<TransactionLogStateStore>());
 
     /// <summary>Everything a table held: its log (when not in the table's folder) and every object under its id.</summary>
     private async Task DeleteTableDataAsync(string tableId, CancellationToken cancellationToken)
@@ -454,6 +493,11 @@ public sealed class SleeperInstance : IAsyncDisposable
         if (IsPostgres(Properties, InstanceProperty.StateStoreBackend))
         {
             await OpenLog(tableId).DeleteTransactionsAtOrBeforeAsync(long.MaxValue, cancellationToken);
+            var snapshots = OpenSnapshots(tableId);
+            foreach (var snapshot in await snapshots.ListSnapshotsAsync(cancellationToken))
+            {
+                await snapshots.DeleteSnapshotAsync(snapshot.TransactionNumber, cancellationToken);
+            }
         }
         if (Root is not null)
         {

@@ -29,9 +29,6 @@ public sealed class FileJobQueue : IListableJobQueue
 {
     public const int DefaultMaxReceiveCount = 3;
 
-    // The callback on a dead letter may take a while; below this another receiver could redo it meanwhile.
-    private static readonly TimeSpan MinimumDeadLetteringLease = TimeSpan.FromSeconds(30);
-
     private readonly QueueLayout _layout;
     private readonly TimeProvider _time;
 
@@ -70,7 +67,7 @@ public sealed class FileJobQueue : IListableJobQueue
         return id;
     }
 
-    public async Task<QueuedMessage?> ReceiveAsync(TimeSpan visibilityTimeout, Func<QueuedMessage, Task>? onDeadLetter = null, CancellationToken cancellationToken = default)
+    public async Task<QueuedMessage?> ReceiveAsync(TimeSpan visibilityTimeout, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(visibilityTimeout, TimeSpan.Zero);
         // Claims are listed before messages: a message always exists before its first claim, so a listed claim
@@ -104,8 +101,10 @@ public sealed class FileJobQueue : IListableJobQueue
             }
             var received = current?.ReceiveCount ?? 0;
             var deadLetter = current?.Kind == ClaimKind.DeadLettering || received >= MaxReceiveCount;
+            // The move to the dead letters is held for a visibility timeout like a receipt, so that other receivers
+            // pass it by; one that finds it still there later (its mover died) does it again, which is harmless.
             var claim = deadLetter
-                ? new Claim(ClaimKind.DeadLettering, received, NewReceipt(), now + Max(visibilityTimeout, MinimumDeadLetteringLease))
+                ? new Claim(ClaimKind.DeadLettering, received, NewReceipt(), now + visibilityTimeout)
                 : new Claim(ClaimKind.Received, received + 1, NewReceipt(), now + visibilityTimeout);
             if (!await TryAppendClaimAsync(id, link + 1, claim, cancellationToken))
             {
@@ -122,7 +121,7 @@ public sealed class FileJobQueue : IListableJobQueue
             {
                 return message;
             }
-            await MoveToDeadLettersAsync(message, link + 1, onDeadLetter, cancellationToken);
+            await MoveToDeadLettersAsync(message, link + 1, cancellationToken);
         }
         return null;
     }
@@ -268,16 +267,16 @@ public sealed class FileJobQueue : IListableJobQueue
         }
     }
 
-    private async Task MoveToDeadLettersAsync(QueuedMessage message, long link, Func<QueuedMessage, Task>? onDeadLetter, CancellationToken cancellationToken)
+    /// <summary>
+    /// Moves a message to the dead letters, telling nobody, as SQS does: whoever must act on a dead letter finds it
+    /// with <see cref="GetDeadLettersAsync"/> (see <see cref="DeadLetterSweep"/>).
+    /// </summary>
+    private async Task MoveToDeadLettersAsync(QueuedMessage message, long link, CancellationToken cancellationToken)
     {
         var letter = new StoredMessage(message.MessageId, message.Body, message.SentTime, message.ReceiveCount);
-        // Written first and replaceable, so a receiver redoing an interrupted move finds it the same.
+        // Written first and replaceable, so a receiver redoing an interrupted move finds it the same, and the letter
+        // is listed from the moment it exists, before the message is gone.
         await AtomicFiles.ReplaceAsync(_layout.DeadLetterPath(message.MessageId), letter.ToBytes(), cancellationToken);
-        if (onDeadLetter is not null)
-        {
-            // Before the message goes: if this process dies here, the move is redone and the owner still hears of it.
-            await onDeadLetter(message);
-        }
         RemoveMessage(message.MessageId, link);
     }
 
@@ -352,6 +351,4 @@ public sealed class FileJobQueue : IListableJobQueue
         link = 0;
         return dot > 0 && long.TryParse(handle.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out link) && link > 0;
     }
-
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }

@@ -17,6 +17,12 @@ internal static partial class ParquetErrors
         {
             message = wrapped.Groups["inner"].Value;
         }
+        var managed = ManagedErrorPattern().Match(message);
+        if (managed.Success)
+        {
+            // A stream of ours failed under the native reader (a store's read): its own message says what went wrong.
+            message = managed.Groups["message"].Value;
+        }
         message = MangledNamePattern().Replace(message, "");
         return message.Trim().TrimEnd('.').Replace('\n', ' ');
     }
@@ -24,6 +30,10 @@ internal static partial class ParquetErrors
     // A mangled C++ type name: N, then length-prefixed names, then E (N7parquet22ParquetStatusExceptionE).
     [GeneratedRegex(@"\bN(?:\d+[A-Za-z_][A-Za-z0-9_]*)+E\b:?\s*")]
     private static partial Regex MangledNamePattern();
+
+    // What the native reader reports when a managed stream threw: "Unknown error: Type.Name: message", then the stack.
+    [GeneratedRegex(@"Unknown error: (?:[A-Za-z_][A-Za-z0-9_]*\.)*[A-Za-z_][A-Za-z0-9_]*: (?<message>.*?)(?:\r?\n\s*at |$)", RegexOptions.Singleline)]
+    private static partial Regex ManagedErrorPattern();
 
     [GeneratedRegex(@"^\s*N(?:\d+[A-Za-z_][A-Za-z0-9_]*)+E\s*\(message:\s*'(?<inner>.*)'\)\s*$", RegexOptions.Singleline)]
     private static partial Regex WrappedPattern();

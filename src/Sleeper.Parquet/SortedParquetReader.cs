@@ -7,6 +7,7 @@ using Sleeper.Core;
 using Sleeper.Core.Batches;
 using Sleeper.Core.Schema;
 using Sleeper.Core.Storage;
+using Sleeper.Parquet.Footers;
 using Field = Sleeper.Core.Schema.Field;
 
 namespace Sleeper.Parquet;
@@ -97,22 +98,82 @@ public sealed class SortedParquetReader : IDisposable
     /// Opens a table's data file through the store: by its local path when the store has one (the native
     /// reader is fastest on a path), else through a seekable stream of the object. Errors as <see cref="Open"/>.
     /// </summary>
-    public static async Task<SortedParquetReader> OpenAsync(IObjectStore store, string name, TableSchema schema, bool preBuffer = true, int batchRows = 64 * 1024, CancellationToken cancellationToken = default)
+    public static Task<SortedParquetReader> OpenAsync(IObjectStore store, string name, TableSchema schema, bool preBuffer = true, int batchRows = 64 * 1024, CancellationToken cancellationToken = default) =>
+        OpenAsync(store, name, schema, footers: null, preBuffer, batchRows, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="OpenAsync(IObjectStore, string, TableSchema, bool, int, CancellationToken)"/>, keeping the
+    /// footers of objects read through a stream in <paramref name="footers"/>: a file whose footer is there opens
+    /// with no request at all, and its reader fetches only the row groups it reads.
+    /// </summary>
+    /// <remarks>
+    /// The footer is read here, before the native reader starts, rather than by it: the reader is then told to
+    /// read exactly the footer's length from the end (which this stream answers from memory), cached or not, so a
+    /// cold and a warm open differ only in the requests for the length and the footer.
+    /// </remarks>
+    /// <param name="footers">Where footers are kept and looked up; null to keep none.</param>
+    public static async Task<SortedParquetReader> OpenAsync(IObjectStore store, string name, TableSchema schema, ParquetFooterCache? footers,
+        bool preBuffer = true, int batchRows = 64 * 1024, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchRows, 1);
         if (store.LocalPathOf(name) is { } path)
         {
             return Open(path, schema, preBuffer, batchRows);
         }
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchRows, 1);
+        var footer = footers?.Find(store.Location, name);
         Stream stream;
         try
         {
-            stream = await store.OpenReadAsync(name, cancellationToken).ConfigureAwait(false);
+            stream = footer is null
+                ? await store.OpenReadAsync(name, cancellationToken).ConfigureAwait(false)
+                : await store.OpenReadAsync(name, footer.FileLength, cancellationToken).ConfigureAwait(false);
         }
         catch (ObjectNotFoundException e)
         {
             throw new SleeperException($"Parquet file '{name}' does not exist in {store.Location}.", e);
         }
+        try
+        {
+            if (footer is null)
+            {
+                footer = await ParquetFooter.ReadAsync(stream, cancellationToken).ConfigureAwait(false);
+                if (footer is not null)
+                {
+                    footers?.Add(store.Location, name, footer);
+                }
+            }
+            if (footer is not null)
+            {
+                stream = new FooterServingStream(stream, footer);
+            }
+        }
+        catch (ObjectNotFoundException e)
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw new SleeperException($"Parquet file '{name}' does not exist in {store.Location}.", e);
+        }
+        catch
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return FromStream(stream, name, $"'{name}' in {store.Location}", schema, preBuffer, batchRows, footer);
+    }
+
+    /// <summary>
+    /// Opens a Parquet file through a seekable stream, which the reader owns from then on (it is disposed with the
+    /// reader, or here if opening fails): for files that are neither a table's data files nor on a local path,
+    /// such as ingest inputs on S3. <paramref name="name"/> names the file in errors.
+    /// </summary>
+    public static SortedParquetReader Open(Stream stream, string name, TableSchema schema, bool preBuffer = true, int batchRows = 64 * 1024)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchRows, 1);
+        return FromStream(stream, name, $"'{name}'", schema, preBuffer, batchRows, footer: null);
+    }
+
+    /// <param name="footer">When given, the stream answers its footer from memory and the reader reads exactly that much from the end.</param>
+    private static SortedParquetReader FromStream(Stream stream, string name, string described, TableSchema schema, bool preBuffer, int batchRows, ParquetFooter? footer)
+    {
         ManagedRandomAccessFile? source = null;
         FileReader? reader = null;
         try
@@ -122,6 +183,10 @@ public sealed class SortedParquetReader : IDisposable
             arrowProperties.BatchSize = batchRows;
             arrowProperties.PreBuffer = preBuffer;
             using var readerProperties = ReaderProperties.GetDefaultReaderProperties();
+            if (footer is not null)
+            {
+                readerProperties.SetFooterReadSize(footer.Tail.Length);
+            }
             reader = new FileReader(source, readerProperties, arrowProperties);
             return new SortedParquetReader(name, schema, reader, source);
         }
@@ -129,14 +194,14 @@ public sealed class SortedParquetReader : IDisposable
         {
             reader?.Dispose();
             source?.Dispose();
-            throw new SleeperException($"'{name}' in {store.Location} is not a readable Parquet file: {e.Message}", e);
+            throw new SleeperException($"{described} is not a readable Parquet file: {ParquetErrors.Message(e)}", e);
         }
         catch
         {
             reader?.Dispose();
             if (source is null)
             {
-                await stream.DisposeAsync().ConfigureAwait(false);
+                stream.Dispose();
             }
             source?.Dispose();
             throw;
@@ -171,7 +236,17 @@ public sealed class SortedParquetReader : IDisposable
             AddLeaves(_reader.SchemaManifest.SchemaField(_fileFieldIndex[schemaIndex]), leaves);
         }
         var expected = new Apache.Arrow.Schema(fields.Select(i => ArrowSchemas.ToArrow(Schema.AllFields[i])), null);
-        using var stream = _reader.GetRecordBatchReader(rowGroups.ToArray(), leaves.ToArray());
+        Apache.Arrow.Ipc.IArrowArrayStream stream;
+        try
+        {
+            // With pre-buffering, the chosen row groups are read here.
+            stream = _reader.GetRecordBatchReader(rowGroups.ToArray(), leaves.ToArray());
+        }
+        catch (ParquetException e)
+        {
+            throw new SleeperException($"Could not read Parquet file '{Path}': {ParquetErrors.Message(e)}", e);
+        }
+        using var _ = stream;
         while (true)
         {
             RecordBatch? batch;

@@ -21,11 +21,10 @@ namespace Sleeper.Postgres;
 /// whose timeout passed unnoticed, with nobody receiving the message since, still holds it.
 /// </para>
 /// <para>
-/// Dead-lettering mirrors the file queue: a receiver that finds a visible message received
-/// <see cref="MaxReceiveCount"/> times takes it with a lease (state <c>dead_lettering</c>), runs the caller's
-/// callback, then marks it dead. A receiver that dies in the callback leaves the lease to expire, and the next
-/// receiver redoes the move, so the owner hears of each dead letter at least once and, while nothing dies,
-/// exactly once.
+/// Dead-lettering is part of the receive, as on SQS: the statement that picks a visible message already received
+/// <see cref="MaxReceiveCount"/> times marks it dead instead, and the receiver moves on to the next. Nobody is told;
+/// the owner of the queue finds it with <see cref="GetDeadLettersAsync"/> (see <c>DeadLetterSweep</c>). The move is
+/// that one statement, so no receiver can die half-way through it.
 /// </para>
 /// <para>
 /// Times come from the <see cref="TimeProvider"/> given (the clock of the process, as in the file queue), so the
@@ -38,9 +37,6 @@ public sealed class PostgresJobQueue : IListableJobQueue
 
     /// <summary>The table of the instance's schema that holds every queue's messages.</summary>
     public const string TableName = "job_queue_messages";
-
-    // The callback on a dead letter may take a while; below this another receiver could redo it meanwhile.
-    private static readonly TimeSpan MinimumDeadLetteringLease = TimeSpan.FromSeconds(30);
 
     private readonly PostgresDatabase _db;
     private readonly string _table;
@@ -75,7 +71,7 @@ public sealed class PostgresJobQueue : IListableJobQueue
                 receipt text NULL,
                 visible_at timestamptz NOT NULL,
                 PRIMARY KEY (queue, message_id),
-                CHECK (state IN ('waiting', 'received', 'dead_lettering', 'dead')));
+                CHECK (state IN ('waiting', 'received', 'dead')));
             CREATE INDEX IF NOT EXISTS "{TableName}_next" ON {_table} (queue, seq) WHERE state <> 'dead';
             """, cancellationToken);
 
@@ -90,7 +86,7 @@ public sealed class PostgresJobQueue : IListableJobQueue
         return id;
     }
 
-    public async Task<QueuedMessage?> ReceiveAsync(TimeSpan visibilityTimeout, Func<QueuedMessage, Task>? onDeadLetter = null, CancellationToken cancellationToken = default)
+    public async Task<QueuedMessage?> ReceiveAsync(TimeSpan visibilityTimeout, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(visibilityTimeout, TimeSpan.Zero);
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
@@ -98,9 +94,8 @@ public sealed class PostgresJobQueue : IListableJobQueue
         {
             var now = _time.GetUtcNow();
             var receipt = Guid.NewGuid().ToString("N");
-            var deadLease = now + (visibilityTimeout > MinimumDeadLetteringLease ? visibilityTimeout : MinimumDeadLetteringLease);
-            // A message that was received MaxReceiveCount times, or whose dead-lettering was interrupted, is taken
-            // for dead-lettering (its count unchanged); any other is received once more.
+            // A message already received MaxReceiveCount times goes to the dead letters (its count unchanged); any
+            // other is received once more.
             var taken = await QueryOneAsync($"Receiving from queue '{Name}'", $"""
                 WITH next AS (
                     SELECT message_id FROM {_table}
@@ -109,14 +104,14 @@ public sealed class PostgresJobQueue : IListableJobQueue
                     LIMIT 1
                     FOR UPDATE SKIP LOCKED)
                 UPDATE {_table} AS m SET
-                    state = CASE WHEN m.state = 'dead_lettering' OR m.receive_count >= $3 THEN 'dead_lettering' ELSE 'received' END,
-                    receive_count = CASE WHEN m.state = 'dead_lettering' OR m.receive_count >= $3 THEN m.receive_count ELSE m.receive_count + 1 END,
-                    visible_at = CASE WHEN m.state = 'dead_lettering' OR m.receive_count >= $3 THEN $5 ELSE $4 END,
-                    receipt = $6
+                    state = CASE WHEN m.receive_count >= $3 THEN 'dead' ELSE 'received' END,
+                    receive_count = CASE WHEN m.receive_count >= $3 THEN m.receive_count ELSE m.receive_count + 1 END,
+                    visible_at = $4,
+                    receipt = CASE WHEN m.receive_count >= $3 THEN NULL ELSE $5 END
                 FROM next
                 WHERE m.queue = $1 AND m.message_id = next.message_id
                 RETURNING m.message_id, m.body, m.receive_count, m.sent_time, m.state
-                """, [Name, now, MaxReceiveCount, now + visibilityTimeout, deadLease, receipt],
+                """, [Name, now, MaxReceiveCount, now + visibilityTimeout, receipt],
                 r => (Message: new QueuedMessage(r.GetString(0), r.GetString(1), r.GetInt32(2), receipt, r.GetFieldValue<DateTimeOffset>(3)), State: r.GetString(4)),
                 cancellationToken).ConfigureAwait(false);
             if (taken is not { } t)
@@ -127,14 +122,6 @@ public sealed class PostgresJobQueue : IListableJobQueue
             {
                 return t.Message;
             }
-            if (onDeadLetter is not null)
-            {
-                // Before the move is final: if this process dies here, the lease runs out, the move is redone and the owner still hears of it.
-                await onDeadLetter(t.Message).ConfigureAwait(false);
-            }
-            await ExecuteAsync($"Moving message {t.Message.MessageId} of queue '{Name}' to the dead letters",
-                $"UPDATE {_table} SET state = 'dead', receipt = NULL WHERE queue = $1 AND message_id = $2 AND state = 'dead_lettering' AND receipt = $3",
-                [Name, t.Message.MessageId, receipt], cancellationToken).ConfigureAwait(false);
         }
     }
 

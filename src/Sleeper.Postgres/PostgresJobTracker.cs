@@ -15,6 +15,8 @@ namespace Sleeper.Postgres;
 /// Events are read back in the order of an identity column, which is the order the rows were inserted; two
 /// processes recording at the same moment may land in either order, as with the embedded tracker's appends.
 /// Job events carry their table id in a column of their own, so a report on one table reads only its rows.
+/// <see cref="RecordOnceAsync"/> looks for the event and inserts it in one transaction under an advisory lock on
+/// the job, so two processes recording the same event at once insert it once.
 /// </remarks>
 public sealed class PostgresJobTracker : IJobTracker
 {
@@ -59,6 +61,7 @@ public sealed class PostgresJobTracker : IJobTracker
                 job_id text NOT NULL,
                 body text NOT NULL);
             CREATE INDEX IF NOT EXISTS "{_jobEventsTable}_by_table" ON {_jobs} (table_id, seq);
+            CREATE INDEX IF NOT EXISTS "{_jobEventsTable}_by_job" ON {_jobs} (table_id, job_id);
             CREATE TABLE IF NOT EXISTS {_tasks} (
                 seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
                 task_id text NOT NULL,
@@ -69,6 +72,48 @@ public sealed class PostgresJobTracker : IJobTracker
         ExecuteAsync($"Recording event {jobEvent.Kind} of job {jobEvent.JobId} of table {jobEvent.TableId}",
             $"INSERT INTO {_jobs} (table_id, job_id, body) VALUES ($1, $2, $3)",
             [jobEvent.TableId, jobEvent.JobId, JsonSerializer.Serialize(jobEvent, Options)], cancellationToken);
+
+    public async Task<bool> RecordOnceAsync(JobEvent jobEvent, CancellationToken cancellationToken = default)
+    {
+        await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var kind = JsonNamingPolicy.CamelCase.ConvertName(jobEvent.Kind.ToString());
+        try
+        {
+            // Repeatable: run twice, it inserts at most once. (Should the connection break after a commit, the second
+            // run finds the event and answers false although this call recorded it.)
+            return await _db.RetryOnDeadConnectionAsync(async () =>
+            {
+                await using var connection = await _db.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                // The lock first, in a statement of its own: the look for the event must see whatever the previous
+                // holder committed, and a statement sees only what was committed before it began.
+                await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", connection, transaction))
+                {
+                    command.Parameters.Add(new NpgsqlParameter { Value = $"sleeper-job-event:{_jobs}:{jobEvent.TableId}:{jobEvent.JobId}", NpgsqlDbType = NpgsqlDbType.Text });
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+                int inserted;
+                await using (var command = new NpgsqlCommand($"""
+                    INSERT INTO {_jobs} (table_id, job_id, body)
+                    SELECT $1, $2, $3
+                    WHERE NOT EXISTS (SELECT 1 FROM {_jobs} WHERE table_id = $1 AND job_id = $2 AND (body::jsonb) ->> 'kind' = $4)
+                    """, connection, transaction))
+                {
+                    foreach (var value in new[] { jobEvent.TableId, jobEvent.JobId, JsonSerializer.Serialize(jobEvent, Options), kind })
+                    {
+                        command.Parameters.Add(new NpgsqlParameter { Value = value, NpgsqlDbType = NpgsqlDbType.Text });
+                    }
+                    inserted = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return inserted == 1;
+            }, repeatable: true).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
+        {
+            throw _db.Failure($"Recording event {jobEvent.Kind} of job {jobEvent.JobId} of table {jobEvent.TableId} once", e);
+        }
+    }
 
     public Task RecordAsync(TaskEvent taskEvent, CancellationToken cancellationToken = default) =>
         ExecuteAsync($"Recording an event of task {taskEvent.TaskId}",

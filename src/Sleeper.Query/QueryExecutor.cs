@@ -22,6 +22,13 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
 {
     private const int OutputBatchRows = 16 * 1024;
 
+    /// <summary>
+    /// Where the footers of files read through a stream (S3) are kept between queries, so a warm query pays no
+    /// request for a file's length or footer; the process's shared cache unless the caller gives another, or
+    /// null to read every footer afresh.
+    /// </summary>
+    public ParquetFooterCache? Footers { get; init; } = ParquetFooterCache.Shared;
+
     /// <summary>Counts of what the last query read, to show that pruning works.</summary>
     public QueryStatistics LastStatistics { get; private set; } = new();
 
@@ -57,7 +64,7 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
         {
             foreach (var file in files)
             {
-                readers.Add(await SortedParquetReader.OpenAsync(table.Objects, file.Key, table.Schema, cancellationToken: cancellationToken));
+                readers.Add(await SortedParquetReader.OpenAsync(table.Objects, file.Key, table.Schema, Footers, cancellationToken: cancellationToken));
                 statistics.FilesRead++;
             }
             var inputs = files

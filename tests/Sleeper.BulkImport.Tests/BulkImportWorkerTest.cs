@@ -75,7 +75,11 @@ public sealed class BulkImportWorkerTest : IDisposable
         Assert.Equal(new QueueDepth(0, 0, 1), await queue.GetDepthAsync());
         var events = await _t.Instance.BulkImportTracker.ReadJobEventsAsync(table.Id);
         Assert.Contains(events, e => e.Kind == JobEventKind.Failed && e.Reason!.Contains(missing, StringComparison.Ordinal));
-        Assert.Contains(events, e => e.Kind == JobEventKind.Failed && e.Reason!.Contains("dead-lettered", StringComparison.Ordinal));
+        var dead = Assert.Single(events, e => e.Kind == JobEventKind.DeadLettered);
+        Assert.StartsWith("dead-lettered after 2 attempts; last failure: ", dead.Reason, StringComparison.Ordinal);
+        Assert.Contains(missing, dead.Reason, StringComparison.Ordinal);
+        Assert.Equal(1, outcome.JobsDeadLettered);
+        Assert.Equal("failed", Assert.Single(JobStatus.Fold(events)).State);
         Assert.Empty((await table.StateStore.GetStateAsync()).Files);
         Assert.Single(await table.StateStore.GetLeafPartitionsAsync());
     }

@@ -1,3 +1,5 @@
+using Sleeper.TestSupport;
+
 namespace Sleeper.Cli.Tests;
 
 /// <summary>The benchmark suite runs every case on both sides and reports it; its speed is never asserted.</summary>
@@ -18,6 +20,8 @@ public sealed class BenchCommandTest : IDisposable
         {
             Assert.Contains(name, result.Output);
         }
+        // The commits case needs the services, so a run on the embedded backend leaves it out.
+        Assert.DoesNotContain("committer", result.Output);
         var markdown = await File.ReadAllTextAsync(report);
         Assert.Contains("| case | ours /s | DuckDB /s | ours/DuckDB |", markdown);
         Assert.Contains("| lookup (queries/s) |", markdown);
@@ -31,6 +35,45 @@ public sealed class BenchCommandTest : IDisposable
         Assert.Contains("Machine:", markdown);
         Assert.Contains("./sleeper bench", markdown);
         Assert.Empty(result.Error);
+    }
+
+    [Fact]
+    public async Task Bench_on_services_runs_ingest_lookup_compaction_and_commits_beside_the_embedded_instance()
+    {
+        // The servers come from ./test.sh's environment; without them this fails here rather than starting its own.
+        _ = LocalServers.S3Endpoint;
+        _ = LocalServers.PostgresUrl;
+        var report = Path.Combine(_cli.Folder, "bench-services.md");
+
+        var result = await _cli.OkAsync("bench", "--backend", "services", "--rows", "1000", "--commits", "16", "--output", report);
+
+        var markdown = await File.ReadAllTextAsync(report);
+        // The DuckDB table for the embedded runs, then the services rows against those same embedded runs.
+        Assert.Contains("| case | ours /s | DuckDB /s | ours/DuckDB |", markdown);
+        Assert.Contains("| case | services /s | embedded /s | services/embedded |", markdown);
+        foreach (var row in new[] { "| ingest |", "| lookup (queries/s) |", "| compaction |" })
+        {
+            Assert.Equal(2, markdown.Split(row).Length - 1);
+        }
+        Assert.Contains("| commits, 1 committer (commits/s) |", markdown);
+        Assert.Contains("| commits, 8 committers (commits/s) |", markdown);
+        Assert.Contains("| commits, 8 committers, PostgreSQL log alone (commits/s) |", markdown);
+        Assert.Contains("| operation | operations | GET /op | HEAD /op | PUT /op |", markdown);
+        Assert.Contains("| exact-key lookup, warm", markdown);
+        Assert.Contains("| ingest, per data file written |", markdown);
+        Assert.Contains("- Services: S3 server at " + LocalServers.S3Endpoint.ToString().TrimEnd('/'), markdown);
+        Assert.DoesNotContain("| write |", markdown);
+        Assert.Contains("services/embedded", result.Output);
+        Assert.Empty(result.Error);
+    }
+
+    [Fact]
+    public async Task The_commits_case_needs_the_services()
+    {
+        var result = await _cli.RunAsync("bench", "--case", "commits");
+
+        Assert.Equal(2, result.Status);
+        Assert.Contains("--backend services", result.Error);
     }
 
     [Fact]

@@ -90,12 +90,25 @@ public sealed class ServicesInstanceCliTest : IAsyncLifetime
             await _cli.OkAsync("status", "t", "--report", report, "--format", "json");
         }
 
+        // Inputs in a bucket: ingested directly and by a worker, named as s3:// paths.
+        using (var inputs = new Aws.S3ObjectStore(_bucket, "inputs", new Aws.S3ObjectStoreOptions { Endpoint = LocalServers.S3Endpoint }))
+        {
+            await inputs.WriteAllBytesAsync("rows.jsonl", await File.ReadAllBytesAsync(CliRunner.Example("rows.jsonl")));
+        }
+        Assert.Contains("7 rows", (await _cli.OkAsync("ingest", "t", $"s3://{_bucket}/inputs/rows.jsonl")).Output);
+        await _cli.OkAsync("ingest", "submit", "t", $"s3://{_bucket}/inputs/");
+        Assert.Contains("7 rows written", (await _cli.OkAsync("worker", "ingest", "--idle-timeout", "0")).Output);
+        Assert.Equal(42, await CountRowsAsync("t"));
+        var missing = await _cli.RunAsync("ingest", "t", $"s3://{_bucket}/inputs/nothing.jsonl");
+        Assert.Equal(1, missing.Status);
+        Assert.Contains($"s3://{_bucket}/inputs/nothing.jsonl", missing.Error);
+
         // Table administration.
         await _cli.OkAsync("table", "rename", "t", "u");
         await _cli.OkAsync("table", "offline", "u");
         Assert.NotEqual(0, (await _cli.RunAsync("compact", "u")).Status);
         await _cli.OkAsync("table", "online", "u");
-        Assert.Equal(28, await CountRowsAsync("u"));
+        Assert.Equal(42, await CountRowsAsync("u"));
         await _cli.OkAsync("table", "properties", "u", "--set", "sleeper.table.compaction.files.batch.size=5");
         await _cli.OkAsync("table", "delete", "u");
         Assert.Empty(JsonNode.Parse((await _cli.OkAsync("table", "list", "--format", "json")).Output)!.AsArray());

@@ -157,9 +157,16 @@ public sealed class CompactionWorkerFailureTest(ITestOutputHelper output)
         Assert.Equal("failed", status.State);
         Assert.Equal(2, status.Attempts);
         Assert.Contains("dead-lettered", status.FailureReason, StringComparison.Ordinal);
-        var failures = (await table.Instance.CompactionTracker.ReadJobEventsAsync(job.TableId)).Where(e => e.JobId == job.JobId && e.Kind == JobEventKind.Failed).ToList();
-        Assert.Equal(3, failures.Count);
+        Assert.Equal(1, result.JobsDeadLettered);
+        var events = (await table.Instance.CompactionTracker.ReadJobEventsAsync(job.TableId)).Where(e => e.JobId == job.JobId).ToList();
+        var failures = events.Where(e => e.Kind == JobEventKind.Failed).ToList();
+        Assert.Equal(2, failures.Count);
         Assert.All(failures, f => Assert.False(string.IsNullOrWhiteSpace(f.Reason)));
+        // Found by the worker's sweep when its queue ran dry, not told by the queue.
+        var dead = Assert.Single(events, e => e.Kind == JobEventKind.DeadLettered);
+        Assert.Equal((result.TaskId, job.PartitionId), (dead.TaskId, dead.PartitionId));
+        Assert.StartsWith("dead-lettered after 2 attempts; none of its input files is assigned to it any more", dead.Reason, StringComparison.Ordinal);
+        Assert.Contains($"last failure: {failures[^1].Reason}", dead.Reason, StringComparison.Ordinal);
 
         // Once the file is back the table reads as before, and a later job takes the released files.
         File.Move(missing + ".aside", missing);
@@ -318,6 +325,8 @@ public sealed class CompactionWorkerFailureTest(ITestOutputHelper output)
                 await stop.CancelAsync();
             }
         }
+
+        public Task<bool> RecordOnceAsync(JobEvent jobEvent, CancellationToken cancellationToken = default) => inner.RecordOnceAsync(jobEvent, cancellationToken);
 
         public Task RecordAsync(TaskEvent taskEvent, CancellationToken cancellationToken = default) => inner.RecordAsync(taskEvent, cancellationToken);
 

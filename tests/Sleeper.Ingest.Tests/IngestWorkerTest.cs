@@ -97,8 +97,10 @@ public sealed class IngestWorkerTest
         Assert.Equal("failed", status.State);
         Assert.Equal(3, status.Attempts);
         Assert.Contains("dead-lettered after 3 attempts", status.FailureReason);
-        var failures = (await table.EventsAsync(job)).Where(e => e.Kind == JobEventKind.Failed).ToList();
+        Assert.Equal(1, result.JobsDeadLettered);
+        var failures = (await table.EventsAsync(job)).Where(e => e.Kind is JobEventKind.Failed or JobEventKind.DeadLettered).ToList();
         Assert.Equal(4, failures.Count);
+        Assert.Equal(JobEventKind.DeadLettered, failures[^1].Kind);
         Assert.All(failures, f => Assert.Contains("mismatched.parquet", f.Reason));
         Assert.All(failures, f => Assert.Contains($"'{field}'", f.Reason));
         Assert.DoesNotContain(await table.EventsAsync(job), e => e.Kind is JobEventKind.Finished or JobEventKind.Committed);

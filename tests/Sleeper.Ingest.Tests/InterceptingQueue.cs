@@ -28,8 +28,8 @@ public sealed class InterceptingQueue(IJobQueue inner) : IJobQueue
 
     public Task<string> SendAsync(string body, CancellationToken cancellationToken = default) => inner.SendAsync(body, cancellationToken);
 
-    public Task<QueuedMessage?> ReceiveAsync(TimeSpan visibilityTimeout, Func<QueuedMessage, Task>? onDeadLetter = null, CancellationToken cancellationToken = default) =>
-        inner.ReceiveAsync(visibilityTimeout, onDeadLetter, cancellationToken);
+    public Task<QueuedMessage?> ReceiveAsync(TimeSpan visibilityTimeout, CancellationToken cancellationToken = default) =>
+        inner.ReceiveAsync(visibilityTimeout, cancellationToken);
 
     public Task<bool> DeleteAsync(QueuedMessage message, CancellationToken cancellationToken = default) =>
         DropDeletes ? Task.FromResult(true) : inner.DeleteAsync(message, cancellationToken);

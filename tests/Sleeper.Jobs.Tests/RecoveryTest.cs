@@ -47,43 +47,39 @@ public sealed class RecoveryTest : IDisposable
         await queue.ReceiveAsync(Visibility);
         _time.Advance(Visibility);
         await AppendClaimAsDeadProcessAsync(id, 2, new Claim(ClaimKind.DeadLettering, 1, "dead receiver", _time.GetUtcNow() + Visibility));
-        var reported = new List<QueuedMessage>();
-        Task OnDeadLetter(QueuedMessage m)
-        {
-            reported.Add(m);
-            return Task.CompletedTask;
-        }
 
-        Assert.Null(await queue.ReceiveAsync(Visibility, OnDeadLetter));
-        Assert.Empty(reported);
+        Assert.Null(await queue.ReceiveAsync(Visibility));
+        Assert.Empty(await queue.GetDeadLettersAsync());
         Assert.Equal(new QueueDepth(0, 1, 0), await queue.GetDepthAsync());
         _time.Advance(Visibility);
-        Assert.Null(await queue.ReceiveAsync(Visibility, OnDeadLetter));
+        Assert.Null(await queue.ReceiveAsync(Visibility));
 
-        Assert.Equal((id, 1), (Assert.Single(reported).MessageId, reported[0].ReceiveCount));
-        Assert.Equal(id, Assert.Single(await queue.GetDeadLettersAsync()).MessageId);
+        var dead = Assert.Single(await queue.GetDeadLettersAsync());
+        Assert.Equal((id, "doomed", 1), (dead.MessageId, dead.Body, dead.ReceiveCount));
         Assert.Equal(new QueueDepth(0, 0, 1), await queue.GetDepthAsync());
+        Assert.Empty(Directory.EnumerateFiles(new QueueLayout(queue.Directory).ClaimsDirectory));
     }
 
     [Fact]
-    public async Task A_dead_letter_callback_that_fails_is_called_again_after_the_lease_so_its_owner_still_hears()
+    public async Task A_mover_that_died_after_writing_the_dead_letter_leaves_one_dead_letter_and_its_message_is_cleared_after_the_lease()
     {
         var queue = NewQueue(maxReceiveCount: 1);
         var id = await queue.SendAsync("doomed");
         await queue.ReceiveAsync(Visibility);
         _time.Advance(Visibility);
+        await AppendClaimAsDeadProcessAsync(id, 2, new Claim(ClaimKind.DeadLettering, 1, "dead receiver", _time.GetUtcNow() + Visibility));
+        var layout = new QueueLayout(queue.Directory);
+        await AtomicFiles.ReplaceAsync(layout.DeadLetterPath(id), new StoredMessage(id, "doomed", _time.GetUtcNow() - Visibility, 1).ToBytes(), CancellationToken.None);
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            queue.ReceiveAsync(Visibility, _ => throw new InvalidOperationException("owner unreachable")));
+        // Counted once, as dead, from the moment the letter exists.
         Assert.Equal(new QueueDepth(0, 0, 1), await queue.GetDepthAsync());
-        var reported = new List<string>();
-        Assert.Null(await queue.ReceiveAsync(Visibility, m => { reported.Add(m.MessageId); return Task.CompletedTask; }));
-        Assert.Empty(reported);
-        _time.Advance(Visibility);
-        Assert.Null(await queue.ReceiveAsync(Visibility, m => { reported.Add(m.MessageId); return Task.CompletedTask; }));
-
-        Assert.Equal([id], reported);
         Assert.Equal(id, Assert.Single(await queue.GetDeadLettersAsync()).MessageId);
+        _time.Advance(Visibility);
+        Assert.Null(await queue.ReceiveAsync(Visibility));
+
+        Assert.Equal(id, Assert.Single(await queue.GetDeadLettersAsync()).MessageId);
+        Assert.Empty(Directory.EnumerateFiles(layout.MessagesDirectory));
+        Assert.Empty(Directory.EnumerateFiles(layout.ClaimsDirectory));
     }
 
     [Fact]

@@ -106,25 +106,42 @@ public sealed class WorkerTaskTest : IDisposable
     }
 
     [Fact]
-    public async Task A_task_counts_the_jobs_it_moved_to_the_dead_letters()
+    public async Task A_task_whose_queue_runs_dry_after_a_failure_sweeps_the_dead_letters_and_counts_the_jobs_it_tried_that_ended_there()
     {
         var queue = FileJobQueue.InInstance(_dir.Path, "ingest", maxReceiveCount: 1);
         await queue.SendAsync("doomed");
-        var dead = 0;
+        var tracker = new RecordingTracker();
 
-        var totals = await WorkerTask.RunAsync(new RecordingTracker(), "task-5", TimeProvider.System, queue, TimeSpan.FromMinutes(1),
-            TimeSpan.FromMilliseconds(10), TimeSpan.Zero, _ =>
-            {
-                dead++;
-                return Task.CompletedTask;
-            }, async message =>
+        var totals = await WorkerTask.RunAsync(tracker, "task-5", TimeProvider.System, queue, TimeSpan.FromMinutes(1),
+            TimeSpan.FromMilliseconds(10), TimeSpan.Zero, new DeadLetterSweep(queue, tracker, new BodyIsJobId()) { TaskId = "task-5" }, async message =>
             {
                 await queue.ReleaseAsync(message);
                 return JobAttempt.Failed;
             }, CancellationToken.None);
 
         Assert.Equal((0, 1, 1), (totals.JobsRun, totals.JobsFailed, totals.JobsDeadLettered));
-        Assert.Equal(1, dead);
+        Assert.True(totals.NothingSucceeded);
+        var reported = Assert.Single(tracker.Jobs);
+        Assert.Equal(("t", "doomed", JobEventKind.DeadLettered, "task-5"), (reported.TableId, reported.JobId, reported.Kind, reported.TaskId));
+        Assert.Equal("dead-lettered after 1 attempt", reported.Reason);
+    }
+
+    [Fact]
+    public async Task A_task_reports_a_dead_letter_left_unreported_when_it_starts_without_counting_it_as_its_own()
+    {
+        var queue = FileJobQueue.InInstance(_dir.Path, "ingest", maxReceiveCount: 1);
+        await queue.SendAsync("left by a dead worker");
+        await queue.ReleaseAsync((await queue.ReceiveAsync(TimeSpan.FromMinutes(1)))!);
+        Assert.Null(await queue.ReceiveAsync(TimeSpan.FromMinutes(1)));
+        var tracker = new RecordingTracker();
+
+        var totals = await WorkerTask.RunAsync(tracker, "task-6", TimeProvider.System, queue, TimeSpan.FromMinutes(1),
+            TimeSpan.FromMilliseconds(10), TimeSpan.Zero, new DeadLetterSweep(queue, tracker, new BodyIsJobId()),
+            _ => Task.FromResult(JobAttempt.Failed), CancellationToken.None);
+
+        Assert.Equal(new WorkerTaskTotals(0, 0, 0, 0), totals);
+        Assert.False(totals.NothingSucceeded);
+        Assert.Equal(("left by a dead worker", JobEventKind.DeadLettered), (Assert.Single(tracker.Jobs).JobId, tracker.Jobs[0].Kind));
     }
 
     [Fact]
@@ -148,11 +165,44 @@ public sealed class WorkerTaskTest : IDisposable
         Assert.Equal("dead", Assert.Single(await queue.GetDeadLettersAsync()).Body);
     }
 
+    /// <summary>Dead letters whose body is their job's id, all of table "t", holding nothing.</summary>
+    private sealed class BodyIsJobId : IDeadLetterHandler
+    {
+        public Task<DeadLetteredJob?> ReadAsync(QueuedMessage letter, CancellationToken cancellationToken) =>
+            Task.FromResult<DeadLetteredJob?>(new DeadLetteredJob("t", letter.Body, null, letter));
+
+        public Task<string?> SettleAsync(DeadLetteredJob job, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
+    }
+
     private sealed class RecordingTracker : IJobTracker
     {
+        private readonly Lock _lock = new();
+
         public List<TaskEvent> Tasks { get; } = [];
 
-        public Task RecordAsync(JobEvent jobEvent, CancellationToken cancellationToken = default) => Task.CompletedTask;
+        public List<JobEvent> Jobs { get; } = [];
+
+        public Task RecordAsync(JobEvent jobEvent, CancellationToken cancellationToken = default)
+        {
+            lock (_lock)
+            {
+                Jobs.Add(jobEvent);
+            }
+            return Task.CompletedTask;
+        }
+
+        public Task<bool> RecordOnceAsync(JobEvent jobEvent, CancellationToken cancellationToken = default)
+        {
+            lock (_lock)
+            {
+                if (Jobs.Any(e => (e.TableId, e.JobId, e.Kind) == (jobEvent.TableId, jobEvent.JobId, jobEvent.Kind)))
+                {
+                    return Task.FromResult(false);
+                }
+                Jobs.Add(jobEvent);
+                return Task.FromResult(true);
+            }
+        }
 
         public Task RecordAsync(TaskEvent taskEvent, CancellationToken cancellationToken = default)
         {
@@ -160,8 +210,13 @@ public sealed class WorkerTaskTest : IDisposable
             return Task.CompletedTask;
         }
 
-        public Task<IReadOnlyList<JobEvent>> ReadJobEventsAsync(string? tableId, CancellationToken cancellationToken = default) =>
-            Task.FromResult<IReadOnlyList<JobEvent>>([]);
+        public Task<IReadOnlyList<JobEvent>> ReadJobEventsAsync(string? tableId, CancellationToken cancellationToken = default)
+        {
+            lock (_lock)
+            {
+                return Task.FromResult<IReadOnlyList<JobEvent>>(Jobs.Where(e => tableId is null || e.TableId == tableId).ToList());
+            }
+        }
 
         public Task<IReadOnlyList<TaskEvent>> ReadTaskEventsAsync(CancellationToken cancellationToken = default) =>
             Task.FromResult<IReadOnlyList<TaskEvent>>(Tasks);

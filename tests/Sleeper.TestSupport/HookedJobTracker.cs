@@ -16,6 +16,16 @@ public sealed class HookedJobTracker(IJobTracker inner) : IJobTracker
         }
     }
 
+    public async Task<bool> RecordOnceAsync(JobEvent jobEvent, CancellationToken cancellationToken = default)
+    {
+        var recorded = await inner.RecordOnceAsync(jobEvent, cancellationToken);
+        if (recorded && AfterJobEvent is { } hook)
+        {
+            await hook(jobEvent);
+        }
+        return recorded;
+    }
+
     public Task RecordAsync(TaskEvent taskEvent, CancellationToken cancellationToken = default) => inner.RecordAsync(taskEvent, cancellationToken);
 
     public Task<IReadOnlyList<JobEvent>> ReadJobEventsAsync(string? tableId, CancellationToken cancellationToken = default) => inner.ReadJobEventsAsync(tableId, cancellationToken);

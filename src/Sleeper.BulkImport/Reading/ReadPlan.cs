@@ -1,6 +1,5 @@
 using Sleeper.Core.Schema;
 using Sleeper.Ingest.Input;
-using Sleeper.Parquet;
 
 namespace Sleeper.BulkImport.Reading;
 
@@ -36,7 +35,7 @@ public sealed class ReadPlan
                 known = null;
                 continue;
             }
-            using var reader = SortedParquetReader.Open(parquet.Name, schema, preBuffer: false);
+            using var reader = parquet.OpenReader(schema, preBuffer: false);
             known += reader.RowCount;
             var groups = new List<int>();
             long rows = 0;
@@ -46,14 +45,14 @@ public sealed class ReadPlan
                 rows += group.RowCount;
                 if (rows >= rowsPerUnit)
                 {
-                    units.Add((new ParquetRowGroups(reader.Path, groups, rows), rows));
+                    units.Add((new ParquetRowGroups(parquet, groups, rows), rows));
                     groups = [];
                     rows = 0;
                 }
             }
             if (groups.Count > 0)
             {
-                units.Add((new ParquetRowGroups(reader.Path, groups, rows), rows));
+                units.Add((new ParquetRowGroups(parquet, groups, rows), rows));
             }
         }
         return new ReadPlan(units.OrderByDescending(u => u.Rows).Select(u => u.Unit).ToList(), known);

@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using Apache.Arrow;
 using Sleeper.Core.Schema;
 using Sleeper.Ingest.Input;
-using Sleeper.Parquet;
 
 namespace Sleeper.BulkImport.Reading;
 
@@ -16,14 +15,14 @@ public abstract record ReadUnit(string Source)
     public abstract IAsyncEnumerable<RecordBatch> ReadAsync(TableSchema schema, int batchRows, bool firstKeyOnly, CancellationToken cancellationToken);
 }
 
-/// <summary>Some row groups of one Parquet file.</summary>
-public sealed record ParquetRowGroups(string Path, IReadOnlyList<int> RowGroups, long Rows) : ReadUnit(Path)
+/// <summary>Some row groups of one Parquet file (local, or read through its input store's seekable stream).</summary>
+public sealed record ParquetRowGroups(ParquetInput Input, IReadOnlyList<int> RowGroups, long Rows) : ReadUnit(Input.Name)
 {
     public override async IAsyncEnumerable<RecordBatch> ReadAsync(TableSchema schema, int batchRows, bool firstKeyOnly,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Without pre-buffering a reader holds one row group at a time, so many readers at once stay small.
-        using var reader = SortedParquetReader.Open(Path, schema, preBuffer: false, batchRows: batchRows);
+        using var reader = Input.OpenReader(schema, preBuffer: false, batchRows: batchRows);
         var columns = firstKeyOnly ? [schema.RowKeyFields[0].Name] : schema.AllFields.Select(f => f.Name).ToList();
         await foreach (var batch in reader.ReadRowGroupsAsync(RowGroups, columns, cancellationToken).ConfigureAwait(false))
         {
@@ -31,7 +30,7 @@ public sealed record ParquetRowGroups(string Path, IReadOnlyList<int> RowGroups,
             {
                 try
                 {
-                    ParquetInputChecks.CheckNulls(batch, schema, Path);
+                    ParquetInputChecks.CheckNulls(batch, schema, Input.Name);
                 }
                 catch
                 {

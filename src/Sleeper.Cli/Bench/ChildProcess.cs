@@ -50,6 +50,44 @@ public static class ChildProcess
         return (watch.Elapsed, peak, await output);
     }
 
+    /// <summary>
+    /// Runs <c>sleeper ARGS</c> with extra environment variables and returns what it said and how it exited, failed or
+    /// not: the caller decides what a failure means.
+    /// </summary>
+    public static async Task<(int ProcessId, int ExitCode, TimeSpan Elapsed, string Output, string Error)> RunSleeperWithOutputAsync(
+        IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, CancellationToken cancel)
+    {
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(typeof(SleeperCli).Assembly.Location);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+        var watch = Stopwatch.StartNew();
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
+        var output = process.StandardOutput.ReadToEndAsync(cancel);
+        var error = process.StandardError.ReadToEndAsync(cancel);
+        try
+        {
+            await process.WaitForExitAsync(cancel);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+        return (process.Id, process.ExitCode, watch.Elapsed, await output, await error);
+    }
+
     private static string DotnetHost() =>
         Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
 

@@ -97,6 +97,49 @@ public sealed class CompactionCases(string folder, long rows, int seed, int thre
             $"ours jobs took {fastest:F2}–{slowest:F2} s each");
     }
 
+    /// <summary>
+    /// The one-job case on an instance on services: the same ten files put in its bucket (untimed), compacted from
+    /// and to the S3 server, the job's references replaced in PostgreSQL. Against the embedded run's figure.
+    /// </summary>
+    public async Task<(CaseResult Result, S3RequestFigure Requests)> OnServicesAsync(Measurement embedded, ServicesBackend services, CancellationToken cancel)
+    {
+        var inputs = await InputsAsync(cancel);
+        var instance = await services.CreateInstanceAsync("compaction", cancel);
+        var (table, jobs) = await SetUpAsync(instance, [], [inputs.WholeFiles], cancel);
+        var job = jobs.Single();
+        var store = ServicesBackend.Store(instance.Objects);
+        chatter("compaction: ours on services");
+        var before = store.Requests.Current;
+        CompactionResult? result = null;
+        var ours = await Measurement.RunAsync(async () =>
+        {
+            result = await new CompactionTask().RunAsync(table, job, cancel);
+            return result.RowsRead;
+        });
+        var requests = store.Requests.Current - before;
+        // Fetched (untimed) so the peer can count its rows, as it counts the embedded run's.
+        var copy = Path.Combine(folder, $"services-compaction-{_runs}.parquet");
+        await using (var source = await table.Objects.OpenReadAsync(result!.OutputReference.Filename, cancel))
+        await using (var target = File.Create(copy))
+        {
+            await source.CopyToAsync(target, cancel);
+        }
+        CheckOurs(result, inputs.Rows, copy);
+        var size = new FileInfo(copy).Length;
+        File.Delete(copy);
+        var figure = new S3RequestFigure($"compaction job ({job.InputFiles.Count} files into 1)", 1, requests,
+            $"reads each input with ranged GETs of {BenchSuite.Mb(new Sleeper.Aws.S3ObjectStoreOptions().ReadBlockSize):F0} MiB blocks, writes the output ({BenchSuite.Mb(size):F1} MB) and its sketches");
+        var compaction = new CaseResult("compaction", "rows/s", ours, embedded,
+            $"the compaction case's job on a table of an instance on services: its {job.InputFiles.Count} input files read from the S3 server, the output written there, ReplaceFileReferences committed to PostgreSQL",
+            "the compaction case's run on the embedded instance (the row above)",
+            $"ours {result.RowsWritten:N0} rows, {BenchSuite.Mb(size):F1} MB; S3 requests: {requests}")
+        {
+            OursLabel = "services",
+            PeerLabel = "embedded",
+        };
+        return (compaction, figure);
+    }
+
     private async Task<CompactionInputs> InputsAsync(CancellationToken cancel)
     {
         if (_inputs is null)
@@ -112,9 +155,12 @@ public sealed class CompactionCases(string folder, long rows, int seed, int thre
     /// and assigned to one job per leaf, as job creation would. None of it is timed.
     /// </summary>
     private async Task<(SleeperTable Table, List<CompactionJob> Jobs)> SetUpAsync(string name, IReadOnlyList<object> splitPoints,
+        IReadOnlyList<IReadOnlyList<CompactionInputs.StagedFile>> filesPerJob, CancellationToken cancel) =>
+        await SetUpAsync(await EmbeddedInstance.CreateAsync(Path.Combine(folder, $"instance-{name}-{++_runs}"), cancellationToken: cancel), splitPoints, filesPerJob, cancel);
+
+    private static async Task<(SleeperTable Table, List<CompactionJob> Jobs)> SetUpAsync(SleeperInstance instance, IReadOnlyList<object> splitPoints,
         IReadOnlyList<IReadOnlyList<CompactionInputs.StagedFile>> filesPerJob, CancellationToken cancel)
     {
-        var instance = await EmbeddedInstance.CreateAsync(Path.Combine(folder, $"instance-{name}-{++_runs}"), cancellationToken: cancel);
         var table = await instance.CreateTableAsync("bench", StandardRows.Schema, SleeperProperties.ForTable(),
             PartitionsBuilder.FromSplitPoints(StandardRows.Schema, splitPoints), cancel);
         var leaves = await table.StateStore.GetLeafPartitionsAsync(cancel);

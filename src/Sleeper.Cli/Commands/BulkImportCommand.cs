@@ -48,7 +48,7 @@ public static class BulkImportCommand
             {
                 throw new UsageException("Bulk import reads files, not standard input; use 'sleeper ingest' for a stream.");
             }
-            var inputs = IngestInputs.Resolve(result.GetValue(paths)!, result.GetValue(format));
+            var inputs = await IngestInputs.ResolveAsync(result.GetValue(paths)!, result.GetValue(format), instance.InputFiles, cancellationToken: cancel);
             var outcome = await WithProgress(context, progress => new BulkImportRunner(table, options).ImportAsync(inputs, progress, cancellationToken: cancel));
             var minLeaves = table.Properties.GetInt(TableProperty.BulkImportMinLeafPartitions);
             var split = outcome.PartitionsAddedByPreSplit > 0
@@ -78,8 +78,8 @@ public static class BulkImportCommand
             await using var instance = await context.OpenInstanceAsync(result, cancel);
             var table = await instance.OpenTableAsync(result.GetValue(name)!, requireOnline: true, cancellationToken: cancel);
             // Checked now, so a typo fails here rather than in a worker later; stored absolute, for a worker elsewhere.
-            var files = result.GetValue(paths)!.Select(p => Path.GetFullPath(p)).ToList();
-            _ = IngestInputs.Resolve(files, null);
+            var files = IngestInputs.ForJob(result.GetValue(paths)!);
+            _ = await IngestInputs.ResolveAsync(files, null, instance.InputFiles, cancellationToken: cancel);
             var job = new BulkImportJob(Guid.NewGuid().ToString(), table.Name, table.Id, files);
             await instance.Queue(QueueNames.BulkImport).SendAsync(IngestJobSerDe.ToJson(job), cancel);
             await instance.BulkImportTracker.RecordAsync(new JobEvent(table.Id, job.Id, JobEventKind.Created, instance.Time.GetUtcNow(), InputFiles: files.Count, Files: files), cancel);

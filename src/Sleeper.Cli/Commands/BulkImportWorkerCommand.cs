@@ -25,7 +25,10 @@ public static class BulkImportWorkerCommand
                 instance.BulkImportTracker,
                 (job, ct) => job.TableId is { } id ? instance.OpenTableByIdAsync(id, ct) : instance.OpenTableAsync(job.TableName!, requireOnline: true, ct),
                 new BulkImportOptions { ScratchRoot = instance.Properties.Get(Core.Properties.InstanceProperty.IngestScratchFolder) },
-                time: instance.Time);
+                time: instance.Time)
+            {
+                InputFiles = instance.InputFiles,
+            };
             context.Chatter($"Bulk import worker {worker.TaskId} waiting for jobs (exits after {seconds:0.#} s idle)...");
             var outcome = await worker.RunAsync(TimeSpan.FromSeconds(seconds), new Progress<(Core.Ingest.BulkImportJob Job, BulkImportResult Result)>(r =>
                 context.Chatter($"Job {r.Job.Id}: {r.Result.RowsWritten:N0} rows, {r.Result.FilesWritten} file(s), {r.Result.RowsPerSecond:N0} rows/s")), cancel);

@@ -32,7 +32,11 @@ public static class DemoCommand
     {
         var rowsOption = new Option<long>("--rows") { Description = "How many rows to generate and ingest", DefaultValueFactory = _ => 1_000_000 };
         var seedOption = new Option<int>("--seed") { Description = "Seed of the generated rows", DefaultValueFactory = _ => 42 };
-        var command = new Command("demo", "Create an instance and a table, ingest generated rows, query them, and report how fast each step ran") { rowsOption, seedOption };
+        var distributedOption = new Option<bool>("--distributed")
+        {
+            Description = "Run it on services: data in the S3-compatible server, state in PostgreSQL (those of 'sleeper services', started if need be), ingest and compaction by worker processes",
+        };
+        var command = new Command("demo", "Create an instance and a table, ingest generated rows, query them, and report how fast each step ran") { rowsOption, seedOption, distributedOption };
         command.SetAction(async (result, cancel) =>
         {
             var rows = result.GetValue(rowsOption);
@@ -40,30 +44,52 @@ public static class DemoCommand
             {
                 throw new UsageException($"--rows {rows}: give at least {Batches}.");
             }
-            var location = result.GetValue(context.InstanceOption)
-                ?? Path.Combine(Path.GetTempPath(), $"sleeper-demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}");
+            var given = result.GetValue(context.InstanceOption);
+            var distributed = result.GetValue(distributedOption) ? await DistributedDemo.StartAsync(context, cancel) : null;
             var steps = new List<(string Step, long Rows, TimeSpan Time, string Detail)>();
             var watch = Stopwatch.StartNew();
-            var instance = await EmbeddedInstance.CreateAsync(location, cancellationToken: cancel);
+            await using var instance = distributed is not null
+                ? await distributed.CreateInstanceAsync(given, cancel)
+                : await EmbeddedInstance.CreateAsync(given ?? Path.Combine(Path.GetTempPath(), $"sleeper-demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}"), context.Time, cancel);
             // No GC delay: the demo collects the files compaction replaced at once, to show it.
             var tableProperties = SleeperProperties.ForTable();
             tableProperties.Set(TableProperty.GcDelayMinutes.Name, "0");
             var table = await instance.CreateTableAsync("demo", StandardRows.Schema, tableProperties,
                 PartitionsBuilder.FromSplitPoints(StandardRows.Schema, StandardRows.SplitPoints(Leaves)), cancel);
             steps.Add(("create instance and table", 0, watch.Elapsed, $"{Leaves} leaf partitions from split points"));
-            context.Error.WriteLine($"Instance at {instance.Root}; table 'demo' with {Leaves} leaf partitions.");
+            context.Error.WriteLine($"Instance at {instance.Description}; table 'demo' with {Leaves} leaf partitions.");
 
             var sampleKeys = new List<string>();
-            var ingestTime = await IngestAsync(context, table, rows, result.GetValue(seedOption), sampleKeys, cancel);
-            steps.Add(($"ingest ({Batches} batches)", rows, ingestTime, $"{Batches} AddFiles commits"));
+            if (distributed is not null)
+            {
+                var (ingestTime, ingestJobs) = await distributed.IngestAsync(instance, table, rows, result.GetValue(seedOption), Batches, sampleKeys, cancel);
+                distributed.DeleteInputs();
+                steps.Add(($"ingest ({ingestJobs} jobs, {distributed.Workers.Count} worker processes)", rows, ingestTime,
+                    $"{ingestJobs} jobs queued in PostgreSQL; files written to {instance.Location.Bucket}"));
+            }
+            else
+            {
+                var ingestTime = await IngestAsync(context, table, rows, result.GetValue(seedOption), sampleKeys, cancel);
+                steps.Add(($"ingest ({Batches} batches)", rows, ingestTime, $"{Batches} AddFiles commits"));
+            }
 
             var query = new QueryExecutor(table);
             await LookupStepAsync(steps, query, table, sampleKeys, "before compaction", cancel);
 
             watch.Restart();
-            var compaction = await CompactAllAsync(context, instance, table, cancel);
-            steps.Add(($"compaction ({compaction.JobsRun} jobs)", compaction.RowsRead, watch.Elapsed,
-                $"{compaction.RowsWritten:N0} rows written; one file per leaf"));
+            if (distributed is not null)
+            {
+                var workersBefore = distributed.Workers.Count;
+                var (compactionTime, compactionJobs) = await distributed.CompactAsync(instance, table, cancel);
+                steps.Add(($"compaction ({compactionJobs} jobs, {distributed.Workers.Count - workersBefore} worker processes)", rows, compactionTime,
+                    "one file per leaf; the workers exit once idle"));
+            }
+            else
+            {
+                var compaction = await CompactAllAsync(context, instance, table, cancel);
+                steps.Add(($"compaction ({compaction.JobsRun} jobs)", compaction.RowsRead, watch.Elapsed,
+                    $"{compaction.RowsWritten:N0} rows written; one file per leaf"));
+            }
             await LookupStepAsync(steps, query, table, sampleKeys, "after compaction", cancel);
 
             // A threshold of half a leaf's rows, so every leaf splits once, at the median of its file's sketch.
@@ -99,7 +125,11 @@ public static class DemoCommand
             steps.Add(("garbage collection", 0, watch.Elapsed, $"{gc.FilesDeleted} replaced files deleted ({gc.BytesDeleted / 1048576.0:F1} MiB)"));
 
             var state = await table.StateStore.GetStateAsync(cancel);
-            var bytes = state.Files.Keys.Sum(f => new FileInfo(LocalPaths.Of(table, f)).Length);
+            long bytes = 0;
+            foreach (var file in state.Files.Keys)
+            {
+                bytes += (await instance.Objects.GetInfoAsync(file, cancel))?.Size ?? 0;
+            }
             var summary = Render.ConsoleFor(context.Out, context.OutputIsTerminal);
             var grid = new Table().Border(TableBorder.Rounded).Title("sleeper demo")
                 .AddColumn("step").AddColumn(new TableColumn("rows").RightAligned()).AddColumn(new TableColumn("seconds").RightAligned())
@@ -110,11 +140,27 @@ public static class DemoCommand
                     n == 0 ? "" : (n / Math.Max(time.TotalSeconds, 1e-9)).ToString("N0", CultureInfo.InvariantCulture), Markup.Escape(detail));
             }
             summary.Write(grid);
+            if (distributed is not null)
+            {
+                var workers = new Table().Border(TableBorder.Rounded).Title("worker processes")
+                    .AddColumn("kind").AddColumn(new TableColumn("pid").RightAligned()).AddColumn(new TableColumn("jobs").RightAligned())
+                    .AddColumn(new TableColumn("lifetime s").RightAligned()).AddColumn("exit");
+                foreach (var w in distributed.Workers)
+                {
+                    workers.AddRow(w.Kind, w.ProcessId.ToString(CultureInfo.InvariantCulture), w.JobsRun.ToString(CultureInfo.InvariantCulture),
+                        w.Lifetime.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture), w.ExitCode == 0 ? "idle, exited 0" : $"exit {w.ExitCode}");
+                }
+                summary.Write(workers);
+            }
             context.Out.WriteLine($"Table 'demo': {all:N0} rows in {state.Files.Count} files ({bytes / 1048576.0:F1} MiB), " +
                 $"{state.Partitions.Count} partitions ({state.Partitions.Values.Count(p => p.IsLeaf)} leaves), {state.AllReferences().Count()} file references, " +
                 $"state store at transaction {table.StateStore.LastTransactionNumber}.");
-            context.Out.WriteLine($"Explore it: ./sleeper status demo --instance {instance.Root}");
-            context.Out.WriteLine($"            ./sleeper query demo --key {sampleKeys[0]} --instance {instance.Root}");
+            if (distributed is not null)
+            {
+                context.Out.WriteLine("Explore it with the servers' settings in the environment: set -a; eval \"$(./sleeper services start --format env)\"; set +a");
+            }
+            context.Out.WriteLine($"Explore it: ./sleeper status demo --instance {instance.Location}");
+            context.Out.WriteLine($"            ./sleeper query demo --key {sampleKeys[0]} --instance {instance.Location}");
             return 0;
         });
         return command;

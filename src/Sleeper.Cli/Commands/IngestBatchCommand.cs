@@ -34,7 +34,7 @@ public static class IngestBatchCommand
             await using var instance = await context.OpenInstanceAsync(result, cancel);
             var table = await instance.OpenTableAsync(result.GetValue(name)!, cancellationToken: cancel);
             var store = instance.IngestBatcher;
-            var requests = IngestBatcherFiles.Resolve(given, table.Id, instance.Time.GetUtcNow());
+            var requests = await IngestBatcherFiles.ResolveAsync(given, table.Id, instance.Time.GetUtcNow(), instance.InputFiles, cancel);
             var added = await store.AddFilesAsync(table.Id, requests, cancel);
             var pending = await store.GetPendingFilesAsync(table.Id, cancel);
             var runner = new IngestBatcherRunner(store, queue => instance.Queue(queue), instance.Time);

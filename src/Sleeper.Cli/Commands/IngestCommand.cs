@@ -23,7 +23,7 @@ public static class IngestCommand
         {
             await using var instance = await context.OpenInstanceAsync(result, cancel);
             var table = await instance.OpenTableAsync(result.GetValue(name)!, requireOnline: true, cancellationToken: cancel);
-            var inputs = IngestInputs.Resolve(result.GetValue(paths)!, result.GetValue(format));
+            var inputs = await IngestInputs.ResolveAsync(result.GetValue(paths)!, result.GetValue(format), instance.InputFiles, cancellationToken: cancel);
             var watch = Stopwatch.StartNew();
             var outcome = await WithProgress(context, "Ingesting", progress =>
                 new IngestRunner(table, instance.Properties.Get(InstanceProperty.IngestScratchFolder)).IngestAsync(inputs, progress, cancel));

@@ -2,7 +2,7 @@ using System.CommandLine;
 using Sleeper.Core.Ingest;
 using Sleeper.Core.Jobs;
 using Sleeper.Core.Tracking;
-using Sleeper.Ingest.Input;
+using Sleeper.Ingest;
 using Sleeper.Jobs;
 
 namespace Sleeper.Cli.Commands;
@@ -26,15 +26,8 @@ public static class IngestSubmitCommand
             }
             // Absolute, because the worker may run anywhere; resolved now so a missing file or unknown format is
             // reported here rather than by the worker later.
-            var files = given.Select(Path.GetFullPath).ToList();
-            _ = IngestInputs.Resolve(files, format: null);
-            var job = new IngestJob(Guid.NewGuid().ToString(), table.TableName, table.TableId, files);
-            var queue = instance.Queue(QueueNames.Ingest);
-            // Created is recorded first, so a worker that takes the job at once never has its Started come before it.
-            await instance.IngestTracker.RecordAsync(new JobEvent(table.TableId, job.Id, JobEventKind.Created, instance.Time.GetUtcNow(),
-                InputFiles: files.Count, Files: files), cancel);
-            await queue.SendAsync(IngestJobSerDe.ToJson(job), cancel);
-            context.Chatter($"Queued ingest job for table {table.TableName} with {files.Count} path(s); run it with 'sleeper worker ingest'.");
+            var job = await new IngestJobSubmitter(instance.Queue(QueueNames.Ingest), instance.IngestTracker, instance.InputFiles, instance.Time).SubmitAsync(table, given, cancel);
+            context.Chatter($"Queued ingest job for table {table.TableName} with {job.Files.Count} path(s); run it with 'sleeper worker ingest'.");
             context.Out.WriteLine(job.Id);
             return 0;
         });

@@ -29,6 +29,7 @@ public static class IngestWorkerCommand
                 instance.IngestTracker, (job, ct) => OpenTableAsync(instance, job, ct), instance.Time)
             {
                 ScratchFolder = instance.Properties.Get(InstanceProperty.IngestScratchFolder),
+                InputFiles = instance.InputFiles,
             };
             context.Chatter($"Ingest worker {worker.TaskId} waiting for jobs (exits after {seconds:0.#} s idle)...");
             var outcome = await worker.RunAsync(TimeSpan.FromSeconds(seconds), new Progress<IngestJobResult>(r =>

@@ -25,7 +25,7 @@ public static class InstanceCommands
             {
                 throw new UsageException($"--s3-endpoint '{given}' is not an http(s) URL.");
             }
-            await using var instance = await SleeperInstance.CreateAsync(context.InstanceLocation(result), result.GetValue(stateStore), endpoint, context.Time, cancel);
+            await using var instance = await SleeperInstance.CreateAsync(context.InstanceLocation(result), result.GetValue(stateStore), endpoint, context.Time, cancel, context.Logging);
             context.Out.WriteLine($"Created instance {instance.Properties.Get(Core.Properties.InstanceProperty.Id)} at {instance.Description}");
             return 0;
         });

@@ -52,7 +52,7 @@ public static class ServicesCommand
         return command;
     }
 
-    private static ServiceManager Manager(CliContext context) =>
+    public static ServiceManager Manager(CliContext context) =>
         new(context.ServicesLayout ?? ServicesLayout.FromEnvironment(), context.Interactive ? context.Error : null);
 
     /// <summary>NAME=VALUE lines (the values need no quoting), or the same pairs as one JSON object.</summary>

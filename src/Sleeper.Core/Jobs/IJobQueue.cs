@@ -12,6 +12,12 @@ public sealed record QueueDepth(int Visible, int InFlight, int DeadLetters);
 /// <c>maxReceiveCount</c> receipts it moves to the dead-letter list instead. The embedded queue, SQS and
 /// PostgreSQL queues implement it.
 /// </summary>
+/// <remarks>
+/// The move to the dead letters is silent, as SQS makes it: there the server moves a message by the queue's redrive
+/// policy, and no receiving process is ever told. So nothing here reports a dead letter to its owner; whoever must
+/// act on one (release a compaction job's files, record that the job failed for good) finds it in
+/// <see cref="GetDeadLettersAsync"/>, with <see cref="DeadLetterSweep"/>.
+/// </remarks>
 public interface IJobQueue
 {
     string Name { get; }
@@ -21,10 +27,10 @@ public interface IJobQueue
 
     /// <summary>
     /// Takes the next visible message and hides it for <paramref name="visibilityTimeout"/>, or returns null
-    /// when none is visible. Messages received too often go to the dead letters, and are returned through
-    /// <paramref name="onDeadLetter"/> so their owner can release what they held.
+    /// when none is visible. A visible message already received <c>maxReceiveCount</c> times is moved to the dead
+    /// letters on the way, silently, and the next visible message is returned instead.
     /// </summary>
-    Task<QueuedMessage?> ReceiveAsync(TimeSpan visibilityTimeout, Func<QueuedMessage, Task>? onDeadLetter = null, CancellationToken cancellationToken = default);
+    Task<QueuedMessage?> ReceiveAsync(TimeSpan visibilityTimeout, CancellationToken cancellationToken = default);
 
     /// <summary>The message was handled: remove it for good. False if the receipt is stale (it timed out and went to someone else).</summary>
     Task<bool> DeleteAsync(QueuedMessage message, CancellationToken cancellationToken = default);
@@ -35,6 +41,7 @@ public interface IJobQueue
     /// <summary>Extends the time a received message stays hidden, for long jobs.</summary>
     Task<bool> ExtendVisibilityAsync(QueuedMessage message, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default);
 
+    /// <summary>The messages moved to the dead letters, in the order they were sent, with the receive count each had reached; they stay until removed by hand.</summary>
     Task<IReadOnlyList<QueuedMessage>> GetDeadLettersAsync(CancellationToken cancellationToken = default);
 
     Task<QueueDepth> GetDepthAsync(CancellationToken cancellationToken = default);

@@ -6,18 +6,29 @@ namespace Sleeper.Core.Jobs;
 /// </summary>
 public static class QueuePoller
 {
-    /// <param name="onDeadLetter">Called for a message received too often, as the queue moves it to the dead letters.</param>
+    /// <param name="onIdle">
+    /// Called when the queue runs dry: a receive finds nothing just after one found a message. The receive that
+    /// moved a message to the dead letters is often that one, so this is where a worker looks at the dead letters.
+    /// </param>
     /// <param name="handle">Runs one message's job; it deletes or releases the message itself.</param>
     public static async Task RunAsync(IJobQueue queue, TimeSpan visibilityTimeout, TimeSpan pollInterval, TimeSpan idleTimeout, TimeProvider time,
-        Func<QueuedMessage, Task>? onDeadLetter, Func<QueuedMessage, Task> handle, CancellationToken cancellationToken)
+        Func<Task>? onIdle, Func<QueuedMessage, Task> handle, CancellationToken cancellationToken)
     {
         var idleSince = time.GetUtcNow();
+        var busy = false;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var message = await queue.ReceiveAsync(visibilityTimeout, onDeadLetter, cancellationToken);
+            var message = await queue.ReceiveAsync(visibilityTimeout, cancellationToken);
             if (message is null)
             {
+                if (busy && onIdle is not null)
+                {
+                    await onIdle();
+                    // The time spent looking counts as busy, not as idle.
+                    idleSince = time.GetUtcNow();
+                }
+                busy = false;
                 if (time.GetUtcNow() - idleSince >= idleTimeout)
                 {
                     return;
@@ -41,6 +52,7 @@ public static class QueuePoller
                     throw;
                 }
             }
+            busy = true;
             idleSince = time.GetUtcNow();
         }
     }

@@ -21,6 +21,16 @@ public interface IObjectStore
     /// <summary>Opens a seekable, read-only stream of an object. Throws <see cref="ObjectNotFoundException"/> when it does not exist.</summary>
     Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Opens a seekable, read-only stream of an object whose length the caller already knows, because it has read
+    /// the object before and objects of that name never change (a table's data files). A store that would
+    /// otherwise ask its server for the length (S3: a HEAD) skips that request, so opening costs nothing until
+    /// the first read. The object is not checked to exist: if it has gone, a read throws
+    /// <see cref="ObjectNotFoundException"/>. Stores whose opening is cheap anyway need not override this.
+    /// </summary>
+    Task<Stream> OpenReadAsync(string name, long length, CancellationToken cancellationToken = default) =>
+        OpenReadAsync(name, cancellationToken);
+
     /// <summary>The object's size and time, or null when it does not exist.</summary>
     Task<StoredObject?> GetInfoAsync(string name, CancellationToken cancellationToken = default);
 

@@ -1,6 +1,6 @@
 namespace Sleeper.Core.Tracking;
 
-/// <summary>What happened to a job: created, started, finished, committed or failed.</summary>
+/// <summary>What happened to a job: created, started, finished, committed, failed (one attempt), or dead-lettered (given up for good).</summary>
 public enum JobEventKind
 {
     Created,
@@ -8,6 +8,12 @@ public enum JobEventKind
     Finished,
     Committed,
     Failed,
+
+    /// <summary>
+    /// Its message went to the dead letters, so no attempt will follow. Recorded once per job by a
+    /// <see cref="Jobs.DeadLetterSweep"/> (through <see cref="IJobTracker.RecordOnceAsync"/>); reports count it as a failure.
+    /// </summary>
+    DeadLettered,
 }
 
 /// <summary>

@@ -35,7 +35,8 @@ public sealed record JobStatus(
             var started = ordered.LastOrDefault(e => e.Kind == JobEventKind.Started);
             var finished = ordered.LastOrDefault(e => e.Kind == JobEventKind.Finished);
             var committed = ordered.LastOrDefault(e => e.Kind == JobEventKind.Committed);
-            var failed = ordered.LastOrDefault(e => e.Kind == JobEventKind.Failed);
+            // Dead-lettered is the last failure of all: the job's reason for good.
+            var failed = ordered.LastOrDefault(e => e.Kind is JobEventKind.Failed or JobEventKind.DeadLettered);
             return new JobStatus(g.Key.TableId, g.Key.JobId,
                 created?.PartitionId ?? started?.PartitionId, created?.InputFiles ?? started?.InputFiles,
                 created?.Time, started?.Time, finished?.Time, committed?.Time, failed?.Time, failed?.Reason,

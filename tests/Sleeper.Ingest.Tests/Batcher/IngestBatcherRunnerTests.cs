@@ -144,7 +144,7 @@ public sealed class IngestBatcherRunnerTests : IDisposable
             return Task.FromResult(Guid.NewGuid().ToString());
         }
 
-        public Task<QueuedMessage?> ReceiveAsync(TimeSpan visibilityTimeout, Func<QueuedMessage, Task>? onDeadLetter = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<QueuedMessage?> ReceiveAsync(TimeSpan visibilityTimeout, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public Task<bool> DeleteAsync(QueuedMessage message, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 

@@ -8,8 +8,8 @@ namespace Sleeper.TestSupport.Contracts;
 /// <summary>
 /// What every <see cref="IJobQueue"/> backend must do, run against each by a small subclass in the backend's own
 /// test project: at-least-once delivery with a visibility timeout, receive counts, dead letters after too many
-/// receipts, receipts that go stale when a message passes to another holder, and consumers that never both hold
-/// one message.
+/// receipts (moved silently, as SQS's redrive policy does, and found only by listing them), receipts that go stale
+/// when a message passes to another holder, and consumers that never both hold one message.
 /// </summary>
 public abstract class JobQueueContract
 {
@@ -110,30 +110,46 @@ public abstract class JobQueueContract
     }
 
     [Fact]
-    public async Task After_max_receive_count_receipts_a_message_goes_to_the_dead_letters_and_the_callback_runs_once()
+    public async Task A_message_whose_holders_let_its_timeout_pass_max_receive_count_times_goes_to_the_dead_letters_silently_on_the_next_receive()
     {
         var queue = NewQueue(maxReceiveCount: 2);
         var id = await queue.SendAsync("doomed");
-        var reported = new List<QueuedMessage>();
-        Task OnDeadLetter(QueuedMessage m)
+
+        Assert.Equal(1, (await queue.ReceiveAsync(Visibility))!.ReceiveCount);
+        Time.Advance(Visibility);
+        Assert.Equal(2, (await queue.ReceiveAsync(Visibility))!.ReceiveCount);
+        Assert.Equal(new QueueDepth(0, 1, 0), await queue.GetDepthAsync());
+        Assert.Empty(await queue.GetDeadLettersAsync());
+        Time.Advance(Visibility);
+
+        // As on SQS: the receive past the maximum returns nothing and tells nobody; the message is simply a dead letter now.
+        Assert.Null(await queue.ReceiveAsync(Visibility));
+
+        var dead = Assert.Single(await queue.GetDeadLettersAsync());
+        Assert.Equal((id, "doomed", 2, Time.GetUtcNow() - 2 * Visibility), (dead.MessageId, dead.Body, dead.ReceiveCount, dead.SentTime));
+        Assert.Equal(new QueueDepth(0, 0, 1), await queue.GetDepthAsync());
+        Time.Advance(Visibility * 10);
+        Assert.Null(await queue.ReceiveAsync(Visibility));
+        Assert.Null(await NewQueue(maxReceiveCount: 2).ReceiveAsync(Visibility));
+        Assert.Single(await NewQueue(maxReceiveCount: 2).GetDeadLettersAsync());
+    }
+
+    [Fact]
+    public async Task A_message_released_after_each_of_max_receive_count_attempts_goes_to_the_dead_letters_on_the_next_receive()
+    {
+        var queue = NewQueue(maxReceiveCount: 3);
+        var id = await queue.SendAsync("fails every time");
+        for (var attempt = 1; attempt <= 3; attempt++)
         {
-            reported.Add(m);
-            return Task.CompletedTask;
+            var message = await queue.ReceiveAsync(Visibility);
+            Assert.Equal(attempt, message!.ReceiveCount);
+            await queue.ReleaseAsync(message);
         }
 
-        Assert.Equal(1, (await queue.ReceiveAsync(Visibility, OnDeadLetter))!.ReceiveCount);
-        Time.Advance(Visibility);
-        Assert.Equal(2, (await queue.ReceiveAsync(Visibility, OnDeadLetter))!.ReceiveCount);
-        Time.Advance(Visibility);
-        Assert.Null(await queue.ReceiveAsync(Visibility, OnDeadLetter));
-        Time.Advance(Visibility * 10);
-        Assert.Null(await queue.ReceiveAsync(Visibility, OnDeadLetter));
-        Assert.Null(await NewQueue(maxReceiveCount: 2).ReceiveAsync(Visibility, OnDeadLetter));
+        Assert.Null(await queue.ReceiveAsync(Visibility));
 
-        var letter = Assert.Single(reported);
-        Assert.Equal((id, "doomed", 2), (letter.MessageId, letter.Body, letter.ReceiveCount));
-        var dead = Assert.Single(await queue.GetDeadLettersAsync());
-        Assert.Equal((id, "doomed", 2), (dead.MessageId, dead.Body, dead.ReceiveCount));
+        var dead = Assert.Single(await NewQueue(maxReceiveCount: 3).GetDeadLettersAsync());
+        Assert.Equal((id, "fails every time", 3), (dead.MessageId, dead.Body, dead.ReceiveCount));
         Assert.Equal(new QueueDepth(0, 0, 1), await queue.GetDepthAsync());
     }
 
@@ -148,31 +164,31 @@ public abstract class JobQueueContract
         Assert.Equal(doomed, first!.MessageId);
         Time.Advance(Visibility);
 
-        var reported = new List<string>();
-        var next = await queue.ReceiveAsync(Visibility, m => { reported.Add(m.MessageId); return Task.CompletedTask; });
+        var next = await queue.ReceiveAsync(Visibility);
 
         Assert.Equal(healthy, next!.MessageId);
-        Assert.Equal([doomed], reported);
+        Assert.Equal(doomed, Assert.Single(await queue.GetDeadLettersAsync()).MessageId);
+        Assert.Equal(new QueueDepth(0, 1, 1), await queue.GetDepthAsync());
     }
 
     [Fact]
-    public async Task Of_receivers_racing_to_dead_letter_one_message_only_one_reports_it()
+    public async Task Receivers_racing_past_the_maximum_for_one_message_leave_exactly_one_dead_letter_and_none_receives_it()
     {
-        await NewQueue(maxReceiveCount: 1).SendAsync("doomed");
+        var id = await NewQueue(maxReceiveCount: 1).SendAsync("doomed");
         await NewQueue(maxReceiveCount: 1).ReceiveAsync(Visibility);
         Time.Advance(Visibility);
-        var reports = 0;
         var queues = Enumerable.Range(0, 8).Select(_ => NewQueue(maxReceiveCount: 1)).ToArray();
         var start = new Barrier(queues.Length);
 
-        await Task.WhenAll(queues.Select(q => Task.Run(async () =>
+        var received = await Task.WhenAll(queues.Select(q => Task.Run(async () =>
         {
             start.SignalAndWait();
-            Assert.Null(await q.ReceiveAsync(Visibility, _ => { Interlocked.Increment(ref reports); return Task.CompletedTask; }));
+            return await q.ReceiveAsync(Visibility);
         })));
 
-        Assert.Equal(1, reports);
-        Assert.Single(await queues[0].GetDeadLettersAsync());
+        Assert.All(received, Assert.Null);
+        Assert.Equal((id, 1), (Assert.Single(await queues[0].GetDeadLettersAsync()).MessageId, (await queues[0].GetDeadLettersAsync())[0].ReceiveCount));
+        Assert.Equal(new QueueDepth(0, 0, 1), await queues[0].GetDepthAsync());
     }
 
     [Fact]

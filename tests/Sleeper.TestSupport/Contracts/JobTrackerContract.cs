@@ -6,8 +6,8 @@ namespace Sleeper.TestSupport.Contracts;
 /// <summary>
 /// What every <see cref="IJobTracker"/> backend must do, run against each by a small subclass in the backend's own
 /// test project: events come back whole and in the order recorded, job events can be read for one table or all,
-/// and what one tracker object records another over the same store reads, including events recorded at once by
-/// many writers.
+/// what one tracker object records another over the same store reads, including events recorded at once by many
+/// writers, and an event recorded "once" is recorded exactly once however many writers race to record it.
 /// </summary>
 public abstract class JobTrackerContract
 {
@@ -108,6 +108,46 @@ public abstract class JobTrackerContract
             Assert.Equal(Enumerable.Range(0, EventsEach).Select(i => (long?)i), jobs.Where(e => e.JobId == $"w{w}").Select(e => e.RowsRead));
             Assert.Equal(Enumerable.Range(0, EventsEach).Select(i => (int?)i), tasks.Where(e => e.TaskId == $"w{w}").Select(e => e.JobsRun));
         }
+    }
+
+    [Fact]
+    public async Task Recording_once_records_an_event_only_if_its_job_has_none_of_its_kind_yet()
+    {
+        var tracker = OpenTracker();
+        await tracker.RecordAsync(Event("t1", "j1", JobEventKind.Failed, 0));
+        var dead = new JobEvent("t1", "j1", JobEventKind.DeadLettered, T0.AddSeconds(1), TaskId: "task-1", PartitionId: "root", Reason: "dead-lettered after 3 attempts");
+
+        Assert.True(await tracker.RecordOnceAsync(dead));
+        Assert.False(await OpenTracker().RecordOnceAsync(dead with { Time = T0.AddSeconds(2), Reason = "again" }));
+        Assert.True(await tracker.RecordOnceAsync(dead with { JobId = "j2" }));
+        Assert.True(await tracker.RecordOnceAsync(dead with { TableId = "t2" }));
+        Assert.False(await tracker.RecordOnceAsync(Event("t1", "j1", JobEventKind.Failed, 3)));
+
+        var events = await OpenTracker().ReadJobEventsAsync(null);
+        Assert.Equal(4, events.Count);
+        AssertSame(dead, Assert.Single(events, e => e.TableId == "t1" && e.JobId == "j1" && e.Kind == JobEventKind.DeadLettered));
+        Assert.Single(events, e => e.JobId == "j1" && e.Kind == JobEventKind.Failed);
+    }
+
+    [Fact]
+    public async Task Of_many_writers_recording_the_same_event_once_at_the_same_moment_exactly_one_records_it()
+    {
+        const int Writers = 8;
+        for (var round = 0; round < 5; round++)
+        {
+            var start = new Barrier(Writers);
+            var recorded = await Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
+            {
+                var tracker = OpenTracker();
+                start.SignalAndWait();
+                return await tracker.RecordOnceAsync(new JobEvent("t1", $"j{round}", JobEventKind.DeadLettered, T0, TaskId: $"w{w}"));
+            })));
+
+            Assert.Equal(1, recorded.Count(r => r));
+        }
+        var events = await OpenTracker().ReadJobEventsAsync("t1");
+        Assert.Equal(5, events.Count);
+        Assert.Equal(5, events.Select(e => e.JobId).Distinct().Count());
     }
 
     /// <summary>Field by field: a record's equality compares its lists by reference.</summary>

@@ -228,6 +228,32 @@ public abstract class ObjectStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_object_opened_at_its_known_length_reads_the_same_bytes_and_a_deleted_one_fails_by_its_first_read()
+    {
+        var content = new byte[200_000];
+        new Random(7).NextBytes(content);
+        await Store.WriteAllBytesAsync("t1/known.bin", content);
+
+        await using (var stream = await Store.OpenReadAsync("t1/known.bin", content.Length))
+        {
+            Assert.True(stream.CanSeek);
+            Assert.Equal(content.Length, stream.Length);
+            stream.Position = 150_000;
+            var buffer = new byte[60_000];
+            Assert.Equal(50_000, await ReadFullyAsync(stream, buffer));
+            Assert.True(content.AsSpan(150_000).SequenceEqual(buffer.AsSpan(0, 50_000)));
+        }
+
+        await Store.DeleteAsync("t1/known.bin");
+        // Stores may find out at opening or at the first read (S3 sends nothing until then); either way it is the port's error.
+        await Assert.ThrowsAsync<ObjectNotFoundException>(async () =>
+        {
+            await using var stream = await Store.OpenReadAsync("t1/known.bin", content.Length);
+            await ReadFullyAsync(stream, new byte[10]);
+        });
+    }
+
+    [Fact]
     public async Task A_large_object_written_through_a_staging_file_reads_back_exactly()
     {
         var content = new byte[LargeObjectSize + 777];
