@@ -39,8 +39,9 @@ public sealed record TableSetup
 }
 
 /// <summary>
-/// One seeded trial: a fresh instance and table in a temporary folder, the model of the rows written, real
-/// processes started and perhaps killed, then the recovery and the checks. Everything random in it comes from
+/// One seeded trial: a fresh instance and table (in a temporary folder, or in a bucket of its own with its state
+/// in a PostgreSQL schema of its own, by <see cref="Backend"/>), the model of the rows written, real processes
+/// started and perhaps killed, then the recovery and the checks. Everything random in it comes from
 /// <see cref="Random"/>, seeded from the trial's seed.
 /// </summary>
 public sealed class Trial : IAsyncDisposable
