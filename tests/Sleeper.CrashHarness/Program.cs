@@ -95,7 +95,8 @@ var results = await Harness.RunAsync(scenarios, trials, seed, parallel, r =>
         }
     }
     Console.Error.WriteLine($"[{n}/{trials}] {r.Scenario} seed {r.Seed}: {(r.Passed ? "passed" : "FAILED")} in {r.Elapsed.TotalSeconds:F1} s " +
-        $"({r.Figures.Kills} kill(s), {r.Figures.Faults} fault(s), {r.Figures.Rows.Checked} rows)");
+        $"({r.Figures.Kills} kill(s), {r.Figures.Faults} fault(s), {r.Figures.Rows.Checked} rows" +
+        string.Concat((r.Counts ?? new Dictionary<string, int>()).OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $", {c.Key} {c.Value}")) + ")");
     if (!r.Passed)
     {
         Console.Error.Write(Harness.Describe(r));
