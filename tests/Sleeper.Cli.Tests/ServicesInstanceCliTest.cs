@@ -141,4 +141,19 @@ public sealed class ServicesInstanceCliTest : IAsyncLifetime
         Assert.Equal(1, open.Status);
         Assert.Contains("There is no Sleeper instance at", open.Error);
     }
+
+    [Fact]
+    public async Task Creating_with_an_unreachable_PostgreSQL_fails_within_seconds_naming_it_and_leaves_no_instance()
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var result = await _cli.RunAsync("instance", "create", "--s3-endpoint", LocalServers.S3Endpoint.ToString(),
+            "--state-store", "postgresql://postgres@127.0.0.1:1/postgres");
+
+        Assert.Equal(1, result.Status);
+        Assert.Contains("127.0.0.1:1", result.Error);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}");
+        var open = await _cli.RunAsync("table", "list");
+        Assert.Equal(1, open.Status);
+        Assert.Contains("There is no Sleeper instance at", open.Error);
+    }
 }
