@@ -27,6 +27,9 @@ public sealed class CliContext
     public Microsoft.Extensions.Logging.ILoggerFactory Logging { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
     public TextWriter Error { get; init; } = Console.Error;
 
+    /// <summary>Standard input, for commands that read a file named "-"; tests give their own.</summary>
+    public Func<Stream> OpenStandardInput { get; init; } = Console.OpenStandardInput;
+
     /// <summary>Progress bars and chatter only when standard error is a terminal, so piped output stays clean.</summary>
     public bool Interactive { get; init; } = !Console.IsErrorRedirected;
 

@@ -41,11 +41,18 @@ public sealed class CliRunner : IDisposable
     public Task<Result> RunAsync(params string[] args) => RunWithoutInstanceAsync([.. args, "--instance", Instance]);
 
     /// <summary>Runs exactly the arguments given, without adding this runner's <c>--instance</c>.</summary>
-    public async Task<Result> RunWithoutInstanceAsync(params string[] args)
+    public Task<Result> RunWithoutInstanceAsync(params string[] args) => RunWithInputAsync(null, args);
+
+    /// <summary>Runs the arguments given, with <paramref name="standardInput"/> as standard input (none if null).</summary>
+    public async Task<Result> RunWithInputAsync(string? standardInput, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var context = new CliContext { Out = output, Error = error, Interactive = false, OutputIsTerminal = false };
+        var context = new CliContext
+        {
+            Out = output, Error = error, Interactive = false, OutputIsTerminal = false,
+            OpenStandardInput = () => new MemoryStream(System.Text.Encoding.UTF8.GetBytes(standardInput ?? "")),
+        };
         var status = await SleeperCli.RunAsync(args, context);
         return new Result(status, output.ToString(), error.ToString());
     }

@@ -2,12 +2,16 @@ using System.CommandLine;
 using System.Diagnostics;
 using Sleeper.Cli.Output;
 using Sleeper.Core.Batches;
+using System.Text;
+using Sleeper.Core;
 using Sleeper.Core.Keys;
+using Sleeper.Core.Query;
+using Sleeper.Core.Schema;
 using Sleeper.Query;
 
 namespace Sleeper.Cli.Commands;
 
-/// <summary>sleeper query NAME (--key K | --range MIN,MAX | --region JSON)... [--fields F,…].</summary>
+/// <summary>sleeper query NAME ((--key K | --range MIN,MAX | --region JSON)... | --query-file FILE) [--fields F,…].</summary>
 public static class QueryCommand
 {
     public static Command Build(CliContext context)
@@ -19,21 +23,49 @@ public static class QueryCommand
         var fields = new Option<string?>("--fields") { Description = "The fields to return, comma-separated (default: all)" };
         var format = new Option<string?>("--format") { Description = "jsonl, csv, table or parquet (default: table on a terminal, jsonl when piped)" };
         var output = new Option<string?>("--output") { Description = "With --format parquet: the Parquet file to write the results to" };
-        var command = new Command("query", "Query a table by exact key, key range or region; rows come out in key order") { name, key, range, region, fields, format, output };
+        var queryFile = new Option<string?>("--query-file") { Description = "Sleeper's query JSON (tableName, keys or ranges, requestedValueFields, …); - for standard input" };
+        var command = new Command("query", "Query a table by exact key, key range or region; rows come out in key order") { name, key, range, region, queryFile, fields, format, output };
         command.SetAction(async (result, cancel) =>
         {
             await using var instance = await context.OpenInstanceAsync(result, cancel);
             var table = await instance.OpenTableAsync(result.GetValue(name)!, requireOnline: true, cancellationToken: cancel);
             var schema = table.Schema;
             var regions = new List<Region>();
+            var fieldNames = result.GetValue(fields)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (result.GetValue(queryFile) is { } file)
+            {
+                if (result.GetValue(key) is { Length: > 0 } || result.GetValue(range) is { Length: > 0 } || result.GetValue(region) is { Length: > 0 })
+                {
+                    throw new UsageException("--query-file holds the whole query: give it without --key, --range or --region.");
+                }
+                var request = await ReadQueryFileAsync(context, file, schema, table.Name, cancel);
+                if (request.IteratorClassName is { } iterator)
+                {
+                    throw new UsageException($"--query-file {file}: queryTimeIteratorClassName '{iterator}': query-time iterators are not supported yet; " +
+                        $"the table's own iterator ({Core.Properties.TableProperty.IteratorClassName.Name}) does apply to queries.");
+                }
+                if (request.ResultsPublisherConfig.Count > 0)
+                {
+                    context.Error.WriteLine($"Warning: --query-file {file}: resultsPublisherConfig is ignored; the results go to standard output (or --output) here.");
+                }
+                foreach (var warning in request.Warnings)
+                {
+                    context.Error.WriteLine($"Warning: {warning}");
+                }
+                if (request.RequestedValueFields is not null && fieldNames is not null)
+                {
+                    throw new UsageException($"--query-file {file} names requestedValueFields: give the fields there or with --fields, not both.");
+                }
+                fieldNames ??= request.OutputFieldNames(schema)?.ToArray();
+                regions.AddRange(request.Regions);
+            }
             regions.AddRange((result.GetValue(key) ?? []).Select(k => QueryRegions.FromKey(schema, k)));
             regions.AddRange((result.GetValue(range) ?? []).Select(r => QueryRegions.FromRange(schema, r)));
             regions.AddRange((result.GetValue(region) ?? []).Select(r => QueryRegions.FromRegionJson(schema, r)));
             if (regions.Count == 0)
             {
-                throw new UsageException("Give at least one --key, --range or --region.");
+                throw new UsageException("Give at least one --key, --range or --region, or a --query-file.");
             }
-            var fieldNames = result.GetValue(fields)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             foreach (var f in fieldNames ?? [])
             {
                 if (schema.IndexOf(f) < 0)
@@ -73,5 +105,29 @@ public static class QueryCommand
             return 0;
         });
         return command;
+    }
+
+    private static async Task<QueryRequest> ReadQueryFileAsync(CliContext context, string file, TableSchema schema, string tableName, CancellationToken cancel)
+    {
+        var source = file == "-" ? "query file on standard input" : $"query file {file}";
+        string json;
+        try
+        {
+            using var reader = new StreamReader(file == "-" ? context.OpenStandardInput() : File.OpenRead(file),
+                new UTF8Encoding(false, throwOnInvalidBytes: true));
+            json = await reader.ReadToEndAsync(cancel);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DecoderFallbackException)
+        {
+            throw new UsageException($"--query-file {file}: cannot read it: {e.Message}");
+        }
+        try
+        {
+            return QueryJson.Parse(json, schema, tableName, source);
+        }
+        catch (SleeperException e)
+        {
+            throw new UsageException(e.Message);
+        }
     }
 }
