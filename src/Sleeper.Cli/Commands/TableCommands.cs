@@ -46,23 +46,35 @@ public static class TableCommands
             var schemaPath = result.GetValue(schema)!;
             var tableSchema = SchemaSerDe.FromJson(ReadInput(schemaPath, "schema file"))
                 ?? throw new SleeperException($"Schema file {schemaPath} is empty.");
-            var properties = SleeperProperties.ForTable();
+            // Sleeper's own table.properties may name the table and its split points, and set properties that
+            // mean nothing here: those are warned about, one line each, and the rest are honoured.
+            var given = new TableCreationProperties();
             if (result.GetValue(propertiesFile) is { } file)
             {
-                properties.Load(ReadInput(file, "properties file"), file);
+                given.LoadFile(ReadInput(file, "properties file"), file);
             }
             foreach (var assignment in result.GetValue(property) ?? [])
             {
-                properties.SetFromAssignment(assignment);
+                given.SetFromAssignment(assignment);
             }
+            given.CheckTableName(tableName);
+            foreach (var warning in given.Warnings)
+            {
+                context.Error.WriteLine(warning);
+            }
+            var properties = given.Properties;
             var partitions = PartitionsBuilder.SingleRoot(tableSchema);
-            if (result.GetValue(splitPoints) is { } splitFile)
+            if (given.ChooseSplitsFile(result.GetValue(splitPoints)) is { } splitFile)
             {
                 var points = SplitPoints.Parse(ReadInput(splitFile, "split points file"), tableSchema,
                     properties.GetBool(TableProperty.SplitsBase64Encoded), splitFile);
                 partitions = PartitionsBuilder.FromSplitPoints(tableSchema, points);
             }
             var table = await instance.CreateTableAsync(tableName, tableSchema, properties, partitions, cancel);
+            if (!given.Online)
+            {
+                await instance.SetOnlineAsync(tableName, false, cancel);
+            }
             var leaves = partitions.Count(p => p.IsLeaf);
             context.Out.WriteLine($"Created table {table.Name} (id {table.Id}) with {leaves} leaf partition{(leaves == 1 ? "" : "s")}");
             return 0;

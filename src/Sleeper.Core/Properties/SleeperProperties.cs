@@ -55,7 +55,9 @@ public sealed class SleeperProperties
     public bool GetBool(PropertyDefinition d) => bool.Parse(Get(d)!);
 
     public PropertyDefinition Definition(string name) => _definitions.TryGetValue(name, out var d) ? d
-        : throw new PropertyException($"Unknown property '{name}'.{Suggest(name)}");
+        : throw new PropertyException($"Unknown property '{name}'.{Suggest(name, _definitions.Keys)}");
+
+    public bool IsDefined(string name) => _definitions.ContainsKey(name);
 
     /// <summary>Parses "K=V" as given on a command line.</summary>
     public void SetFromAssignment(string assignment)
@@ -71,6 +73,22 @@ public sealed class SleeperProperties
     /// <summary>Loads Java properties text: key=value or key: value lines, # and ! comments.</summary>
     public void Load(string text, string source)
     {
+        foreach (var (lineNumber, name, value) in Parse(text, source))
+        {
+            try
+            {
+                Set(name, value);
+            }
+            catch (PropertyException e)
+            {
+                throw new PropertyException($"{source} line {lineNumber}: {e.Message}");
+            }
+        }
+    }
+
+    /// <summary>The assignments of Java properties text, with their line numbers, unchecked.</summary>
+    public static IEnumerable<(int LineNumber, string Name, string Value)> Parse(string text, string source)
+    {
         var lineNumber = 0;
         foreach (var raw in text.Split('\n'))
         {
@@ -85,14 +103,7 @@ public sealed class SleeperProperties
             {
                 throw new PropertyException($"{source} line {lineNumber}: '{line}' is not of the form property.name=value.");
             }
-            try
-            {
-                Set(line[..sep].Trim(), line[(sep + 1)..]);
-            }
-            catch (PropertyException e)
-            {
-                throw new PropertyException($"{source} line {lineNumber}: {e.Message}");
-            }
+            yield return (lineNumber, line[..sep].Trim(), line[(sep + 1)..]);
         }
     }
 
@@ -116,12 +127,13 @@ public sealed class SleeperProperties
         return copy;
     }
 
-    private string Suggest(string name)
+    /// <summary>" Did you mean 'x'?" for the candidate closest to a misspelt name, or "" when none is close.</summary>
+    internal static string Suggest(string name, IEnumerable<string> candidates)
     {
         var limit = Math.Max(3, name.Length / 5);
         // Names whose lengths differ by more than the limit are further apart than it; skipping them keeps a
         // huge mistaken name (a pasted line) from costing a distance computation against every property.
-        var close = _definitions.Keys
+        var close = candidates
             .Where(k => Math.Abs(k.Length - name.Length) <= limit)
             .Select(k => (k, d: Distance(k, name)))
             .Where(x => x.d <= limit)

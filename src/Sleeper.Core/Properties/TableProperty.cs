@@ -7,12 +7,12 @@ public static class TableProperty
         "sleeper.table.compaction.files.batch.size", 12,
         "How many files one compaction job takes at most.");
 
-    public static readonly PropertyDefinition CompactionStrategyClass = PropertyDefinition.OneOf(
+    public static readonly PropertyDefinition CompactionStrategyClass = new(
         "sleeper.table.compaction.strategy.class", "SizeRatioCompactionStrategy",
         "How compaction jobs are chosen: SizeRatioCompactionStrategy or BasicCompactionStrategy (Sleeper's fully qualified names work too).",
-        "SizeRatioCompactionStrategy", "BasicCompactionStrategy",
-        "sleeper.compaction.strategy.impl.SizeRatioCompactionStrategy", "sleeper.compaction.strategy.impl.BasicCompactionStrategy",
-        "sleeper.compaction.core.strategy.impl.SizeRatioCompactionStrategy", "sleeper.compaction.core.strategy.impl.BasicCompactionStrategy");
+        // Sleeper has moved these classes between packages more than once; the simple name is what chooses.
+        v => v[(v.LastIndexOf('.') + 1)..] is "SizeRatioCompactionStrategy" or "BasicCompactionStrategy"
+            ? null : "is not SizeRatioCompactionStrategy or BasicCompactionStrategy (optionally with a package prefix)");
 
     public static readonly PropertyDefinition SizeRatioRatio = PropertyDefinition.PositiveInt(
         "sleeper.table.compaction.strategy.sizeratio.ratio", 3,
@@ -131,4 +131,82 @@ public static class TableProperty
         IngestBatchRows, IngestMemoryBytes, BatcherJobMinSize, BatcherJobMaxSize, BatcherJobMinFiles, BatcherJobMaxFiles,
         BatcherFileMaxAgeSeconds, BatcherIngestQueue, BulkImportMinLeafPartitions, SplitsBase64Encoded, Aggregations, Filters, IteratorClassName, IteratorConfig,
     ];
+
+    /// <summary>Sleeper's name of the table, given in its table.properties; if given it must be the name the table is created with.</summary>
+    public static readonly PropertyDefinition TableName = PropertyDefinition.Text(
+        "sleeper.table.name", null, "The table's name; when creating a table it must equal the name given.");
+
+    /// <summary>Sleeper's split points file, read once when the table is created.</summary>
+    public static readonly PropertyDefinition SplitsFile = PropertyDefinition.Text(
+        "sleeper.table.splits.file", null, "A split points file the table starts from, relative to the properties file that names it.");
+
+    public static readonly PropertyDefinition Online = PropertyDefinition.Boolean(
+        "sleeper.table.online", true, "Whether the table starts online.");
+
+    /// <summary>Properties that shape the creation of a table and are not stored with it (the name and online state are kept elsewhere).</summary>
+    public static readonly IReadOnlyList<PropertyDefinition> CreationOnly = [TableName, SplitsFile, Online];
+
+    /// <summary>
+    /// Sleeper's table properties that name something this implementation does not have (its state store classes,
+    /// asynchronous commits, the transaction log's DynamoDB tuning, EMR, S3A and DataFusion settings, job sending
+    /// over SQS). A table.properties written for Sleeper may set them; they are accepted with a warning, so that a
+    /// misspelt name, which is in neither list, can still be an error.
+    /// </summary>
+    public static readonly IReadOnlySet<string> NoEffectHere = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "sleeper.table.bulk.import.emr.executor.arm.instance.types",
+        "sleeper.table.bulk.import.emr.executor.initial.capacity",
+        "sleeper.table.bulk.import.emr.executor.market.type",
+        "sleeper.table.bulk.import.emr.executor.max.capacity",
+        "sleeper.table.bulk.import.emr.executor.x86.instance.types",
+        "sleeper.table.bulk.import.emr.instance.architecture",
+        "sleeper.table.bulk.import.emr.master.arm.instance.types",
+        "sleeper.table.bulk.import.emr.master.x86.instance.types",
+        "sleeper.table.bulk.import.emr.release.label",
+        "sleeper.table.bulk.import.job.files.commit.async",
+        "sleeper.table.bulk.import.partition.splitting.attempts",
+        "sleeper.table.compaction.job.async.commit.batching",
+        "sleeper.table.compaction.job.commit.async",
+        "sleeper.table.compaction.job.creation.limit",
+        "sleeper.table.compaction.job.id.assignment.commit.async",
+        "sleeper.table.compaction.job.send.batch.size",
+        "sleeper.table.compaction.job.send.retry.delay.seconds",
+        "sleeper.table.compaction.job.send.timeout.seconds",
+        "sleeper.table.data.engine",
+        "sleeper.table.datafusion.s3.readahead.enabled",
+        "sleeper.table.fs.s3a.readahead.range",
+        "sleeper.table.gc.commit.async",
+        "sleeper.table.id",
+        "sleeper.table.ingest.batcher.file.tracking.ttl.minutes",
+        "sleeper.table.ingest.job.files.commit.async",
+        "sleeper.table.ingest.partition.file.writer.type",
+        "sleeper.table.ingest.row.batch.type",
+        "sleeper.table.parquet.columnindex.truncate.length",
+        "sleeper.table.parquet.rowgroup.size",
+        "sleeper.table.parquet.statistics.truncate.length",
+        "sleeper.table.parquet.writer.version",
+        "sleeper.table.partition.splitting.commit.async",
+        "sleeper.table.partition.splitting.min.distribution.percent",
+        "sleeper.table.partition.splitting.min.rows",
+        "sleeper.table.query.parquet.column.index.enabled",
+        "sleeper.table.query.processor.cache.timeout.seconds",
+        "sleeper.table.retain.after.removal",
+        "sleeper.table.reuse.existing",
+        "sleeper.table.schema",
+        "sleeper.table.statestore.classname",
+        "sleeper.table.statestore.commit.async.enabled",
+        "sleeper.table.statestore.committer.update.every.batch",
+        "sleeper.table.statestore.committer.update.every.commit",
+        "sleeper.table.statestore.transactionlog.add.transaction.first.retry.wait.ceiling.ms",
+        "sleeper.table.statestore.transactionlog.add.transaction.max.attempts",
+        "sleeper.table.statestore.transactionlog.add.transaction.max.retry.wait.ceiling.ms",
+        "sleeper.table.statestore.transactionlog.delete.behind.snapshot.min.age.minutes",
+        "sleeper.table.statestore.transactionlog.delete.number.behind.latest.snapshot",
+        "sleeper.table.statestore.transactionlog.files.snapshot.batch.size",
+        "sleeper.table.statestore.transactionlog.partitions.snapshot.batch.size",
+        "sleeper.table.statestore.transactionlog.snapshot.expiry.days",
+        "sleeper.table.statestore.transactionlog.snapshot.load.min.transactions.ahead",
+        "sleeper.table.statestore.transactionlog.time.between.snapshot.checks.seconds",
+        "sleeper.table.statestore.transactionlog.time.between.transaction.checks.ms",
+    };
 }
