@@ -138,15 +138,13 @@ public sealed class SleeperInstance : IAsyncDisposable
         {
             return OpenFolder(where.Folder!, time, logging);
         }
-        var objects = OpenBucket(where, S3EndpointFromEnvironment());
+        var objects = OpenBucket(where, S3ObjectStoreOptions.FromEnvironment().Endpoint);
         try
         {
             string text;
             try
             {
-                await using var stream = await objects.OpenReadAsync(PropertiesFileName, cancellationToken);
-                using var reader = new StreamReader(stream, Encoding.UTF8);
-                text = await reader.ReadToEndAsync(cancellationToken);
+                text = await objects.ReadAllTextAsync(PropertiesFileName, cancellationToken);
             }
             catch (Exception e) when (e is ObjectNotFoundException or S3StoreException { Kind: S3FailureKind.BucketMissing })
             {
@@ -223,7 +221,7 @@ public sealed class SleeperInstance : IAsyncDisposable
             }
             return instance;
         }
-        var endpoint = s3Endpoint ?? S3EndpointFromEnvironment();
+        var endpoint = s3Endpoint ?? S3ObjectStoreOptions.FromEnvironment().Endpoint;
         if (endpoint is not null)
         {
             properties.Set(InstanceProperty.S3Endpoint.Name, endpoint.ToString().TrimEnd('/'));
@@ -296,7 +294,7 @@ public sealed class SleeperInstance : IAsyncDisposable
     private async Task<SleeperProperties> ReadStoredPropertiesAsync(CancellationToken cancellationToken)
     {
         var stored = SleeperProperties.ForInstance();
-        stored.Load(await ReadTextAsync(PropertiesFileName, cancellationToken), $"{Location}/{PropertiesFileName}");
+        stored.Load(await Objects.ReadAllTextAsync(PropertiesFileName, cancellationToken), $"{Location}/{PropertiesFileName}");
         return stored;
     }
 
@@ -377,10 +375,10 @@ public sealed class SleeperInstance : IAsyncDisposable
 
     private async Task<SleeperTable> OpenTableAsync(TableStatus status, CancellationToken cancellationToken)
     {
-        var schema = SchemaSerDe.FromJson(await ReadTextAsync($"{status.TableId}/schema.json", cancellationToken));
+        var schema = SchemaSerDe.FromJson(await Objects.ReadAllTextAsync($"{status.TableId}/schema.json", cancellationToken));
         var properties = SleeperProperties.ForTable();
         var propertiesName = $"{status.TableId}/table.properties";
-        properties.Load(await ReadTextAsync(propertiesName, cancellationToken), $"{Location}/{propertiesName}");
+        properties.Load(await Objects.ReadAllTextAsync(propertiesName, cancellationToken), $"{Location}/{propertiesName}");
         return new SleeperTable(status, schema, properties, OpenStateStore(status.TableId, schema), Objects);
     }
 
@@ -440,24 +438,6 @@ public sealed class SleeperInstance : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// The endpoint of an S3-compatible server, from the environment: the process needs it before it can read the
-    /// instance's properties, so it cannot come from them. Null means AWS itself.
-    /// </summary>
-    public static Uri? S3EndpointFromEnvironment()
-    {
-        foreach (var variable in new[] { "SLEEPER_S3_ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL" })
-        {
-            if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value)
-            {
-                return Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
-                    ? uri
-                    : throw new SleeperException($"{variable}='{value}' is not an http(s) URL of an S3 endpoint.");
-            }
-        }
-        return null;
-    }
-
     private static S3ObjectStore OpenBucket(InstanceLocation where, Uri? endpoint) =>
         new(where.Bucket!, where.Prefix!, new S3ObjectStoreOptions { Endpoint = endpoint });
 
@@ -508,13 +488,6 @@ public sealed class SleeperInstance : IAsyncDisposable
         {
             await Objects.DeleteAsync(stored.Name, cancellationToken);
         }
-    }
-
-    private async Task<string> ReadTextAsync(string name, CancellationToken cancellationToken)
-    {
-        await using var stream = await Objects.OpenReadAsync(name, cancellationToken);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        return await reader.ReadToEndAsync(cancellationToken);
     }
 
     private string LocalFolder(string name) => Root is { } root

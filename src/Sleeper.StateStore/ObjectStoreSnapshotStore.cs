@@ -46,9 +46,7 @@ public class ObjectStoreSnapshotStore : ITransactionLogSnapshotStore
         {
             try
             {
-                await using var stream = await _store.OpenReadAsync(name, cancellationToken).ConfigureAwait(false);
-                using var reader = new StreamReader(stream, Encoding.UTF8);
-                var body = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+                var body = await _store.ReadAllTextAsync(name, cancellationToken).ConfigureAwait(false);
                 return new TransactionLogSnapshot(info.TransactionNumber, info.CreatedTime, body);
             }
             catch (ObjectNotFoundException)

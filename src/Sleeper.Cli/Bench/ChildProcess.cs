@@ -12,17 +12,7 @@ public static class ChildProcess
     /// <summary>Runs <c>sleeper ARGS</c>; throws with its standard error if it fails.</summary>
     public static async Task<(TimeSpan Elapsed, long PeakResidentBytes, string Output)> RunSleeperAsync(IReadOnlyList<string> arguments, CancellationToken cancel)
     {
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(typeof(SleeperCli).Assembly.Location);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
+        var start = SleeperStartInfo(arguments);
         var watch = Stopwatch.StartNew();
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
         var output = process.StandardOutput.ReadToEndAsync(cancel);
@@ -57,17 +47,7 @@ public static class ChildProcess
     public static async Task<(int ProcessId, int ExitCode, TimeSpan Elapsed, string Output, string Error)> RunSleeperWithOutputAsync(
         IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, CancellationToken cancel)
     {
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(typeof(SleeperCli).Assembly.Location);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
+        var start = SleeperStartInfo(arguments);
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
@@ -86,6 +66,23 @@ public static class ChildProcess
             throw;
         }
         return (process.Id, process.ExitCode, watch.Elapsed, await output, await error);
+    }
+
+    /// <summary>This same program, with its output and error captured.</summary>
+    private static ProcessStartInfo SleeperStartInfo(IReadOnlyList<string> arguments)
+    {
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(typeof(SleeperCli).Assembly.Location);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        return start;
     }
 
     private static string DotnetHost() =>

@@ -230,7 +230,8 @@ public static class DemoCommand
         return watch.Elapsed;
     }
 
-    private static IEnumerable<Apache.Arrow.RecordBatch> Chunks(StandardRows generator, long rows, List<string> sampleKeys)
+    /// <summary>The demo's rows in batches, the first hundred sample keys collected on the way.</summary>
+    internal static IEnumerable<Apache.Arrow.RecordBatch> Chunks(StandardRows generator, long rows, List<string> sampleKeys)
     {
         const int chunk = 250_000;
         for (long done = 0; done < rows; done += chunk)

@@ -17,7 +17,7 @@ public static class GcCommand
             await using var instance = await context.OpenInstanceAsync(result, cancel);
             var table = await instance.OpenTableAsync(result.GetValue(name)!, cancellationToken: cancel);
             var scratch = new LocalScratchSpace(instance.Properties.Get(InstanceProperty.IngestScratchFolder));
-            var outcome = await new GarbageCollector.GarbageCollector(table, instance.Time, store: InstanceStorage.Objects(instance), scratch: scratch).RunAsync(cancel);
+            var outcome = await new GarbageCollector.GarbageCollector(table, instance.Time, store: instance.Objects, scratch: scratch).RunAsync(cancel);
             context.Out.WriteLine($"Deleted {outcome.FilesDeleted} file(s) ({outcome.BytesDeleted / 1048576.0:F1} MiB) from {table.Name} in {outcome.Batches} commit(s)");
             if (outcome.OrphansDeleted > 0 || outcome.AbandonedWritesDeleted > 0)
             {

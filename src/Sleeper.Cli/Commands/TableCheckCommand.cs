@@ -28,7 +28,7 @@ public static class TableCheckCommand
             var fmt = Render.Format(result.GetValue(format), context.OutputIsTerminal ? "table" : "json", "table", "json");
             await using var instance = await context.OpenInstanceAsync(result, cancel);
             var table = await instance.OpenTableAsync(result.GetValue(name)!, cancellationToken: cancel);
-            var checker = TableChecks.Checker(InstanceStorage.Objects(instance), instance.Time, MoreChecks(instance));
+            var checker = TableChecks.Checker(instance.Objects, instance.Time, MoreChecks(instance));
             TableCheckReport report;
             TableRepairReport? repaired = null;
             if (result.GetValue(repair))

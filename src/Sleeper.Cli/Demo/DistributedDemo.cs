@@ -134,18 +134,9 @@ public sealed partial class DistributedDemo
         }
     }
 
-    private static IEnumerable<Apache.Arrow.RecordBatch> BatchesOf(StandardRows generator, long rows, List<string> sampleKeys)
-    {
-        const int chunk = 250_000;
-        for (long done = 0; done < rows; done += chunk)
-        {
-            yield return generator.Next((int)Math.Min(chunk, rows - done), sampleKeys.Count < 100 ? sampleKeys : null, 5_000);
-        }
-    }
-
     private static async IAsyncEnumerable<Apache.Arrow.RecordBatch> Batches(StandardRows generator, long rows, List<string> sampleKeys)
     {
-        foreach (var batch in BatchesOf(generator, rows, sampleKeys))
+        foreach (var batch in DemoCommand.Chunks(generator, rows, sampleKeys))
         {
             yield return batch;
         }

@@ -310,8 +310,9 @@ public static class TableInvariants
     private static async Task CheckWithTableCheckerAsync(Trial trial, List<Violation> violations)
     {
         var clock = new ShiftedClock(Trial.RecoveryShift);
-        var table = await Sleeper.Instance.EmbeddedInstance.Open(trial.Instance, clock).OpenTableAsync(Trial.TableName);
-        var report = await Sleeper.Maintenance.TableChecks.Checker(Sleeper.Cli.InstanceStorage.Objects(Sleeper.Instance.EmbeddedInstance.Open(trial.Instance, clock)), clock).CheckAsync(table);
+        await using var instance = Sleeper.Instance.EmbeddedInstance.Open(trial.Instance, clock);
+        var table = await instance.OpenTableAsync(Trial.TableName);
+        var report = await Sleeper.Maintenance.TableChecks.Checker(instance.Objects, clock).CheckAsync(table);
         trial.Note($"[in-process] table checker: {report.ProblemCount} problem(s)");
         foreach (var group in report.Checks.SelectMany(c => c.Problems).GroupBy(p => p.Kind))
         {
