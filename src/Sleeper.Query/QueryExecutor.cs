@@ -36,15 +36,25 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
         fields is null ? table.Schema.AllFields : fields.Select(table.Schema.GetField).ToList();
 
     /// <summary>Rows in key then sort-key order, as batches of the requested fields (all fields if null), each row once.</summary>
-    public async IAsyncEnumerable<RecordBatch> RunAsync(
-        IReadOnlyList<Region> regions, IReadOnlyList<string>? fields = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<RecordBatch> RunAsync(
+        IReadOnlyList<Region> regions, IReadOnlyList<string>? fields = null, CancellationToken cancellationToken = default) =>
+        RunAsync(QueryRequest.ForRegions(table.Name, regions, fields), cancellationToken);
+
+    /// <summary>
+    /// The rows of the request's regions in key then sort-key order, each once, as batches of its output fields:
+    /// the table's filters, aggregation and iterator applied, then the query's own iterators.
+    /// </summary>
+    public async IAsyncEnumerable<RecordBatch> RunAsync(QueryRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var schema = table.Schema;
+        var regions = request.Regions;
+        var fields = request.OutputFieldNames(schema);
         // An unknown field is the caller's mistake, named before anything is read.
         _ = OutputFields(fields);
         // The table's filters, aggregation and iterator apply to reads as to compaction, so a query gives the
         // same answer before and after a compaction. They see whole rows.
-        var iterators = TableIterators.Create(schema, table.Properties, time, iteratorLoader);
+        var iterators = TableIterators.Create(schema, table.Properties, time, iteratorLoader)
+            .Concat(QueryIterators.Create(schema, table.Properties, request, iteratorLoader)).ToList();
         var state = await table.StateStore.GetStateAsync(cancellationToken);
         var plan = QueryPlanner.Plan(state, regions);
         // Key columns are always read: they decide the region filter and the merge order.

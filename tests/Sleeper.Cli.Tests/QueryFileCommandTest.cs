@@ -68,8 +68,8 @@ public sealed class QueryFileCommandTest : IDisposable
 
         var iterator = await _cli.RunWithInputAsync("""{"tableName": "events", "keys": [{"key": "a"}], "queryTimeIteratorClassName": "x.Y"}""",
             "query", "events", "--query-file", "-", "--instance", _cli.Instance);
-        Assert.Equal(2, iterator.Status);
-        Assert.Contains("query-time iterators are not supported yet", iterator.Error);
+        Assert.NotEqual(0, iterator.Status);
+        Assert.Contains("'x.Y'", iterator.Error);
 
         var missing = await _cli.RunAsync("query", "events", "--query-file", Path.Combine(_cli.Folder, "nowhere.json"));
         Assert.Equal(2, missing.Status);

@@ -23,14 +23,16 @@ public static class QueryCommand
         var fields = new Option<string?>("--fields") { Description = "The fields to return, comma-separated (default: all)" };
         var format = new Option<string?>("--format") { Description = "jsonl, csv, table or parquet (default: table on a terminal, jsonl when piped)" };
         var output = new Option<string?>("--output") { Description = "With --format parquet: the Parquet file to write the results to" };
+        var auths = new Option<string?>("--auths") { Description = "The authorisations to query with, comma-separated: rows of a table with a visibility field come back only when these satisfy their expression" };
         var queryFile = new Option<string?>("--query-file") { Description = "Sleeper's query JSON (tableName, keys or ranges, requestedValueFields, …); - for standard input" };
-        var command = new Command("query", "Query a table by exact key, key range or region; rows come out in key order") { name, key, range, region, queryFile, fields, format, output };
+        var command = new Command("query", "Query a table by exact key, key range or region; rows come out in key order") { name, key, range, region, queryFile, fields, auths, format, output };
         command.SetAction(async (result, cancel) =>
         {
             await using var instance = await context.OpenInstanceAsync(result, cancel);
             var table = await instance.OpenTableAsync(result.GetValue(name)!, requireOnline: true, cancellationToken: cancel);
             var schema = table.Schema;
             var regions = new List<Region>();
+            QueryRequest? fromFile = null;
             var fieldNames = result.GetValue(fields)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             if (result.GetValue(queryFile) is { } file)
             {
@@ -39,11 +41,6 @@ public static class QueryCommand
                     throw new UsageException("--query-file holds the whole query: give it without --key, --range or --region.");
                 }
                 var request = await ReadQueryFileAsync(context, file, schema, table.Name, cancel);
-                if (request.IteratorClassName is { } iterator)
-                {
-                    throw new UsageException($"--query-file {file}: queryTimeIteratorClassName '{iterator}': query-time iterators are not supported yet; " +
-                        $"the table's own iterator ({Core.Properties.TableProperty.IteratorClassName.Name}) does apply to queries.");
-                }
                 if (request.ResultsPublisherConfig.Count > 0)
                 {
                     context.Error.WriteLine($"Warning: --query-file {file}: resultsPublisherConfig is ignored; the results go to standard output (or --output) here.");
@@ -58,6 +55,7 @@ public static class QueryCommand
                 }
                 fieldNames ??= request.OutputFieldNames(schema)?.ToArray();
                 regions.AddRange(request.Regions);
+                fromFile = request;
             }
             regions.AddRange((result.GetValue(key) ?? []).Select(k => QueryRegions.FromKey(schema, k)));
             regions.AddRange((result.GetValue(range) ?? []).Select(r => QueryRegions.FromRange(schema, r)));
@@ -73,6 +71,8 @@ public static class QueryCommand
                     throw new UsageException($"--fields: '{f}' is not a field of table {table.Name} (fields: {string.Join(", ", schema.AllFields.Select(x => x.Name))}).");
                 }
             }
+            var authorisations = (result.GetValue(auths) ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var queryRequest = (fromFile ?? QueryRequest.ForRegions(table.Name, regions)) with { Regions = regions, Fields = fieldNames, Authorisations = authorisations };
             var fmt = Render.Format(result.GetValue(format), context.OutputIsTerminal ? "table" : "jsonl", "jsonl", "csv", "table", "parquet");
             var query = new QueryExecutor(table, instance.Time, Core.Iterators.IteratorLoader.FromInstanceProperties(instance.Properties));
             var outputFields = query.OutputFields(fieldNames);
@@ -80,7 +80,7 @@ public static class QueryCommand
             if (fmt == "parquet")
             {
                 var path = result.GetValue(output) ?? throw new UsageException("--format parquet needs --output FILE.parquet.");
-                var rows = await ParquetOutputFile.WriteAsync(path, query.RunAsync(regions, fieldNames, cancel), cancel);
+                var rows = await ParquetOutputFile.WriteAsync(path, query.RunAsync(queryRequest, cancel), cancel);
                 context.Out.WriteLine($"Wrote {rows:N0} row(s) to {path}");
                 return 0;
             }
@@ -90,7 +90,7 @@ public static class QueryCommand
             }
             using (var writer = new RowWriter(context, fmt, outputFields))
             {
-                await foreach (var batch in query.RunAsync(regions, fieldNames, cancel))
+                await foreach (var batch in query.RunAsync(queryRequest, cancel))
                 {
                     using (batch)
                     {
