@@ -42,6 +42,7 @@ public sealed class SleeperInstance : IAsyncDisposable
     private readonly ConcurrentDictionary<string, IJobQueue> _queues = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IJobTrackerPort> _trackers = new(StringComparer.Ordinal);
     private readonly Lazy<IIngestBatcherStore> _batcher;
+    private readonly Lazy<IQueryTracker> _queryTracker;
     private readonly Lazy<S3InputFileStore> _s3Inputs = new(() => new S3InputFileStore());
 
     private SleeperInstance(InstanceLocation location, IObjectStore objects, SleeperProperties properties, TimeProvider time, ILoggerFactory? logging)
@@ -70,6 +71,9 @@ public sealed class SleeperInstance : IAsyncDisposable
         _batcher = new Lazy<IIngestBatcherStore>(() => IsPostgres(Properties, InstanceProperty.TrackersBackend)
             ? new PostgresIngestBatcherStore(_postgres!)
             : FileIngestBatcherStore.InInstance(Location.Folder!, Time));
+        _queryTracker = new Lazy<IQueryTracker>(() => IsPostgres(Properties, InstanceProperty.TrackersBackend)
+            ? new PostgresQueryTracker(_postgres!)
+            : new FileQueryTracker(Path.Combine(LocalFolder("trackers"), "queries")));
     }
 
     public InstanceLocation Location { get; }
@@ -104,6 +108,12 @@ public sealed class SleeperInstance : IAsyncDisposable
 
     /// <summary>The bulk import job and task tracker of this instance.</summary>
     public IJobTrackerPort BulkImportTracker => Tracker("bulk-import");
+
+    /// <summary>The query worker task tracker of this instance (tasks, and dead-lettered queries as jobs).</summary>
+    public IJobTrackerPort QueryTaskTracker => Tracker("query");
+
+    /// <summary>The tracker of queued queries and their sub-queries (<c>sleeper status --report queries</c>).</summary>
+    public IQueryTracker QueryTracker => _queryTracker.Value;
 
     /// <summary>
     /// Where ingest and bulk import read their inputs: local paths, and <c>s3://bucket/key</c> or
@@ -269,10 +279,11 @@ public sealed class SleeperInstance : IAsyncDisposable
         await ((PostgresTableIndex)TableIndex).EnsureCreatedAsync(cancellationToken);
         await ((PostgresIngestBatcherStore)IngestBatcher).EnsureCreatedAsync(cancellationToken);
         await ((PostgresJobQueue)Queue(QueueNames.Compaction)).EnsureCreatedAsync(cancellationToken);
-        foreach (var tracker in new[] { CompactionTracker, IngestTracker, BulkImportTracker })
+        foreach (var tracker in new[] { CompactionTracker, IngestTracker, BulkImportTracker, QueryTaskTracker })
         {
             await ((PostgresJobTracker)tracker).EnsureCreatedAsync(cancellationToken);
         }
+        await ((PostgresQueryTracker)QueryTracker).EnsureCreatedAsync(cancellationToken);
         await new PostgresTransactionLogStore(_postgres, "none").EnsureCreatedAsync(cancellationToken);
         await new PostgresSnapshotStore(_postgres, "none", Objects, "none/").EnsureCreatedAsync(cancellationToken);
     }

@@ -25,7 +25,9 @@ public static class QueryCommand
         var output = new Option<string?>("--output") { Description = "With --format parquet: the Parquet file to write the results to" };
         var auths = new Option<string?>("--auths") { Description = "The authorisations to query with, comma-separated: rows of a table with a visibility field come back only when these satisfy their expression" };
         var queryFile = new Option<string?>("--query-file") { Description = "Sleeper's query JSON (tableName, keys or ranges, requestedValueFields, …); - for standard input" };
-        var command = new Command("query", "Query a table by exact key, key range or region; rows come out in key order") { name, key, range, region, queryFile, fields, auths, format, output };
+        var queue = new Option<bool>("--queue") { Description = "Queue the query for 'sleeper worker query' instead of running it here; prints its query id (results: 'sleeper query results ID')" };
+        var command = new Command("query", "Query a table by exact key, key range or region; rows come out in key order") { name, key, range, region, queryFile, fields, auths, format, output, queue };
+        command.Subcommands.Add(QueryResultsCommand.Build(context));
         command.SetAction(async (result, cancel) =>
         {
             await using var instance = await context.OpenInstanceAsync(result, cancel);
@@ -41,7 +43,7 @@ public static class QueryCommand
                     throw new UsageException("--query-file holds the whole query: give it without --key, --range or --region.");
                 }
                 var request = await ReadQueryFileAsync(context, file, schema, table.Name, cancel);
-                if (request.ResultsPublisherConfig.Count > 0)
+                if (request.ResultsPublisherConfig.Count > 0 && !result.GetValue(queue))
                 {
                     context.Error.WriteLine($"Warning: --query-file {file}: resultsPublisherConfig is ignored; the results go to standard output (or --output) here.");
                 }
@@ -73,6 +75,24 @@ public static class QueryCommand
             }
             var authorisations = (result.GetValue(auths) ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             var queryRequest = (fromFile ?? QueryRequest.ForRegions(table.Name, regions)) with { Regions = regions, Fields = fieldNames, Authorisations = authorisations };
+            if (result.GetValue(queue))
+            {
+                if (result.GetValue(format) is not null || result.GetValue(output) is not null)
+                {
+                    throw new UsageException("--queue sends the results to the instance's store: read them with 'sleeper query results ID', which takes --format and --output.");
+                }
+                var warnings = new List<string>();
+                var destination = QueryDestinations.FromPublisherConfig(queryRequest.ResultsPublisherConfig, $"--query-file {result.GetValue(queryFile)}", warnings);
+                foreach (var warning in warnings)
+                {
+                    context.Error.WriteLine($"Warning: {warning}");
+                }
+                var submitter = new QuerySubmitter(instance.Queue(Core.Jobs.QueueNames.Query), instance.QueryTracker, instance.Time);
+                var queryId = await submitter.SubmitAsync(table, queryRequest, destination, cancel);
+                context.Out.WriteLine(queryId);
+                context.Chatter($"Query {queryId} queued; run 'sleeper worker query', follow it with 'sleeper status --report queries --query-id {queryId}' and read it with 'sleeper query results {queryId}'.");
+                return 0;
+            }
             var fmt = Render.Format(result.GetValue(format), context.OutputIsTerminal ? "table" : "jsonl", "jsonl", "csv", "table", "parquet");
             var query = new QueryExecutor(table, instance.Time, Core.Iterators.IteratorLoader.FromInstanceProperties(instance.Properties));
             var outputFields = query.OutputFields(fieldNames);

@@ -12,21 +12,31 @@ namespace Sleeper.Cli.Commands;
 /// <summary>sleeper status [NAME] [--report …]: reports on tables, their partitions and files.</summary>
 public static class StatusCommand
 {
-    private static readonly string[] Reports = ["full", "partitions", "files", "compaction-jobs", "compaction-tasks", "ingest-jobs", "ingest-batcher", "dead-letters", "bulk-import-jobs"];
+    private static readonly string[] Reports = ["full", "partitions", "files", "compaction-jobs", "compaction-tasks", "ingest-jobs", "ingest-batcher", "dead-letters", "bulk-import-jobs", "queries"];
 
     public static Command Build(CliContext context)
     {
         var name = new Argument<string?>("NAME") { Description = "The table (all tables if left out)", Arity = ArgumentArity.ZeroOrOne };
-        var report = new Option<string>("--report") { Description = "full, partitions, files, compaction-jobs, compaction-tasks, ingest-jobs, ingest-batcher, dead-letters or bulk-import-jobs", DefaultValueFactory = _ => "full" };
+        var report = new Option<string>("--report") { Description = "full, partitions, files, compaction-jobs, compaction-tasks, ingest-jobs, ingest-batcher, dead-letters, bulk-import-jobs or queries", DefaultValueFactory = _ => "full" };
         report.AcceptOnlyFromAmong(Reports);
         var format = new Option<string?>("--format") { Description = "table or json" };
-        var command = new Command("status", "Report on tables: partitions and files") { name, report, format };
+        var queryId = new Option<string?>("--query-id") { Description = "With --report queries: one query, with its sub-queries" };
+        var command = new Command("status", "Report on tables: partitions and files") { name, report, format, queryId };
         command.SetAction(async (result, cancel) =>
         {
             await using var instance = await context.OpenInstanceAsync(result, cancel);
             var fmt = Render.Format(result.GetValue(format), context.OutputIsTerminal ? "table" : "json", "table", "json");
             var names = result.GetValue(name) is { } n ? [n] : (await instance.ListTablesAsync(cancel)).Select(t => t.TableName).ToList();
             var which = result.GetValue(report)!;
+            if (result.GetValue(queryId) is { } id && which != "queries")
+            {
+                throw new UsageException("--query-id goes with --report queries.");
+            }
+            if (which == "queries")
+            {
+                await QueriesReport.WriteAsync(context, instance, result.GetValue(name) is { } only ? [only] : null, result.GetValue(queryId), fmt, cancel);
+                return 0;
+            }
             if (which is "compaction-jobs" or "compaction-tasks")
             {
                 await TrackerReports.WriteAsync(context, instance, which, names, fmt, cancel);

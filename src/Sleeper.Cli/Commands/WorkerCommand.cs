@@ -36,6 +36,7 @@ public static class WorkerCommand
         command.Subcommands.Add(IngestWorkerCommand.Build(context));
         command.Subcommands.Add(BulkImportWorkerCommand.Build(context));
         command.Subcommands.Add(SplitCommand.BuildWorker(context));
+        command.Subcommands.Add(QueryWorkerCommand.Build(context));
         return command;
     }
 
