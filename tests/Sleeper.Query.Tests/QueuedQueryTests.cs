@@ -226,6 +226,32 @@ public sealed class QueuedQueryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_query_whose_workers_keep_dying_goes_to_the_dead_letters_and_is_recorded_failed()
+    {
+        var id = await Submitter.SubmitAsync(_table, QueryRequest.ForRegions("t", [Range(0, 50)]));
+        var queue = _instance.Queue(QueueNames.Query);
+        // Workers that die with the query in hand: received, never deleted, handed back by the timeout each time.
+        for (var attempt = 0; attempt < Sleeper.Jobs.FileJobQueue.DefaultMaxReceiveCount; attempt++)
+        {
+            var message = await queue.ReceiveAsync(TimeSpan.FromMinutes(1));
+            Assert.NotNull(message);
+            await queue.ReleaseAsync(message);
+        }
+
+        // The receive that finds it over its limit moves it to the dead letters silently, as SQS does; the next
+        // worker's sweep at its start finds it there.
+        var outcome = Assert.Single(await RunWorkersAsync(Worker()));
+        await RunWorkersAsync(Worker());
+
+        var status = (await _instance.QueryTracker.GetQueryAsync(id))!;
+        Assert.Equal(QueryState.Failed, status.State);
+        Assert.Contains("dead letters", status.Error);
+        Assert.Equal(0, outcome.SubQueriesRun);
+        var recorded = await _instance.QueryTaskTracker.ReadJobEventsAsync(_table.Id);
+        Assert.Contains(recorded, e => e.JobId == id && e.Kind == JobEventKind.DeadLettered);
+    }
+
+    [Fact]
     public async Task The_query_message_keeps_the_whole_request_including_authorisations()
     {
         var request = new QueryRequest("t", "q", [Range(5, 9), Region.ForKey(Schema, new Key([7L]))], ["value"], "some.Iterator", "conf",
