@@ -10,10 +10,10 @@ using Sleeper.Jobs;
 
 namespace Sleeper.Cli.Commands;
 
-/// <summary>status --report dead-letters: the messages the compaction, ingest and bulk import queues gave up on.</summary>
+/// <summary>status --report dead-letters: the messages the compaction, ingest, bulk import and query queues gave up on.</summary>
 public static class DeadLettersReport
 {
-    private static readonly string[] Queues = [QueueNames.Compaction, QueueNames.Ingest, QueueNames.BulkImport];
+    private static readonly string[] Queues = [QueueNames.Compaction, QueueNames.Ingest, QueueNames.BulkImport, QueueNames.Query];
 
     /// <summary>One dead letter, with the job and table it names when its body can be read.</summary>
     private sealed record Letter(string Queue, QueuedMessage Message, string? JobId, string? TableId, string? TableName);
@@ -70,6 +70,9 @@ public static class DeadLettersReport
                 case QueueNames.Compaction:
                     var compaction = CompactionJobSerDe.FromJson(body);
                     return (compaction.JobId, compaction.TableId, null);
+                case QueueNames.Query:
+                    var query = Core.Query.QueryMessageSerDe.ReadHeader(body);
+                    return (Sleeper.Query.QueryDeadLetters.JobId(query), query.TableId, query.TableName);
                 case QueueNames.Ingest:
                     var ingest = IngestJobSerDe.IngestFromJson(body);
                     return (ingest.Id, ingest.TableId, ingest.TableName);
