@@ -20,6 +20,24 @@ public sealed class QueryResults(IObjectStore store, IQueryTracker tracker)
         await tracker.GetQueryAsync(queryId, cancellationToken)
         ?? throw new SleeperException($"No query has id '{queryId}' in this instance's query tracker.");
 
+    /// <summary>
+    /// Waits until the query has finished (completed, failed or partially failed), looking at the tracker every
+    /// <paramref name="pollInterval"/> (default 100 ms), and returns its status; cancel the token to stop waiting.
+    /// Nothing here runs the query: a worker must (<c>sleeper worker query</c>, or a <see cref="QueryWorker"/>).
+    /// </summary>
+    public async Task<QueryStatus> WaitAsync(string queryId, TimeSpan? pollInterval = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var status = await GetStatusAsync(queryId, cancellationToken);
+            if (status.IsFinished)
+            {
+                return status;
+            }
+            await Task.Delay(pollInterval ?? TimeSpan.FromMilliseconds(100), time ?? TimeProvider.System, cancellationToken);
+        }
+    }
+
     /// <summary>The names, in the store, of the files holding the query's rows so far.</summary>
     public async Task<IReadOnlyList<string>> ListFilesAsync(string queryId, CancellationToken cancellationToken = default) =>
         (await GetStatusAsync(queryId, cancellationToken)).ResultsFiles;

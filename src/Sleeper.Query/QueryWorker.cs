@@ -207,11 +207,31 @@ public sealed class QueryWorker(
         else
         {
             file = QueryDestinations.ResultsFile(sub.QueryId, sub.SubQueryId!);
-            rows = await QueryResultsParquet.WriteAsync(results, file, fields, ParquetWriteSettings.From(table.Schema, table.Properties), batches, cancellationToken);
+            try
+            {
+                rows = await QueryResultsParquet.WriteAsync(results, file, fields, ParquetWriteSettings.From(table.Schema, table.Properties), batches, cancellationToken);
+            }
+            catch (ObjectAlreadyExistsException)
+            {
+                // Another run of this very sub-query (its message delivered twice) wrote the file between this run's
+                // delete and its commit. The two answer the same query of the same region, so that file stands.
+                rows = await CountRowsAsync(file, cancellationToken);
+            }
         }
         await queries.RecordAsync(new QueryEvent(sub.QueryId, QueryEventKind.Completed, _time.GetUtcNow(), sub.SubQueryId,
             PartitionId: sub.LeafPartitionId, TaskId: TaskId, Rows: rows, ResultsFile: file), cancellationToken);
         return new SubQueryResult(sub.QueryId, sub.SubQueryId!, table.Name, rows, file, watch.Elapsed);
+    }
+
+    private async Task<long> CountRowsAsync(string file, CancellationToken cancellationToken)
+    {
+        long rows = 0;
+        await foreach (var batch in QueryResultsParquet.ReadAsync(results, file, cancellationToken))
+        {
+            rows += batch.Length;
+            batch.Dispose();
+        }
+        return rows;
     }
 
     /// <summary>

@@ -252,6 +252,31 @@ public sealed class QueuedQueryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_sub_query_delivered_twice_runs_twice_into_the_same_file_and_the_query_stays_complete()
+    {
+        var request = QueryRequest.ForRegions("t", [Region.Whole(Schema)]);
+        var id = await Submitter.SubmitAsync(_table, request);
+        var waiting = Results.WaitAsync(id, TimeSpan.FromMilliseconds(20));
+        await RunWorkersAsync(Worker(), Worker());
+        var first = await waiting;
+        Assert.Equal(QueryState.Completed, first.State);
+
+        // The queue delivers at least once: the same sub-query message again, as a redelivery would.
+        var sub = first.SubQueries[1];
+        var message = new QueryMessage(id, sub.SubQueryId, _table.Id, "t",
+            request with { QueryId = id, Regions = [RegionIntersection.Intersect(Region.Whole(Schema), (await _table.StateStore.GetStateAsync()).Partitions[sub.PartitionId!].Region)] },
+            QueryDestination.Store, sub.PartitionId);
+        await _instance.Queue(QueueNames.Query).SendAsync(QueryMessageSerDe.ToJson(message, Schema));
+        await RunWorkersAsync(Worker());
+
+        var again = (await _instance.QueryTracker.GetQueryAsync(id))!;
+        Assert.Equal(QueryState.Completed, again.State);
+        Assert.Equal(first.RowsReturned, again.RowsReturned);
+        Assert.Equal(first.ResultsFiles, again.ResultsFiles);
+        Assert.Equal(Model([Region.Whole(Schema)]), await RowsOf(Results.ReadAsync(id)));
+    }
+
+    [Fact]
     public async Task The_query_message_keeps_the_whole_request_including_authorisations()
     {
         var request = new QueryRequest("t", "q", [Range(5, 9), Region.ForKey(Schema, new Key([7L]))], ["value"], "some.Iterator", "conf",
