@@ -128,6 +128,43 @@ public sealed class QueuedQueryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Random_queued_queries_return_what_the_sorted_list_model_holds()
+    {
+        var random = new Random(11);
+        var field = Schema.RowKeyFields[0];
+        KeyRange RandomRange()
+        {
+            var a = (long)random.Next(-20, 420);
+            var b = a + random.Next(0, 150);
+            return new KeyRange(field, a, random.Next(2) == 0, random.Next(8) == 0 ? null : b, random.Next(2) == 0);
+        }
+        var queries = new List<(string Id, List<Region> Regions, string[]? Fields)>();
+        for (var i = 0; i < 12; i++)
+        {
+            var regions = Enumerable.Range(0, random.Next(1, 4)).Select(_ => RandomRange()).Where(r => !r.IsEmpty())
+                .Select(r => Region.ForFirstFieldRange(Schema, r)).ToList();
+            if (regions.Count == 0)
+            {
+                continue;
+            }
+            string[]? fields = random.Next(3) switch { 0 => null, 1 => ["key", "value"], _ => ["value", "sort", "key"] };
+            queries.Add((await Submitter.SubmitAsync(_table, QueryRequest.ForRegions("t", regions, fields)), regions, fields));
+        }
+
+        await RunWorkersAsync(Worker(), Worker());
+
+        foreach (var (id, regions, fields) in queries)
+        {
+            var status = (await _instance.QueryTracker.GetQueryAsync(id))!;
+            Assert.Equal(QueryState.Completed, status.State);
+            var indexes = fields?.Select(Schema.IndexOf).ToArray();
+            var expected = Model(regions, indexes is null ? null : r => new Row(indexes.Select(i => r.Values[i]).ToArray()));
+            Assert.Equal(expected, await RowsOf(Results.ReadAsync(id)));
+            Assert.Equal(expected.Count, status.RowsReturned);
+        }
+    }
+
+    [Fact]
     public async Task A_sub_query_that_fails_leaves_the_query_partially_failed_with_the_other_leaves_rows()
     {
         // The leaf [100, 200) loses its only file: its sub-query fails, the others complete.
