@@ -73,7 +73,7 @@ public sealed class SleeperInstance : IAsyncDisposable
             : FileIngestBatcherStore.InInstance(Location.Folder!, Time));
         _queryTracker = new Lazy<IQueryTracker>(() => IsPostgres(Properties, InstanceProperty.TrackersBackend)
             ? new PostgresQueryTracker(_postgres!)
-            : new FileQueryTracker(Path.Combine(LocalFolder("trackers"), "queries")));
+            : new FileQueryTracker(Path.Combine(LocalFolder("trackers"), "query")));
     }
 
     public InstanceLocation Location { get; }
