@@ -82,7 +82,15 @@ public static class QueryCommand
                     throw new UsageException("--queue sends the results to the instance's store: read them with 'sleeper query results ID', which takes --format and --output.");
                 }
                 var warnings = new List<string>();
-                var destination = QueryDestinations.FromPublisherConfig(queryRequest.ResultsPublisherConfig, $"--query-file {result.GetValue(queryFile)}", warnings);
+                QueryDestination destination;
+                try
+                {
+                    destination = QueryDestinations.FromPublisherConfig(queryRequest.ResultsPublisherConfig, $"--query-file {result.GetValue(queryFile)}", warnings);
+                }
+                catch (SleeperException e)
+                {
+                    throw new UsageException(e.Message);
+                }
                 foreach (var warning in warnings)
                 {
                     context.Error.WriteLine($"Warning: {warning}");
