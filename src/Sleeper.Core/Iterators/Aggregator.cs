@@ -96,7 +96,7 @@ public sealed partial class Aggregator : ISortedBatchIterator
             }
             else
             {
-                combined = BatchGather.Gather(batch.Schema, [new BatchRun(pending, 0, 1), new BatchRun(batch, 0, batch.Length)], batch.Length + 1);
+                combined = BatchGather.Gather(batch.Schema, [new BatchRun(pending, 0, pending.Length), new BatchRun(batch, 0, batch.Length)], batch.Length + pending.Length);
                 pending.Dispose();
                 batch.Dispose();
             }

@@ -102,6 +102,10 @@ public sealed class Authorisations : IReadOnlyCollection<string>
                         : NotAllowed(list, position);
                 }
                 labels.Add(list[start..position]);
+                if (position < list.Length && list[position] != ',' && !char.IsWhiteSpace(list[position]))
+                {
+                    throw NotAllowed(list, position);
+                }
             }
             while (position < list.Length && char.IsWhiteSpace(list[position]))
             {
@@ -113,7 +117,7 @@ public sealed class Authorisations : IReadOnlyCollection<string>
             }
             if (list[position] != ',')
             {
-                throw NotAllowed(list, position);
+                throw Error(list, position, "expected ',' between authorisations");
             }
             position++;
         }
