@@ -1,5 +1,6 @@
 using System.Text;
 using Sleeper.Core.Security;
+using Sleeper.TestSupport;
 
 namespace Sleeper.Core.Tests.Security;
 
@@ -162,8 +163,8 @@ public sealed class AccessExpressionTests
         var pool = new[] { "A", "B", "C", "D", "e1", "a b", "q\"uote", "b\\s", "中", "x:y/z" };
         for (var i = 0; i < 3000; i++)
         {
-            var model = ModelExpression.Random(random, pool, depth: 0);
-            var text = model.Write(random, topLevel: true);
+            var model = ModelAccessExpression.Random(random, pool);
+            var text = model.Write(random);
             var parsed = AccessExpression.Parse(text);
             Assert.Equal(model.Labels().ToHashSet(), parsed.Labels.ToHashSet());
             for (var j = 0; j < 8; j++)
@@ -231,67 +232,5 @@ public sealed class AccessExpressionTests
     {
         Assert.Contains("Authorisation 2 is empty", Assert.Throws<AuthorisationsException>(() => new Authorisations(["A", ""])).Message);
         Assert.Contains("surrogate", Assert.Throws<AuthorisationsException>(() => new Authorisations(["\udc00"])).Message);
-    }
-
-    /// <summary>The model: a tree evaluated directly, never parsed.</summary>
-    private abstract record ModelExpression
-    {
-        public static ModelExpression Random(Random random, string[] pool, int depth)
-        {
-            if (depth >= 4 || random.Next(3) == 0)
-            {
-                return new ModelLabel(pool[random.Next(pool.Length)]);
-            }
-            var children = Enumerable.Range(0, random.Next(2, 5)).Select(_ => Random(random, pool, depth + 1)).ToList();
-            return random.Next(2) == 0 ? new ModelAnd(children) : new ModelOr(children);
-        }
-
-        public abstract bool Evaluate(ISet<string> auths);
-
-        public abstract IEnumerable<string> Labels();
-
-        /// <summary>As text: labels quoted when needed (or at random when not), operands of mixed operators in parentheses, redundant parentheses at random.</summary>
-        public abstract string Write(Random random, bool topLevel);
-    }
-
-    private sealed record ModelLabel(string Label) : ModelExpression
-    {
-        public override bool Evaluate(ISet<string> auths) => auths.Contains(Label);
-
-        public override IEnumerable<string> Labels() => [Label];
-
-        public override string Write(Random random, bool topLevel)
-        {
-            var text = random.Next(4) == 0
-                ? "\"" + Label.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\""
-                : AccessExpression.QuoteIfNeeded(Label);
-            return random.Next(6) == 0 ? $"({text})" : text;
-        }
-    }
-
-    private sealed record ModelAnd(List<ModelExpression> Children) : ModelExpression
-    {
-        public override bool Evaluate(ISet<string> auths) => Children.All(c => c.Evaluate(auths));
-
-        public override IEnumerable<string> Labels() => Children.SelectMany(c => c.Labels());
-
-        public override string Write(Random random, bool topLevel) => Join(random, topLevel, "&", Children);
-    }
-
-    private sealed record ModelOr(List<ModelExpression> Children) : ModelExpression
-    {
-        public override bool Evaluate(ISet<string> auths) => Children.Any(c => c.Evaluate(auths));
-
-        public override IEnumerable<string> Labels() => Children.SelectMany(c => c.Labels());
-
-        public override string Write(Random random, bool topLevel) => Join(random, topLevel, "|", Children);
-    }
-
-    private static string Join(Random random, bool topLevel, string op, List<ModelExpression> children)
-    {
-        // Child operators always get parentheses: an And inside an Or (or the reverse) must, and one of the same
-        // kind may, so the model's grouping is exactly the text's.
-        var text = string.Join(op, children.Select(c => c is ModelLabel ? c.Write(random, false) : "(" + c.Write(random, false) + ")"));
-        return topLevel && random.Next(4) == 0 ? $"({text})" : text;
     }
 }
