@@ -81,6 +81,25 @@ public sealed class VisibilityCommandTest : IDisposable
         Assert.Equal(["public", "empty", "red", "red and blue", "spaced", "comma"], await ValuesAsync("--auths", "RED,BLUE,\"top secret\",\"a,b\""));
     }
 
+    [Fact]
+    public async Task An_ingest_job_with_a_malformed_label_fails_with_the_reason_and_commits_nothing()
+    {
+        await CreateAsync();
+        var bad = _cli.WriteFile("bad-job.jsonl", """
+            {"key":"x","value":"fine","vis":"RED","n":1}
+            {"key":"y","value":"open paren","vis":"(RED","n":2}
+            """);
+        await _cli.OkAsync("ingest", "submit", "docs", bad);
+
+        var worker = await _cli.RunAsync("worker", "ingest", "--idle-timeout", "0");
+
+        Assert.Equal(1, worker.Status);
+        var job = Assert.Single(JsonNode.Parse((await _cli.OkAsync("status", "docs", "--report", "ingest-jobs", "--format", "json")).Output)!.AsArray())!;
+        Assert.Equal("failed", job["state"]!.GetValue<string>());
+        Assert.Contains("bad-job.jsonl: row 2 (row key key=y): field 'vis' is not a valid access expression", job["failureReason"]!.GetValue<string>());
+        Assert.Equal(6, (await ValuesAsync("--auths", "RED,BLUE,\"top secret\",\"a,b\"")).Length);
+    }
+
     [Theory]
     [InlineData("sleeper.table.visibility.field=n", "field 'n' is LongType; the visibility field must be StringType")]
     [InlineData("sleeper.table.visibility.field=key", "field 'key' is a row key field")]
