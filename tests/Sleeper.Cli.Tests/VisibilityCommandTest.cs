@@ -56,7 +56,7 @@ public sealed class VisibilityCommandTest : IDisposable
 
         var empty = await _cli.RunAsync("query", "docs", "--range", ",", "--auths", "RED,,BLUE");
         Assert.Equal(2, empty.Status);
-        Assert.Contains("--auths: Authorisations 'RED,,BLUE': an empty authorisation", empty.Error);
+        Assert.Contains("--auths: Authorisations 'RED,,BLUE' at character 5: an empty authorisation", empty.Error);
         Assert.Contains("at character 5", empty.Error);
 
         var unquoted = await _cli.RunAsync("query", "docs", "--range", ",", "--auths", "top secret");

@@ -6,7 +6,7 @@ namespace Sleeper.Core.Security;
 /// whoever wrote the label can find the mistake without reading the grammar.
 /// </summary>
 public sealed class AccessExpressionException(string expression, int position, string problem)
-    : SleeperException($"Access expression {Quote(expression)}: {problem} at character {position}.")
+    : SleeperException($"Access expression {Quote(expression)} at character {position}: {problem}.")
 {
     /// <summary>The expression as given.</summary>
     public string Expression { get; } = expression;

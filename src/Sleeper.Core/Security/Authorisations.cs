@@ -160,7 +160,7 @@ public sealed class Authorisations : IReadOnlyCollection<string>
     }
 
     private static AuthorisationsException Error(string list, int position, string problem) =>
-        new($"Authorisations {AccessExpressionException.Quote(list)}: {problem} at character {position + 1}.");
+        new($"Authorisations {AccessExpressionException.Quote(list)} at character {position + 1}: {problem}.");
 }
 
 /// <summary>Authorisations that are not a list of labels.</summary>
