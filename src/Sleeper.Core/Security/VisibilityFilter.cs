@@ -66,30 +66,44 @@ public sealed class VisibilityFilter : ISortedBatchIterator
         }
         var keep = new int[batch.Length];
         var kept = 0;
-        // Neighbouring rows often carry the same label: compare with the last one before a lookup.
-        ReadOnlySpan<byte> last = default;
-        var lastAnswer = false;
-        var haveLast = false;
+        // A batch usually holds a handful of distinct labels: the answers for the first few met are kept in a
+        // small table compared byte by byte, which is cheaper than hashing every label for the shared lookup.
+        var recent = new RecentLabel[RecentLabels];
+        var recentCount = 0;
+        var offsets = column.ValueOffsets;
+        var values = column.ValueBuffer.Span;
+        var hasNulls = column.NullCount > 0;
         for (var row = 0; row < batch.Length; row++)
         {
             bool visible;
-            if (column.IsNull(row))
+            if (hasNulls && column.IsNull(row))
             {
                 visible = true;
             }
             else
             {
-                var bytes = column.GetBytes(row);
-                if (haveLast && bytes.SequenceEqual(last))
+                var start = offsets[row];
+                var bytes = values.Slice(start, offsets[row + 1] - start);
+                var found = -1;
+                for (var i = 0; i < recentCount; i++)
                 {
-                    visible = lastAnswer;
+                    if (recent[i].Length == bytes.Length && bytes.SequenceEqual(values.Slice(recent[i].Start, recent[i].Length)))
+                    {
+                        found = i;
+                        break;
+                    }
+                }
+                if (found >= 0)
+                {
+                    visible = recent[found].Visible;
                 }
                 else
                 {
                     visible = Evaluator.CanSee(bytes);
-                    last = bytes;
-                    lastAnswer = visible;
-                    haveLast = true;
+                    if (recentCount < RecentLabels)
+                    {
+                        recent[recentCount++] = new RecentLabel(start, bytes.Length, visible);
+                    }
                 }
             }
             if (visible)
@@ -99,4 +113,9 @@ public sealed class VisibilityFilter : ISortedBatchIterator
         }
         return kept == batch.Length ? null : keep[..kept];
     }
+
+    private const int RecentLabels = 8;
+
+    /// <summary>A label met earlier in the same batch, by its place in the column's value buffer, and its answer.</summary>
+    private readonly record struct RecentLabel(int Start, int Length, bool Visible);
 }

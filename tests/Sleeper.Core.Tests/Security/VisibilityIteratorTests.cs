@@ -70,6 +70,19 @@ public sealed class VisibilityIteratorTests
     }
 
     [Fact]
+    public void The_filter_reads_labels_of_a_slice_of_a_batch_from_the_slice_s_rows()
+    {
+        var rows = Enumerable.Range(0, 40).Select(i => R($"k{i:D2}", i, i, (i % 4) switch { 0 => "A", 1 => "B", 2 => null, _ => "A&B" })).ToList();
+        using var whole = Batch(rows);
+        var slice = whole.Slice(5, 30);
+        var filter = new VisibilityFilter("vis", new Authorisations(["A"]));
+
+        var kept = filter.Apply([slice]).SelectMany(b => BatchRows.ToRows(b, Schema)).Select(r => (string)r[0]!).ToList();
+
+        Assert.Equal(rows.Skip(5).Take(30).Where(r => (string?)r[3] is "A" or null).Select(r => (string)r[0]!), kept);
+    }
+
+    [Fact]
     public void A_query_of_a_table_with_a_visibility_field_always_starts_with_the_filter_whatever_it_asks_for()
     {
         var request = QueryRequest.ForRegions("t", []) with { Authorisations = ["A"] };
