@@ -22,11 +22,13 @@ public static class QueryIterators
     public static IReadOnlyList<ISortedBatchIterator> Create(TableSchema schema, SleeperProperties tableProperties, QueryRequest request, IteratorLoader? loader = null)
     {
         var iterators = new List<ISortedBatchIterator>();
+        // Checked on every table, so a caller's mistake shows whether or not this table has labels.
+        var authorisations = new Authorisations(request.Authorisations);
         // Built from the table's properties alone: whatever the request holds, a table with a visibility field
         // gets the filter.
         if (VisibilityField.IndexIn(schema, tableProperties) is { } column)
         {
-            iterators.Add(new VisibilityFilter(schema.AllFields[column].Name, new Authorisations(request.Authorisations)));
+            iterators.Add(new VisibilityFilter(schema.AllFields[column].Name, authorisations));
         }
         if (!string.IsNullOrWhiteSpace(request.IteratorClassName))
         {

@@ -93,6 +93,7 @@ public sealed class VisibilityIteratorTests
 
         Assert.Empty(QueryIterators.Create(Schema, Properties(visibility: null), request));
         Assert.Throws<AuthorisationsException>(() => QueryIterators.Create(Schema, Properties(), request with { Authorisations = [""] }));
+        Assert.Throws<AuthorisationsException>(() => QueryIterators.Create(Schema, Properties(visibility: null), request with { Authorisations = [""] }));
     }
 
     [Fact]
