@@ -79,6 +79,23 @@ public sealed class QueryTimeIteratorsTest
         Assert.Equal(Show(before), Show(after));
         // Without the query's iterator, the odd timestamps are there too.
         Assert.Equal(model.Select(r => ((string)r[0]!, (long)r[1]!)).Distinct().Count(), (await QueryAsync(table, Whole(table))).Count);
+
+        // After a split, with the compacted file still referenced from the parent and a new file in each leaf.
+        var root = await table.LeafContainingAsync("a");
+        var (parent, left, right) = Sleeper.Core.Partitions.PartitionsBuilder.Split(root, 0, "k10", "left", "right");
+        await table.Table.StateStore.CommitAsync(new Sleeper.Core.StateStore.Transactions.SplitPartitionTransaction(parent, [left, right]));
+        var more = Enumerable.Range(0, 100).Select(_ => new Row([$"k{random.Next(20):D2}", (long)random.Next(10), (long)random.Next(100)])).ToList();
+        var builder = new RecordBatchBuilder(table.Schema);
+        foreach (var row in more)
+        {
+            builder.Append(row);
+        }
+        await new Sleeper.Ingest.IngestRunner(table.Table).IngestBatchesAsync([builder.Build()]);
+        model.AddRange(more);
+        var afterSplit = model.GroupBy(r => ((string)r[0]!, (long)r[1]!)).Where(g => g.Key.Item2 % 2 == 0)
+            .OrderBy(g => g.Key.Item1, StringComparer.Ordinal).ThenBy(g => g.Key.Item2)
+            .Select(g => new Row([g.Key.Item1, g.Key.Item2, g.Sum(r => (long)r[2]!)])).ToList();
+        Assert.Equal(Show(afterSplit), Show(await QueryAsync(table, request)));
     }
 
     [Fact]
