@@ -7,6 +7,7 @@ using Sleeper.BulkImport.Spilling;
 using Sleeper.Core.Batches;
 using Sleeper.Core.Files;
 using Sleeper.Core.Partitions;
+using Sleeper.Core.Security;
 using Sleeper.Core.StateStore;
 using Sleeper.Core.StateStore.Transactions;
 using Sleeper.Core.Tables;
@@ -92,12 +93,15 @@ public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? opti
             // Each reading thread groups into the arrays of the batch it grouped before, when that was a managed copy
             // held by the pre-split, so grouping touches no new memory.
             var recyclers = Enumerable.Range(0, parallelism).Select(_ => new BufferRecycler(maxArrays: 8)).ToArray();
+            // Labels are checked as the rows are read, before any file of the table is written.
+            var labels = VisibilityCheck.For(schema, table.Properties);
             await ParallelReader.RunAsync(units, parallelism, schema, _options.BatchRows, _ => false, async (worker, unit, _, batch, token) =>
             {
                 var buffer = buffers[worker];
                 var rows = batch.Length;
                 using (batch)
                 {
+                    labels?.Check(batch, units[unit].Source);
                     var (grouped, leafOfRow) = LeafGrouping.Group(batch, locator.Locate(batch), leaves.Count, arrowSchema, recyclers[worker]);
                     buffer.Add(grouped, leafOfRow);
                     if (units[unit] is HeldBatches)

@@ -2,6 +2,7 @@ using Apache.Arrow;
 using Sleeper.Core.Files;
 using Sleeper.Core.Partitions;
 using Sleeper.Core.Properties;
+using Sleeper.Core.Security;
 using Sleeper.Core.StateStore;
 using Sleeper.Core.StateStore.Transactions;
 using Sleeper.Core.Tables;
@@ -39,16 +40,19 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
 
     /// <summary>Ingests rows from files or standard input; reports the rows read so far.</summary>
     public Task<IngestResult> IngestAsync(IEnumerable<IIngestInput> inputs, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
-        IngestBatchesAsync(Read(inputs), progress, cancellationToken);
+        IngestCheckedAsync(Read(inputs), progress, cancellationToken);
 
     /// <summary>
     /// Ingests batches already in the table's column order and validated (types right); the batches are
-    /// disposed here. Key fields must have no nulls.
+    /// disposed here. Key fields must have no nulls. Visibility labels are checked here, as for every input.
     /// </summary>
-    public async Task<IngestResult> IngestBatchesAsync(IEnumerable<RecordBatch> batches, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    public Task<IngestResult> IngestBatchesAsync(IEnumerable<RecordBatch> batches, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        IngestCheckedAsync(CheckLabels(batches, "the rows given"), progress, cancellationToken);
+
+    private async Task<IngestResult> IngestCheckedAsync(IEnumerable<RecordBatch> batches, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         var writing = System.Diagnostics.Stopwatch.StartNew();
-        var result = await WriteBatchesAsync(batches, progress, cancellationToken);
+        var result = await WriteCheckedAsync(batches, progress, cancellationToken);
         if (result.References.Count == 0)
         {
             return result;
@@ -74,10 +78,17 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
     /// <see cref="DeleteFiles"/>.
     /// </summary>
     public Task<IngestResult> WriteAsync(IEnumerable<IIngestInput> inputs, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
-        WriteBatchesAsync(Read(inputs), progress, cancellationToken);
+        WriteCheckedAsync(Read(inputs), progress, cancellationToken);
 
     /// <summary>As <see cref="WriteAsync"/>, from batches (disposed here).</summary>
-    public async Task<IngestResult> WriteBatchesAsync(IEnumerable<RecordBatch> batches, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    public Task<IngestResult> WriteBatchesAsync(IEnumerable<RecordBatch> batches, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        WriteCheckedAsync(CheckLabels(batches, "the rows given"), progress, cancellationToken);
+
+    /// <summary>
+    /// Writes batches whose labels are being checked as they are read. The check runs while the rows are read and
+    /// sorted, before any file of the table is written, so a malformed label leaves nothing behind to commit.
+    /// </summary>
+    private async Task<IngestResult> WriteCheckedAsync(IEnumerable<RecordBatch> batches, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         var state = await table.StateStore.GetStateAsync(cancellationToken);
         var locator = new PartitionLocator(state.PartitionTree(), table.Schema);
@@ -147,6 +158,11 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
     private IEnumerable<RecordBatch> Read(IEnumerable<IIngestInput> inputs)
     {
         var maxRows = table.Properties.GetInt(TableProperty.IngestBatchRows);
-        return inputs.SelectMany(i => i.ReadBatches(table.Schema, maxRows));
+        var labels = VisibilityCheck.For(table.Schema, table.Properties);
+        return inputs.SelectMany(i => labels is null ? i.ReadBatches(table.Schema, maxRows) : labels.Checked(i.ReadBatches(table.Schema, maxRows), i.Name));
     }
+
+    /// <summary>The batches, each checked for malformed visibility labels as it passes (when the table has a visibility field).</summary>
+    private IEnumerable<RecordBatch> CheckLabels(IEnumerable<RecordBatch> batches, string source) =>
+        VisibilityCheck.For(table.Schema, table.Properties) is { } labels ? labels.Checked(batches, source) : batches;
 }

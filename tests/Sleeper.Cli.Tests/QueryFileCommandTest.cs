@@ -75,4 +75,35 @@ public sealed class QueryFileCommandTest : IDisposable
         Assert.Equal(2, missing.Status);
         Assert.Contains("nowhere.json", missing.Error);
     }
+
+    [Fact]
+    public async Task A_query_file_naming_a_query_time_iterator_applies_it_the_same_before_and_after_compaction()
+    {
+        await CreateEventsAsync();
+        await _cli.OkAsync("instance", "properties", "--set",
+            $"sleeper.iterators.assembly.path={Path.Combine(AppContext.BaseDirectory, "iterators", "Sleeper.Compaction.Tests.Iterator.dll")}");
+        await _cli.OkAsync("ingest", "events", CliRunner.Example("rows.jsonl"));
+        var json = """
+            {"tableName": "events", "ranges": [{"key": {"min": "a", "max": "z"}}],
+             "queryTimeIteratorClassName": "Sleeper.Compaction.Tests.Iterator.KeepTimestampsDivisibleBy",
+             "queryTimeIteratorConfig": "1000"}
+            """;
+        var all = (await _cli.OkAsync("query", "events", "--range", "a,z")).Lines;
+        var expected = all.Where(line => System.Text.Json.Nodes.JsonNode.Parse(line)!["timestamp"]!.GetValue<long>() % 1000 == 0).ToArray();
+        Assert.NotEmpty(expected);
+        Assert.True(expected.Length < all.Length);
+
+        var before = await _cli.RunWithInputAsync(json, "query", "events", "--query-file", "-", "--instance", _cli.Instance);
+        Assert.True(before.Status == 0, before.Error);
+        Assert.Equal(expected, before.Lines);
+
+        await _cli.OkAsync("compact", "events", "--all");
+        var after = await _cli.RunWithInputAsync(json, "query", "events", "--query-file", "-", "--instance", _cli.Instance);
+        Assert.True(after.Status == 0, after.Error);
+        Assert.Equal(expected, after.Lines);
+
+        var wrongConfig = await _cli.RunWithInputAsync(json.Replace("\"1000\"", "\"zero\""), "query", "events", "--query-file", "-", "--instance", _cli.Instance);
+        Assert.NotEqual(0, wrongConfig.Status);
+        Assert.Contains("'zero' is not a positive divisor", wrongConfig.Error);
+    }
 }

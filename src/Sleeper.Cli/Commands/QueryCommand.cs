@@ -7,6 +7,7 @@ using Sleeper.Core;
 using Sleeper.Core.Keys;
 using Sleeper.Core.Query;
 using Sleeper.Core.Schema;
+using Sleeper.Core.Security;
 using Sleeper.Query;
 
 namespace Sleeper.Cli.Commands;
@@ -23,7 +24,7 @@ public static class QueryCommand
         var fields = new Option<string?>("--fields") { Description = "The fields to return, comma-separated (default: all)" };
         var format = new Option<string?>("--format") { Description = "jsonl, csv, table or parquet (default: table on a terminal, jsonl when piped)" };
         var output = new Option<string?>("--output") { Description = "With --format parquet: the Parquet file to write the results to" };
-        var auths = new Option<string?>("--auths") { Description = "The authorisations to query with, comma-separated: rows of a table with a visibility field come back only when these satisfy their expression" };
+        var auths = new Option<string?>("--auths") { Description = "The authorisations to query with, comma-separated (quote a label with other characters as in an expression: \"my label\"): rows of a table with a visibility field come back only when these satisfy their expression" };
         var queryFile = new Option<string?>("--query-file") { Description = "Sleeper's query JSON (tableName, keys or ranges, requestedValueFields, …); - for standard input" };
         var queue = new Option<bool>("--queue") { Description = "Queue the query for 'sleeper worker query' instead of running it here; prints its query id (results: 'sleeper query results ID')" };
         var command = new Command("query", "Query a table by exact key, key range or region; rows come out in key order") { name, key, range, region, queryFile, fields, auths, format, output, queue };
@@ -73,8 +74,16 @@ public static class QueryCommand
                     throw new UsageException($"--fields: '{f}' is not a field of table {table.Name} (fields: {string.Join(", ", schema.AllFields.Select(x => x.Name))}).");
                 }
             }
-            var authorisations = (result.GetValue(auths) ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            var queryRequest = (fromFile ?? QueryRequest.ForRegions(table.Name, regions)) with { Regions = regions, Fields = fieldNames, Authorisations = authorisations };
+            Authorisations authorisations;
+            try
+            {
+                authorisations = Authorisations.Parse(result.GetValue(auths) ?? "");
+            }
+            catch (AuthorisationsException e)
+            {
+                throw new UsageException($"--auths: {e.Message}");
+            }
+            var queryRequest = (fromFile ?? QueryRequest.ForRegions(table.Name, regions)) with { Regions = regions, Fields = fieldNames, Authorisations = [.. authorisations] };
             if (result.GetValue(queue))
             {
                 if (result.GetValue(format) is not null || result.GetValue(output) is not null)

@@ -12,24 +12,40 @@ namespace Sleeper.Core.Iterators;
 /// <c>sleeper.table.aggregations</c> does (e.g. <c>sum(count),max(last_seen)</c>). As in Sleeper, every value
 /// field must have exactly one operation; sum, min and max take int or long fields, and map_sum, map_min and
 /// map_max take maps with int or long values, combining the values under each map key. Sums wrap on overflow,
-/// as Java's do. Nulls are skipped: a field is null only when it is null in every combined row.
+/// as Java's do. Nulls are skipped: a field is null only when it is null in every combined row. On a table with
+/// a visibility field, rows are combined only when their labels are equal too.
 /// </summary>
 public sealed partial class Aggregator : ISortedBatchIterator
 {
     private readonly TableSchema _schema;
     private readonly (int Column, FieldAggregation Aggregation)[] _values;
+    private readonly int _visibilityColumn = -1;
 
-    public Aggregator(TableSchema schema, IReadOnlyList<FieldAggregation> aggregations)
+    /// <param name="visibilityField">
+    /// The table's visibility field (<c>sleeper.table.visibility.field</c>), if any. Rows are grouped by it as by
+    /// the keys, so rows of equal keys but different labels stay apart: combining them would give a row that shows
+    /// the values of one label to those who may only see the other. It takes no aggregation.
+    /// </param>
+    public Aggregator(TableSchema schema, IReadOnlyList<FieldAggregation> aggregations, string? visibilityField = null)
     {
         _schema = schema;
         Aggregations = aggregations;
-        _values = Validate(schema, aggregations);
+        VisibilityField = visibilityField;
+        _values = Validate(schema, aggregations, visibilityField);
+        if (visibilityField is not null)
+        {
+            _visibilityColumn = schema.IndexOf(visibilityField);
+        }
     }
 
     public IReadOnlyList<FieldAggregation> Aggregations { get; }
 
+    /// <summary>The field rows are grouped by besides their keys, or null.</summary>
+    public string? VisibilityField { get; }
+
     /// <summary>The aggregator a <c>sleeper.table.aggregations</c> value configures, or null if it is empty.</summary>
-    public static Aggregator? Parse(string? value, TableSchema schema)
+    /// <param name="visibilityField">The table's visibility field, if any, which groups rows and takes no aggregation.</param>
+    public static Aggregator? Parse(string? value, TableSchema schema, string? visibilityField = null)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
@@ -59,7 +75,7 @@ public sealed partial class Aggregator : ISortedBatchIterator
             }
             aggregations.Add(new FieldAggregation(match.Groups["field"].Value, operation.Value));
         }
-        return new Aggregator(schema, aggregations);
+        return new Aggregator(schema, aggregations, visibilityField);
     }
 
     public IEnumerable<RecordBatch> Apply(IEnumerable<RecordBatch> sortedBatches)
@@ -80,18 +96,25 @@ public sealed partial class Aggregator : ISortedBatchIterator
             }
             else
             {
-                combined = BatchGather.Gather(batch.Schema, [new BatchRun(pending, 0, 1), new BatchRun(batch, 0, batch.Length)], batch.Length + 1);
+                combined = BatchGather.Gather(batch.Schema, [new BatchRun(pending, 0, pending.Length), new BatchRun(batch, 0, batch.Length)], batch.Length + pending.Length);
                 pending.Dispose();
                 batch.Dispose();
             }
+            if (_visibilityColumn >= 0 && LabelsTogether(combined) is { } order)
+            {
+                var reordered = BatchTake.Take(combined, order);
+                combined.Dispose();
+                combined = reordered;
+            }
             using (combined)
             {
-                var starts = GroupStarts(combined);
-                if (starts.Count > 1)
+                var (starts, lastKeyGroup) = GroupStarts(combined);
+                if (lastKeyGroup > 0)
                 {
-                    yield return Combine(combined, starts, starts.Count - 1, starts[^1]);
+                    yield return Combine(combined, starts, lastKeyGroup, starts[lastKeyGroup]);
                 }
-                pending = Combine(combined, [starts[^1]], 1, combined.Length);
+                // Every label's row of the last keys is held back: any of them may go on in the next batch.
+                pending = Combine(combined, starts.GetRange(lastKeyGroup, starts.Count - lastKeyGroup), starts.Count - lastKeyGroup, combined.Length);
             }
         }
         if (pending is not null)
@@ -100,19 +123,98 @@ public sealed partial class Aggregator : ISortedBatchIterator
         }
     }
 
-    private List<int> GroupStarts(RecordBatch batch)
+    /// <summary>
+    /// Where each group starts (a group is a run of equal keys and, with a visibility field, an equal label), and
+    /// the index of the first group of the batch's last keys.
+    /// </summary>
+    private (List<int> Starts, int LastKeyGroup) GroupStarts(RecordBatch batch)
     {
         var comparer = BatchKeyComparer.Within(batch, _schema);
+        var labels = _visibilityColumn >= 0 ? (StringArray)batch.Column(_visibilityColumn) : null;
         var starts = new List<int> { 0 };
+        var lastKeyGroup = 0;
         for (var row = 1; row < batch.Length; row++)
         {
             if (comparer.Compare(row - 1, row) != 0)
             {
+                lastKeyGroup = starts.Count;
+                starts.Add(row);
+            }
+            else if (labels is not null && !SameLabel(labels, row - 1, row))
+            {
                 starts.Add(row);
             }
         }
-        return starts;
+        return (starts, lastKeyGroup);
     }
+
+    /// <summary>
+    /// An order of the batch's rows in which the rows of equal keys and equal label are next to each other (labels in
+    /// the order they first appear under those keys), or null when they already are. Rows with equal keys keep their
+    /// place in key order, so the batch stays sorted.
+    /// </summary>
+    private int[]? LabelsTogether(RecordBatch batch)
+    {
+        var comparer = BatchKeyComparer.Within(batch, _schema);
+        var labels = (StringArray)batch.Column(_visibilityColumn);
+        int[]? order = null;
+        var start = 0;
+        for (var row = 1; row <= batch.Length; row++)
+        {
+            if (row < batch.Length && comparer.Compare(row - 1, row) == 0)
+            {
+                continue;
+            }
+            // Rows start..row-1 have equal keys.
+            if (row - start > 2 && !LabelsContiguous(labels, start, row))
+            {
+                order ??= Enumerable.Range(0, batch.Length).ToArray();
+                var firstSeen = new Dictionary<string, int>(StringComparer.Ordinal);
+                var nullRank = -1;
+                int Rank(int r)
+                {
+                    if (labels.IsNull(r))
+                    {
+                        return nullRank < 0 ? nullRank = firstSeen.Count + 1_000_000_000 : nullRank;
+                    }
+                    var label = labels.GetString(r);
+                    if (!firstSeen.TryGetValue(label, out var rank))
+                    {
+                        firstSeen[label] = rank = firstSeen.Count;
+                    }
+                    return rank;
+                }
+                var ranked = Enumerable.Range(start, row - start).Select(r => (Row: r, Rank: Rank(r))).ToList();
+                // OrderBy is stable, so rows of one label keep their order.
+                var sorted = ranked.OrderBy(x => x.Rank).Select(x => x.Row).ToArray();
+                sorted.CopyTo(order, start);
+            }
+            start = row;
+        }
+        return order;
+    }
+
+    /// <summary>Whether each label of rows start..end-1 appears in one run.</summary>
+    private static bool LabelsContiguous(StringArray labels, int start, int end)
+    {
+        var seen = new HashSet<string?>(StringComparer.Ordinal);
+        for (var row = start; row < end; row++)
+        {
+            var label = labels.IsNull(row) ? null : labels.GetString(row);
+            if (row > start && SameLabel(labels, row - 1, row))
+            {
+                continue;
+            }
+            if (!seen.Add(label))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static bool SameLabel(StringArray labels, int a, int b) =>
+        labels.IsNull(a) ? labels.IsNull(b) : !labels.IsNull(b) && labels.GetBytes(a).SequenceEqual(labels.GetBytes(b));
 
     /// <summary>One row per group: the first <paramref name="groups"/> of <paramref name="starts"/>, the last ending at <paramref name="end"/>.</summary>
     private RecordBatch Combine(RecordBatch batch, List<int> starts, int groups, int end)
@@ -232,7 +334,7 @@ public sealed partial class Aggregator : ISortedBatchIterator
         return builder.Build().Column(0);
     }
 
-    private static (int, FieldAggregation)[] Validate(TableSchema schema, IReadOnlyList<FieldAggregation> aggregations)
+    private static (int, FieldAggregation)[] Validate(TableSchema schema, IReadOnlyList<FieldAggregation> aggregations, string? visibilityField)
     {
         var property = TableProperty.Aggregations.Name;
         var byField = new Dictionary<string, FieldAggregation>(StringComparer.Ordinal);
@@ -247,6 +349,10 @@ public sealed partial class Aggregator : ISortedBatchIterator
             if (index < schema.KeyFieldCount)
             {
                 throw new PropertyException($"Property {property}: field '{name}' is a row key or sort key field; rows are grouped by those, so only value fields take an aggregation.");
+            }
+            if (name == visibilityField)
+            {
+                throw new PropertyException($"Property {property}: field '{name}' is the table's visibility field ({TableProperty.VisibilityField.Name}); rows are grouped by their labels, so it takes no aggregation.");
             }
             if (!byField.TryAdd(name, aggregation))
             {
@@ -263,7 +369,7 @@ public sealed partial class Aggregator : ISortedBatchIterator
                 throw new PropertyException($"Property {property}: {OperationName(aggregation.Operation)}({name}) needs {wanted}, but field '{name}' is {type.Name}.");
             }
         }
-        var missing = schema.ValueFields.Where(f => !byField.ContainsKey(f.Name)).Select(f => $"'{f.Name}'").ToList();
+        var missing = schema.ValueFields.Where(f => !byField.ContainsKey(f.Name) && f.Name != visibilityField).Select(f => $"'{f.Name}'").ToList();
         if (missing.Count > 0)
         {
             throw new PropertyException($"Property {property}: every value field needs an aggregation, but {string.Join(", ", missing)} {(missing.Count == 1 ? "has" : "have")} none.");

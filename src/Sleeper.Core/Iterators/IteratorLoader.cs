@@ -34,12 +34,18 @@ public sealed class IteratorLoader
     /// Creates an instance of the class (full name, or simple name if that is unambiguous), which must implement
     /// <see cref="IConfigurableIterator"/> and have a public constructor without parameters, and initialises it.
     /// </summary>
-    public IConfigurableIterator Create(string className, string? config, TableSchema schema)
+    /// <param name="source">
+    /// What named the class, for errors: the table property by default, or e.g. a query's
+    /// <c>queryTimeIteratorClassName</c>, so that the message points at what the user has to change.
+    /// </param>
+    public IConfigurableIterator Create(string className, string? config, TableSchema schema, string? source = null)
     {
-        var property = TableProperty.IteratorClassName.Name;
+        var property = source ?? $"table property {TableProperty.IteratorClassName.Name}";
+        // Messages start with the source: "Property x: …" or "Query's queryTimeIteratorClassName: …".
+        property = char.ToUpperInvariant(property[0]) + property[1..];
         if (_assemblyPaths.Count == 0)
         {
-            throw new SleeperException($"Property {property} names iterator class '{className}', but no assembly to load it from is set in instance property {InstanceProperty.IteratorsAssemblyPath.Name}.");
+            throw new SleeperException($"{property} names iterator class '{className}', but no assembly to load it from is set in instance property {InstanceProperty.IteratorsAssemblyPath.Name}.");
         }
         var matches = new List<Type>();
         foreach (var path in _assemblyPaths)
@@ -58,20 +64,20 @@ public sealed class IteratorLoader
         }
         if (matches.Count == 0)
         {
-            throw new SleeperException($"Property {property}: iterator class '{className}' is not in {string.Join(", ", _assemblyPaths.Select(p => $"'{p}'"))}.");
+            throw new SleeperException($"{property}: iterator class '{className}' is not in {string.Join(", ", _assemblyPaths.Select(p => $"'{p}'"))}.");
         }
         if (matches.Count > 1)
         {
-            throw new SleeperException($"Property {property}: iterator class name '{className}' is ambiguous: {string.Join(", ", matches.Select(t => t.FullName))}; give the full name.");
+            throw new SleeperException($"{property}: iterator class name '{className}' is ambiguous: {string.Join(", ", matches.Select(t => t.FullName))}; give the full name.");
         }
         var type = matches[0];
         if (!typeof(IConfigurableIterator).IsAssignableFrom(type) || type.IsAbstract)
         {
-            throw new SleeperException($"Property {property}: class '{type.FullName}' in '{type.Assembly.Location}' is not a concrete {nameof(IConfigurableIterator)} (derive from {nameof(RowIterator)} or implement {typeof(IConfigurableIterator).FullName}).");
+            throw new SleeperException($"{property}: class '{type.FullName}' in '{type.Assembly.Location}' is not a concrete {nameof(IConfigurableIterator)} (derive from {nameof(RowIterator)} or implement {typeof(IConfigurableIterator).FullName}).");
         }
         if (type.GetConstructor(Type.EmptyTypes) is null)
         {
-            throw new SleeperException($"Property {property}: iterator class '{type.FullName}' has no public constructor without parameters.");
+            throw new SleeperException($"{property}: iterator class '{type.FullName}' has no public constructor without parameters.");
         }
         IConfigurableIterator iterator;
         try
@@ -80,7 +86,7 @@ public sealed class IteratorLoader
         }
         catch (TargetInvocationException e)
         {
-            throw new SleeperException($"Property {property}: creating iterator '{type.FullName}' failed: {e.InnerException?.Message}", e.InnerException);
+            throw new SleeperException($"{property}: creating iterator '{type.FullName}' failed: {e.InnerException?.Message}", e.InnerException);
         }
         iterator.Init(config ?? "", schema);
         return iterator;

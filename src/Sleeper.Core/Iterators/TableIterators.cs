@@ -15,7 +15,7 @@ public static class TableIterators
     {
         var iterators = new List<ISortedBatchIterator>();
         iterators.AddRange(AgeOffFilter.Parse(tableProperties.Get(TableProperty.Filters), schema, time));
-        if (Aggregator.Parse(tableProperties.Get(TableProperty.Aggregations), schema) is { } aggregator)
+        if (Aggregator.Parse(tableProperties.Get(TableProperty.Aggregations), schema, Security.VisibilityField.NameIn(tableProperties)) is { } aggregator)
         {
             iterators.Add(aggregator);
         }
@@ -23,7 +23,7 @@ public static class TableIterators
         if (!string.IsNullOrWhiteSpace(className))
         {
             loader ??= new IteratorLoader([]);
-            iterators.Add(loader.Create(className.Trim(), tableProperties.Get(TableProperty.IteratorConfig), schema));
+            iterators.Add(loader.Create(className.Trim(), tableProperties.Get(TableProperty.IteratorConfig), schema, $"table property {TableProperty.IteratorClassName.Name}"));
         }
         return iterators;
     }

@@ -123,6 +123,14 @@ public static class TableProperty
     public static readonly PropertyDefinition IteratorConfig = PropertyDefinition.Text(
         "sleeper.table.iterator.config", null, "The configuration string of the custom iterator.");
 
+    /// <summary>
+    /// The string value field holding each row's access expression (Accumulo's syntax); when set, every query
+    /// returns only the rows its authorisations may see. See docs/security.md.
+    /// </summary>
+    public static readonly PropertyDefinition VisibilityField = PropertyDefinition.Text(
+        "sleeper.table.visibility.field", null,
+        "A string value field holding each row's access expression, e.g. A&(B|C); queries return only the rows their authorisations satisfy.");
+
     public static readonly IReadOnlyList<PropertyDefinition> All =
     [
         CompactionFilesBatchSize, CompactionStrategyClass, SizeRatioRatio, SizeRatioMaxConcurrentJobsPerPartition,
@@ -130,6 +138,7 @@ public static class TableProperty
         DictionaryEncodingRowKeys, DictionaryEncodingSortKeys, DictionaryEncodingValues, IngestFileWritingStrategy,
         IngestBatchRows, IngestMemoryBytes, BatcherJobMinSize, BatcherJobMaxSize, BatcherJobMinFiles, BatcherJobMaxFiles,
         BatcherFileMaxAgeSeconds, BatcherIngestQueue, BulkImportMinLeafPartitions, SplitsBase64Encoded, Aggregations, Filters, IteratorClassName, IteratorConfig,
+        VisibilityField,
     ];
 
     /// <summary>Sleeper's name of the table, given in its table.properties; if given it must be the name the table is created with.</summary>

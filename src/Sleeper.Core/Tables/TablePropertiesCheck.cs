@@ -1,6 +1,7 @@
 using Sleeper.Core.Iterators;
 using Sleeper.Core.Properties;
 using Sleeper.Core.Schema;
+using Sleeper.Core.Security;
 
 namespace Sleeper.Core.Tables;
 
@@ -31,7 +32,8 @@ public static class TablePropertiesCheck
                 $"compression ({TableProperty.CompressionCodec.Name}); {codec.ToLowerInvariant()} takes {range.Min} to {range.Max}.");
         }
         // Building the iterators checks every field they name, its type and role, as a compaction would.
+        VisibilityField.Validate(schema, properties);
         AgeOffFilter.Parse(properties.Get(TableProperty.Filters), schema);
-        Aggregator.Parse(properties.Get(TableProperty.Aggregations), schema);
+        Aggregator.Parse(properties.Get(TableProperty.Aggregations), schema, VisibilityField.NameIn(properties));
     }
 }
