@@ -62,7 +62,7 @@ internal static class QueryRequests
         if (!KeyValues.IsOfType(field.PrimitiveType, value))
         {
             throw new InvalidQueryException($"{what}: row key '{field.Name}' of table '{tableName}' is of type {field.Type.Name}, " +
-                $"but the value given, {KeyValues.Format(value)}, is a {value.GetType().Name} ({ClrTypeFor(field.PrimitiveType)} expected).");
+                $"but the value given, {KeyValues.Format(value)}, is of .NET type {value.GetType().Name}; give {ClrTypeFor(field.PrimitiveType)}.");
         }
         return value;
     }
