@@ -43,6 +43,7 @@ public sealed class SleeperClient : IAsyncDisposable
 {
     private readonly bool _ownsInstance;
     private readonly ConcurrentDictionary<string, Lazy<Task<SleeperTable>>> _tables = new(StringComparer.Ordinal);
+    private readonly ConditionalWeakTable<SleeperTable, QueryExecutor> _executors = new();
     private readonly IteratorLoader _iterators;
 
     /// <summary>A client over an instance already open; disposing the client disposes the instance only when <paramref name="ownsInstance"/>.</summary>
@@ -263,7 +264,9 @@ public sealed class SleeperClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(query);
         var opened = await OpenTableAsync(table, requireOnline: true, cancellationToken);
         var request = QueryRequests.Build(opened.Name, opened.Schema, query);
-        await foreach (var batch in new QueryExecutor(opened, Instance.Time, _iterators).RunAsync(request, cancellationToken))
+        // One executor per open table serves all its queries, concurrent ones too, with the caches it keeps.
+        var executor = _executors.GetValue(opened, t => new QueryExecutor(t, Instance.Time, _iterators));
+        await foreach (var batch in executor.RunAsync(request, cancellationToken))
         {
             yield return batch;
         }
