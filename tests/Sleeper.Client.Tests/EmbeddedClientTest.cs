@@ -40,6 +40,37 @@ public sealed class EmbeddedClientTest : IDisposable
     }
 
     [Fact]
+    public async Task A_batch_writer_shared_by_many_threads_writes_every_row_once()
+    {
+        await using var client = await SleeperClient.CreateInstanceAsync(_temp.Combine("instance"));
+        await client.CreateTableAsync("t", ClientModel.Schema, ClientModel.SplitPoints);
+        var model = new ClientModel(seed: 5);
+        var perThread = Enumerable.Range(0, 8).Select(_ => model.NewRows(250)).ToList();
+        int commits;
+        await using (var writer = await client.OpenBatchWriterAsync("t", maxBufferedBytes: 16 * 1024))
+        {
+            Assert.Equal(0, (await writer.FlushAsync()).RowsWritten);
+            await Task.WhenAll(perThread.Select(rows => Task.Run(async () =>
+            {
+                foreach (var chunk in rows.Chunk(25))
+                {
+                    await writer.AddAsync(chunk);
+                }
+            })));
+            commits = writer.Commits;
+        }
+        Assert.True(commits > 1, $"{commits} commit(s)");
+        var all = await client.QueryAsync("t", SleeperQuery.All()).ToListAsync();
+        Assert.Equal(ClientModel.Sorted(model.Rows), ClientModel.Sorted(all));
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () =>
+        {
+            var writer = await client.OpenBatchWriterAsync("t");
+            await writer.DisposeAsync();
+            await writer.AddAsync(new Row(["a", 1L, 1L, null]));
+        });
+    }
+
+    [Fact]
     public async Task Opening_a_folder_with_no_instance_says_how_to_make_one()
     {
         var e = await Assert.ThrowsAsync<SleeperException>(() => SleeperClient.OpenAsync(_temp.Combine("nothing")));
