@@ -1,10 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Sleeper.BulkImport;
-using Sleeper.Core.Ingest;
 using Sleeper.Core.Jobs;
 using Sleeper.Core.Properties;
-using Sleeper.Core.Tracking;
 using Sleeper.Ingest.Input;
 using Sleeper.Jobs;
 using Spectre.Console;
@@ -77,12 +75,8 @@ public static class BulkImportCommand
         {
             await using var instance = await context.OpenInstanceAsync(result, cancel);
             var table = await instance.OpenTableAsync(result.GetValue(name)!, requireOnline: true, cancellationToken: cancel);
-            // Checked now, so a typo fails here rather than in a worker later; stored absolute, for a worker elsewhere.
-            var files = IngestInputs.ForJob(result.GetValue(paths)!);
-            _ = await IngestInputs.ResolveAsync(files, null, instance.InputFiles, cancellationToken: cancel);
-            var job = new BulkImportJob(Guid.NewGuid().ToString(), table.Name, table.Id, files);
-            await instance.Queue(QueueNames.BulkImport).SendAsync(IngestJobSerDe.ToJson(job), cancel);
-            await instance.BulkImportTracker.RecordAsync(new JobEvent(table.Id, job.Id, JobEventKind.Created, instance.Time.GetUtcNow(), InputFiles: files.Count, Files: files), cancel);
+            var job = await new BulkImportJobSubmitter(instance.Queue(QueueNames.BulkImport), instance.BulkImportTracker, instance.InputFiles, instance.Time)
+                .SubmitAsync(table.Status, result.GetValue(paths)!, cancel);
             context.Out.WriteLine(job.Id);
             return 0;
         });
