@@ -10,8 +10,10 @@ using Sleeper.Core.Iterators;
 using Sleeper.Core.Jobs;
 using Sleeper.Core.Partitions;
 using Sleeper.Core.Properties;
+using Sleeper.Core.Query;
 using Sleeper.Core.Schema;
 using Sleeper.Core.Tables;
+using Sleeper.Core.Tracking;
 using Sleeper.Ingest;
 using Sleeper.Ingest.Batcher;
 using Sleeper.Ingest.Input;
@@ -272,7 +274,64 @@ public sealed class SleeperClient : IAsyncDisposable
         }
     }
 
-    // Queued queries (the query queue, its results and its tracker) are added here once that part of Sleeper.Query exists.
+    // ---- Queued queries ------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Puts the query on the instance's query queue and returns its query id (<see cref="SleeperQuery.QueryId"/> when
+    /// given, otherwise a new one). A query worker (<c>sleeper worker query</c>, or a <see cref="QueryWorker"/> in a
+    /// program) splits it into one sub-query per leaf partition and writes each one's rows to
+    /// <c>query-results/&lt;queryId&gt;/</c> in the instance's store (or only counts them, for
+    /// <see cref="QueryDestination.Discard"/>). The authorisations travel with the query.
+    /// </summary>
+    public async Task<string> SubmitQueryAsync(string table, SleeperQuery query, QueryDestination destination = QueryDestination.Store,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var opened = await OpenTableAsync(table, requireOnline: true, cancellationToken);
+        var request = QueryRequests.Build(opened.Name, opened.Schema, query);
+        return await new QuerySubmitter(Instance.Queue(QueueNames.Query), Instance.QueryTracker, Instance.Time)
+            .SubmitAsync(opened, request, destination, cancellationToken);
+    }
+
+    /// <summary>Where a queued query has got to: its state, its sub-queries, rows returned and timings.</summary>
+    public Task<QueryStatus> GetQueryStatusAsync(string queryId, CancellationToken cancellationToken = default) =>
+        QueuedResults.GetStatusAsync(queryId, cancellationToken);
+
+    /// <summary>
+    /// Waits until a queued query has finished (completed, failed or partially failed) and returns its status. It only
+    /// waits: a query worker must be running somewhere for the query to finish.
+    /// </summary>
+    public Task<QueryStatus> WaitForQueryAsync(string queryId, TimeSpan? pollInterval = null, CancellationToken cancellationToken = default) =>
+        QueuedResults.WaitAsync(queryId, pollInterval, Instance.Time, cancellationToken);
+
+    /// <summary>
+    /// The rows a queued query wrote, as record batches, each file in key order; an error unless the query has
+    /// completed, or with <paramref name="requireComplete"/> false, whatever has been written so far.
+    /// </summary>
+    public IAsyncEnumerable<RecordBatch> ReadQueryResultsAsync(string queryId, bool requireComplete = true, CancellationToken cancellationToken = default) =>
+        QueuedResults.ReadAsync(queryId, requireComplete, cancellationToken);
+
+    /// <summary>As <see cref="ReadQueryResultsAsync"/>, as rows.</summary>
+    public async IAsyncEnumerable<Row> ReadQueryResultRowsAsync(string queryId, bool requireComplete = true,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var batch in ReadQueryResultsAsync(queryId, requireComplete, cancellationToken))
+        {
+            using (batch)
+            {
+                for (var i = 0; i < batch.Length; i++)
+                {
+                    yield return BatchRows.GetRow(batch, i);
+                }
+            }
+        }
+    }
+
+    /// <summary>Deletes a queued query's results files; returns how many there were.</summary>
+    public Task<int> DeleteQueryResultsAsync(string queryId, CancellationToken cancellationToken = default) =>
+        QueuedResults.DeleteAsync(queryId, cancellationToken);
+
+    private QueryResults QueuedResults => new(Instance.Objects, Instance.QueryTracker);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,5 +1,8 @@
 using Sleeper.Core;
+using Sleeper.Core.Jobs;
 using Sleeper.Core.Schema;
+using Sleeper.Core.Tracking;
+using Sleeper.Query;
 
 namespace Sleeper.Client.Tests;
 
@@ -50,6 +53,30 @@ public sealed class ClientVisibilityTest : IDisposable
         var e = await Assert.ThrowsAnyAsync<SleeperException>(() => client.WriteAsync("docs", [new Row(["x", "fine", "RED"]), new Row(["y", "bad", "RED&|BLUE"])]));
         Assert.Contains("RED&|BLUE", e.Message);
         Assert.Equal(6, await client.QueryAsync("docs", SleeperQuery.All() with { Authorisations = ["RED", "BLUE", "top secret", "a,b"] }).CountAsync());
+    }
+
+    [Fact]
+    public async Task A_queued_query_carries_its_authorisations_to_the_worker_and_its_results_to_the_store()
+    {
+        await using var client = await CreateAsync();
+        var query = SleeperQuery.All() with { Authorisations = ["RED"], QueryId = "red-query" };
+
+        var queryId = await client.SubmitQueryAsync("docs", query);
+        Assert.Equal("red-query", queryId);
+        Assert.Equal(QueryState.Queued, (await client.GetQueryStatusAsync(queryId)).State);
+        var instance = client.Instance;
+        var worker = new QueryWorker(instance.Queue(QueueNames.Query), instance.QueryTracker, instance.QueryTaskTracker,
+            (id, ct) => instance.OpenTableByIdAsync(id, ct), instance.Objects) { PollInterval = TimeSpan.FromMilliseconds(10) };
+        await worker.RunAsync(TimeSpan.FromMilliseconds(300));
+
+        var status = await client.WaitForQueryAsync(queryId, TimeSpan.FromMilliseconds(10));
+        Assert.Equal(QueryState.Completed, status.State);
+        Assert.Equal(4, status.RowsReturned);
+        var queued = await client.ReadQueryResultRowsAsync(queryId).ToListAsync();
+        var direct = await client.QueryAsync("docs", query).ToListAsync();
+        Assert.Equal(direct, queued);
+        Assert.Equal(["public", "empty", "red", "spaced"], queued.Select(r => (string)r[1]!));
+        Assert.True(await client.DeleteQueryResultsAsync(queryId) > 0);
     }
 
     private async Task<SleeperClient> CreateAsync()
