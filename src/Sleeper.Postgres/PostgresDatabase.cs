@@ -179,6 +179,78 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
         }
     }
 
+    /// <summary>A command of this database with text parameters $1, $2, … in order.</summary>
+    internal NpgsqlCommand Command(string sql, IReadOnlyList<string> textParameters)
+    {
+        var command = DataSource.CreateCommand(sql);
+        foreach (var value in textParameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        }
+        return command;
+    }
+
+    /// <summary>
+    /// Runs one statement that changes rows (not repeated on a broken connection: it might have been done), turning
+    /// a driver failure into an error that names <paramref name="what"/>.
+    /// </summary>
+    internal async Task ExecuteAsync(string what, string sql, IReadOnlyList<string> textParameters, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RetryOnDeadConnectionAsync(async () =>
+            {
+                await using var command = Command(sql, textParameters);
+                return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }, repeatable: false).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
+        {
+            throw Failure(what, e);
+        }
+    }
+
+    /// <summary>
+    /// The JSON documents the query's first column holds, each read as a <typeparamref name="T"/>; a row that is not
+    /// one is an error naming <paramref name="what"/>, as is a driver failure.
+    /// </summary>
+    internal async Task<IReadOnlyList<T>> ReadJsonAsync<T>(string what, string sql, IReadOnlyList<string> textParameters,
+        System.Text.Json.JsonSerializerOptions options, CancellationToken cancellationToken)
+    {
+        List<string> bodies;
+        try
+        {
+            bodies = await RetryOnDeadConnectionAsync(async () =>
+            {
+                var read = new List<string>();
+                await using var command = Command(sql, textParameters);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    read.Add(reader.GetString(0));
+                }
+                return read;
+            }, repeatable: true).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
+        {
+            throw Failure(what, e);
+        }
+        var items = new List<T>(bodies.Count);
+        foreach (var body in bodies)
+        {
+            try
+            {
+                items.Add(System.Text.Json.JsonSerializer.Deserialize<T>(body, options) ?? throw new System.Text.Json.JsonException("the row holds null"));
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                throw new PostgresStoreException($"{what} in {Location} found a row that is not a {typeof(T).Name}: {e.Message}", e);
+            }
+        }
+        return items;
+    }
+
     /// <summary>The server ended the connection with an error: whatever ran on it rolled back.</summary>
     internal static bool IsServerEndingConnection(Exception e) =>
         e is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown };

@@ -131,64 +131,12 @@ public sealed class PostgresJobTracker : IJobTracker
     private async Task ExecuteAsync(string what, string sql, string[] parameters, CancellationToken cancellationToken)
     {
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await _db.RetryOnDeadConnectionAsync(async () =>
-            {
-                await using var command = Command(sql, parameters);
-                return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }, repeatable: false).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
-        {
-            throw _db.Failure(what, e);
-        }
+        await _db.ExecuteAsync(what, sql, parameters, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<IReadOnlyList<T>> ReadAsync<T>(string what, string sql, string[] parameters, CancellationToken cancellationToken)
     {
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        var bodies = new List<string>();
-        try
-        {
-            bodies = await _db.RetryOnDeadConnectionAsync(async () =>
-            {
-                var read = new List<string>();
-                await using var command = Command(sql, parameters);
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    read.Add(reader.GetString(0));
-                }
-                return read;
-            }, repeatable: true).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
-        {
-            throw _db.Failure(what, e);
-        }
-        var items = new List<T>(bodies.Count);
-        foreach (var body in bodies)
-        {
-            try
-            {
-                items.Add(JsonSerializer.Deserialize<T>(body, Options) ?? throw new JsonException("the row holds null"));
-            }
-            catch (JsonException e)
-            {
-                throw new PostgresStoreException($"{what} in {_db.Location} found a row that is not a {typeof(T).Name}: {e.Message}", e);
-            }
-        }
-        return items;
-    }
-
-    private NpgsqlCommand Command(string sql, string[] parameters)
-    {
-        var command = _db.DataSource.CreateCommand(sql);
-        foreach (var value in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value, NpgsqlDbType = NpgsqlDbType.Text });
-        }
-        return command;
+        return await _db.ReadJsonAsync<T>(what, sql, parameters, Options, cancellationToken).ConfigureAwait(false);
     }
 }
