@@ -289,7 +289,7 @@ public sealed class SleeperClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(query);
         var opened = await OpenTableAsync(table, requireOnline: true, cancellationToken);
         var request = QueryRequests.Build(opened.Name, opened.Schema, query);
-        return await new QuerySubmitter(Instance.Queue(QueueNames.Query), Instance.QueryTracker, Instance.Time)
+        return await new QuerySubmitter(Instance.Queue(QueueNames.Query), Instance.QueryTracker, Instance.Time, _iterators)
             .SubmitAsync(opened, request, destination, cancellationToken);
     }
 

@@ -1,4 +1,5 @@
 using Sleeper.Core;
+using Sleeper.Core.Iterators;
 using Sleeper.Core.Jobs;
 using Sleeper.Core.Query;
 using Sleeper.Core.Tables;
@@ -15,7 +16,7 @@ namespace Sleeper.Query;
 /// caller's error now rather than a failed query later. The query is recorded as queued before it is sent, so a
 /// worker that takes it at once never records its start before the tracker knows the query.
 /// </remarks>
-public sealed class QuerySubmitter(IJobQueue queue, IQueryTracker tracker, TimeProvider? time = null)
+public sealed class QuerySubmitter(IJobQueue queue, IQueryTracker tracker, TimeProvider? time = null, IteratorLoader? iteratorLoader = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -42,6 +43,9 @@ public sealed class QuerySubmitter(IJobQueue queue, IQueryTracker tracker, TimeP
                 throw new SleeperException($"'{name}' is not a field of table {table.Name} (fields: {string.Join(", ", schema.AllFields.Select(f => f.Name))}).");
             }
         }
+        // The query's authorisations and iterator are checked as the worker will build them, so a malformed
+        // authorisation or an iterator class that cannot be loaded is the caller's error now, not a failed query later.
+        _ = QueryIterators.Create(schema, table.Properties, request, iteratorLoader);
         var queryId = request.QueryId ?? Guid.NewGuid().ToString();
         CheckQueryId(queryId);
         if ((await tracker.ReadEventsAsync(queryId, cancellationToken)).Count > 0)

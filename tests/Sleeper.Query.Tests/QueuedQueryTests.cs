@@ -252,6 +252,11 @@ public sealed class QueuedQueryTests : IAsyncLifetime
         Assert.Contains("fixed-id", again.Message);
         await Assert.ThrowsAsync<SleeperException>(() => Submitter.SubmitAsync(_table, QueryRequest.ForRegions("t", [Range(0, 10)]) with { QueryId = "../escape" }));
         await Assert.ThrowsAsync<SleeperException>(() => Submitter.SubmitAsync(_table, QueryRequest.ForRegions("t", [Range(0, 10)], ["nope"])));
+        // An iterator that cannot be loaded and an empty authorisation are refused before anything is queued.
+        var iterator = await Assert.ThrowsAnyAsync<SleeperException>(() => Submitter.SubmitAsync(_table, QueryRequest.ForRegions("t", [Range(0, 10)]) with { IteratorClassName = "no.Such" }));
+        Assert.Contains("no.Such", iterator.Message);
+        await Assert.ThrowsAnyAsync<SleeperException>(() => Submitter.SubmitAsync(_table, QueryRequest.ForRegions("t", [Range(0, 10)]) with { Authorisations = [""] }));
+        Assert.Single(await _instance.QueryTracker.ListQueriesAsync());
         await _instance.DeleteTableAsync("t");
 
         var outcomes = await RunWorkersAsync(Worker());

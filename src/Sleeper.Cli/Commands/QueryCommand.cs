@@ -104,7 +104,7 @@ public static class QueryCommand
                 {
                     context.Error.WriteLine($"Warning: {warning}");
                 }
-                var submitter = new QuerySubmitter(instance.Queue(Core.Jobs.QueueNames.Query), instance.QueryTracker, instance.Time);
+                var submitter = new QuerySubmitter(instance.Queue(Core.Jobs.QueueNames.Query), instance.QueryTracker, instance.Time, Core.Iterators.IteratorLoader.FromInstanceProperties(instance.Properties));
                 var queryId = await submitter.SubmitAsync(table, queryRequest, destination, cancel);
                 context.Out.WriteLine(queryId);
                 context.Chatter($"Query {queryId} queued; run 'sleeper worker query', follow it with 'sleeper status --report queries --query-id {queryId}' and read it with 'sleeper query results {queryId}'.");
