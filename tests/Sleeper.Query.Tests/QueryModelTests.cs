@@ -1,4 +1,6 @@
+using Sleeper.Compaction;
 using Sleeper.Core;
+using Sleeper.Core.Compaction;
 using Sleeper.Core.Keys;
 using Sleeper.Core.Partitions;
 using Sleeper.Core.Properties;
@@ -7,6 +9,7 @@ using Sleeper.Core.Tables;
 using Sleeper.Ingest;
 using Sleeper.Ingest.Input;
 using Sleeper.Instance;
+using Sleeper.Splitter;
 using Xunit;
 using Xunit.Abstractions;
 using Field = Sleeper.Core.Schema.Field;
@@ -92,6 +95,33 @@ public sealed class QueryModelTests(ITestOutputHelper output)
         var query = new QueryExecutor(table);
         var sortedModel = InTotalOrder(schema, model);
         var context = $"{schemaName} seed {seed} ({strategy}, {splitPoints.Count} split points)";
+        await AssertQueriesMatchModelAsync(query, schema, values, model, sortedModel, random, context);
+        output.WriteLine($"queries took {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
+
+        // The same questions after the table has been split further and compacted, and the old files collected:
+        // the same executor must give the same answers from files and partitions it has never seen.
+        table.Properties.Set(TableProperty.PartitionSplittingThreshold.Name, Math.Max(50, model.Count / 6).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        table.Properties.Set(TableProperty.GcDelayMinutes.Name, "0");
+        var splitter = new PartitionSplitter(table, PartitionSplitter.OptionsFrom(instance.Properties));
+        var splits = 0;
+        for (var round = 0; round < 2; round++)
+        {
+            splits += (await splitter.RunRoundAsync()).Splits.Count();
+            foreach (var job in await new CompactionJobCreator(table).CreateJobsAsync(new ForcedCompactionStrategy()))
+            {
+                await new CompactionTask().RunAsync(table, job);
+            }
+            await new GarbageCollector.GarbageCollector(table).RunAsync();
+        }
+        state = await table.StateStore.GetStateAsync();
+        Assert.Equal(model.Count, state.AllReferences().Sum(r => r.NumberOfRows));
+        output.WriteLine($"after {splits} split(s) and compaction: {state.Files.Count} files in {state.PartitionTree().Leaves.Count} leaves");
+        await AssertQueriesMatchModelAsync(query, schema, values, model, sortedModel, random, $"{context}, after {splits} split(s) and compaction");
+    }
+
+    private static async Task AssertQueriesMatchModelAsync(QueryExecutor query, TableSchema schema, ModelValues values, List<Row> model,
+        List<(Row Row, string Text)> sortedModel, Random random, string context)
+    {
         for (var q = 0; q < 40; q++)
         {
             var regions = RandomRegions(schema, values, model, q);
@@ -119,7 +149,6 @@ public sealed class QueryModelTests(ITestOutputHelper output)
             }
             Assert.True(expected.SequenceEqual(actual), $"{context}, projection on {string.Join(",", fields)}: expected {expected.Count} rows, got {actual.Count}.");
         }
-        output.WriteLine($"queries took {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
     }
 
     private static async Task AssertMatchesModelAsync(QueryExecutor query, TableSchema schema, List<(Row Row, string Text)> model, IReadOnlyList<Region> regions, string context)
