@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Apache.Arrow;
+using Sleeper.Core;
 using Sleeper.Core.Batches;
 using Sleeper.Core.Iterators;
 using Sleeper.Core.Keys;
@@ -7,20 +8,29 @@ using Sleeper.Core.Query;
 using Sleeper.Core.Schema;
 using Field = Sleeper.Core.Schema.Field;
 using Sleeper.Core.Tables;
+using Sleeper.Core.StateStore;
 using Sleeper.Parquet;
+using Sleeper.Parquet.Pages;
 
 namespace Sleeper.Query;
 
 /// <summary>
-/// Runs queries against a table's current files. The planner picks the leaf partitions that meet the query's
-/// regions and the files referenced from each leaf and its ancestors; of each file only the row groups whose
-/// key statistics can match are read, only the rows inside both the leaf and a query region are kept, and
-/// all the pieces are merged in key order. A file referenced from several leaves yields each row once,
-/// because every leaf keeps only the rows inside its own region.
+/// Runs queries against a table's current files; one executor serves any number of concurrent queries (it holds
+/// no per-query state). The plan comes from the table's shared read state (<see cref="TransactionLogStateStore.GetReadStateAsync"/>)
+/// and the plan index cached with it: the leaf partitions that meet the query's regions and the files referenced
+/// from each leaf and its ancestors, all regions planned together and each file opened once. Of each file only the
+/// row groups whose key statistics can match are read; where the query's ranges of the first row key cover a
+/// small part of a row group, only the pages that can hold them are read (the files' page index, see
+/// <see cref="PageRowReader"/>), otherwise the row group is decoded whole. Only the rows inside both the leaf and a
+/// query region are kept, and the pieces are merged in key order as they stream. A file referenced from several
+/// leaves yields each row once, because every leaf keeps only the rows inside its own region.
 /// </summary>
 public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null, IteratorLoader? iteratorLoader = null)
 {
     private const int OutputBatchRows = 16 * 1024;
+
+    /// <summary>How often a query re-plans against a newer state when a file it planned to read was deleted meanwhile.</summary>
+    private const int MaxPlanAttempts = 5;
 
     /// <summary>
     /// Where the footers of files read through a stream (S3) are kept between queries, so a warm query pays no
@@ -29,7 +39,16 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
     /// </summary>
     public ParquetFooterCache? Footers { get; init; } = ParquetFooterCache.Shared;
 
-    /// <summary>Counts of what the last query read, to show that pruning works.</summary>
+    /// <summary>
+    /// Where files' page locations and page indexes are kept between queries, for reading single pages; the
+    /// process's shared cache unless the caller gives another, or null to always read whole row groups.
+    /// </summary>
+    public ParquetPageCache? Pages { get; init; } = ParquetPageCache.Shared;
+
+    /// <summary>
+    /// The statistics of the query started last on this executor. With concurrent queries it is any one of them:
+    /// pass a <see cref="QueryStatistics"/> to <see cref="RunAsync(QueryRequest, QueryStatistics?, CancellationToken)"/> to get a query's own.
+    /// </summary>
     public QueryStatistics LastStatistics { get; private set; } = new();
 
     public IReadOnlyList<Field> OutputFields(IReadOnlyList<string>? fields) =>
@@ -44,7 +63,11 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
     /// The rows of the request's regions in key then sort-key order, each once, as batches of its output fields:
     /// the table's filters, aggregation and iterator applied, then the query's own iterators.
     /// </summary>
-    public async IAsyncEnumerable<RecordBatch> RunAsync(QueryRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<RecordBatch> RunAsync(QueryRequest request, CancellationToken cancellationToken = default) =>
+        RunAsync(request, null, cancellationToken);
+
+    /// <summary>As <see cref="RunAsync(QueryRequest, CancellationToken)"/>, counting what it reads in <paramref name="statistics"/> (this query's own).</summary>
+    public async IAsyncEnumerable<RecordBatch> RunAsync(QueryRequest request, QueryStatistics? statistics, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var schema = table.Schema;
         var regions = request.Regions;
@@ -55,30 +78,17 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
         // same answer before and after a compaction. They see whole rows.
         var iterators = TableIterators.Create(schema, table.Properties, time, iteratorLoader)
             .Concat(QueryIterators.Create(schema, table.Properties, request, iteratorLoader)).ToList();
-        var state = await table.StateStore.GetStateAsync(cancellationToken);
-        var plan = QueryPlanner.Plan(state, regions);
         // Key columns are always read: they decide the region filter and the merge order.
         var readSchema = fields is null || iterators.Count > 0 ? schema : new TableSchema(schema.RowKeyFields, schema.SortKeyFields,
             schema.ValueFields.Where(f => fields.Contains(f.Name)));
         var readColumns = readSchema.AllFields.Select(f => f.Name).ToList();
-        var statistics = new QueryStatistics { LeafPartitions = plan.Count };
+        statistics ??= new QueryStatistics();
         LastStatistics = statistics;
-        // A file referenced from several leaves is read once, keeping the rows of every leaf that asks for it.
-        var files = plan
-            .SelectMany(leaf => leaf.Files.Select(file => (File: file, Leaf: leaf)))
-            .GroupBy(x => x.File, StringComparer.Ordinal)
-            .ToList();
-        // Opened up front, through the store: the merge reads the first batch of every file before it yields anything anyway.
-        var readers = new List<SortedParquetReader>(files.Count);
+        var sources = await OpenAsync(regions, readSchema, statistics, cancellationToken);
         try
         {
-            foreach (var file in files)
-            {
-                readers.Add(await SortedParquetReader.OpenAsync(table.Objects, file.Key, table.Schema, Footers, cancellationToken: cancellationToken));
-                statistics.FilesRead++;
-            }
-            var inputs = files
-                .Select((g, i) => ReadFile(readers[i], g.Select(x => x.Leaf).ToList(), readSchema, readColumns, statistics, cancellationToken))
+            var inputs = sources
+                .Select(source => ReadFile(source, readSchema, readColumns, statistics, cancellationToken))
                 .ToList();
             IEnumerable<RecordBatch> merged = inputs.Count == 1 ? inputs[0] : new StreamingBatchMerger(readSchema, OutputBatchRows).Merge(inputs);
             if (iterators.Count > 0)
@@ -95,71 +105,178 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
         }
         finally
         {
-            foreach (var reader in readers)
+            foreach (var source in sources)
             {
-                reader.Dispose();
+                source.Dispose();
             }
         }
     }
 
-    private IEnumerable<RecordBatch> ReadFile(SortedParquetReader reader, IReadOnlyList<LeafPartitionQuery> leaves, TableSchema readSchema, IReadOnlyList<string> columns,
+    /// <summary>
+    /// Plans against the table's shared read state and opens every file the plan reads, before anything is
+    /// yielded. A file that has gone (compacted away and collected since the state was read) makes the query
+    /// plan again against a newer state, in which it is no longer referenced; so a query racing a compaction, a
+    /// split or a garbage collection neither fails nor loses or repeats rows.
+    /// </summary>
+    private async Task<List<FileSource>> OpenAsync(IReadOnlyList<Region> regions, TableSchema readSchema, QueryStatistics statistics, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var read = await table.StateStore.GetReadStateAsync(cancellationToken);
+            var plan = QueryPlanner.Plan(read.Derived(QueryPlanner.Index), regions);
+            statistics.LeafPartitions = plan.Count;
+            // A file referenced from several leaves is read once, keeping the rows of every leaf that asks for it.
+            var files = plan
+                .SelectMany(leaf => leaf.Files.Select(file => (File: file, Leaf: leaf)))
+                .GroupBy(x => x.File, StringComparer.Ordinal)
+                .Select(g => (Name: g.Key, Leaves: (IReadOnlyList<LeafPartitionQuery>)g.Select(x => x.Leaf).ToList()))
+                .ToList();
+            var sources = new List<FileSource>(files.Count);
+            try
+            {
+                foreach (var (name, leaves) in files)
+                {
+                    sources.Add(await OpenFileAsync(name, leaves, readSchema, statistics, cancellationToken));
+                }
+                statistics.FilesRead = sources.Count;
+                return sources;
+            }
+            catch (SleeperException) when (attempt < MaxPlanAttempts)
+            {
+                foreach (var source in sources)
+                {
+                    source.Dispose();
+                }
+                var newer = await table.StateStore.GetReadStateAsync(cancellationToken);
+                if (files.All(f => newer.State.Files.TryGetValue(f.Name, out var entry) && entry.References.Count > 0))
+                {
+                    throw; // Every file is still referenced: the failure is not a race with a deletion.
+                }
+                statistics.Replans++;
+            }
+        }
+    }
+
+    /// <summary>Opens one file and works out how each of its row groups is read: skipped, page by page, or whole.</summary>
+    private async Task<FileSource> OpenFileAsync(string name, IReadOnlyList<LeafPartitionQuery> leaves, TableSchema readSchema, QueryStatistics statistics, CancellationToken cancellationToken)
+    {
+        var firstKeyRanges = leaves.SelectMany(l => l.Regions).Select(r => r[0]).Distinct().ToList();
+        PageRowReader? pages = null;
+        SortedParquetReader? whole = null;
+        try
+        {
+            if (Pages is not null)
+            {
+                pages = await PageRowReader.OpenAsync(table.Objects, name, readSchema, Pages, Footers, cancellationToken);
+            }
+            if (pages is null)
+            {
+                whole = await SortedParquetReader.OpenAsync(table.Objects, name, table.Schema, Footers, cancellationToken: cancellationToken);
+            }
+            var groups = pages?.RowGroups ?? whole!.RowGroups;
+            var reads = new List<RowGroupRead>();
+            foreach (var group in groups)
+            {
+                if (!leaves.Any(leaf => MayMatch(group, leaf.Leaf.Region) && leaf.Regions.Any(r => MayMatch(group, r))))
+                {
+                    statistics.RowGroupsSkipped++;
+                    continue;
+                }
+                if (pages is not null && !firstKeyRanges.Any(r => Covers(r, group)))
+                {
+                    // Narrow ranges: the first row key's pages say which rows can match; a quarter of the row group
+                    // or more is read faster whole.
+                    var rows = await pages.FindRowsAsync(group.Index, firstKeyRanges, group.RowCount / 4, cancellationToken);
+                    if (rows is { Count: 0 })
+                    {
+                        statistics.RowGroupsSkipped++;
+                        continue;
+                    }
+                    if (rows is not null)
+                    {
+                        reads.Add(new RowGroupRead(group.Index, rows));
+                        continue;
+                    }
+                }
+                reads.Add(new RowGroupRead(group.Index, null));
+            }
+            if (whole is null && reads.Any(r => r.Rows is null))
+            {
+                // Opened now, before anything is yielded: a local file stays readable once open, even if deleted.
+                whole = await SortedParquetReader.OpenAsync(table.Objects, name, table.Schema, Footers, cancellationToken: cancellationToken);
+            }
+            return new FileSource(leaves, pages, whole, reads);
+        }
+        catch
+        {
+            pages?.Dispose();
+            whole?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Whether the range holds every first-key value the row group's statistics allow (so reading it whole is right).</summary>
+    private static bool Covers(KeyRange range, RowGroupInfo group)
+    {
+        var stats = group.KeyStatistics[0];
+        return stats.Min is null || stats.Max is null || (range.Contains(stats.Min) && range.Contains(stats.Max));
+    }
+
+    private IEnumerable<RecordBatch> ReadFile(FileSource source, TableSchema readSchema, IReadOnlyList<string> columns,
         QueryStatistics statistics, CancellationToken cancellationToken)
     {
-        var rowGroups = new List<int>();
-        foreach (var group in reader.RowGroups)
+        var leaves = source.Leaves;
+        foreach (var read in source.Reads)
         {
-            if (leaves.Any(leaf => MayMatch(group, leaf.Leaf.Region) && leaf.Regions.Any(r => MayMatch(group, r))))
+            statistics.RowGroupsRead++;
+            IEnumerable<RecordBatch> batches;
+            if (read.Rows is { } rows)
             {
-                rowGroups.Add(group.Index);
+                statistics.PageReads++;
+                // Local reads complete synchronously; a store's stream waits here as the row-group reader does.
+                batches = [source.Pages!.ReadRowsAsync(read.RowGroup, rows, cancellationToken).GetAwaiter().GetResult()];
             }
-        }
-        if (rowGroups.Count > 0 && leaves.All(l => l.Regions.All(IsExactFirstKey)))
-        {
-            // A lookup: most candidate row groups hold no such key. Decoding only the row-key columns to find
-            // out is far cheaper than decoding every column of each.
-            rowGroups = rowGroups.Where(g => RowKeysMatch(reader, g, leaves, cancellationToken)).ToList();
-        }
-        statistics.RowGroupsRead += rowGroups.Count;
-        statistics.RowGroupsSkipped += reader.RowGroups.Count - rowGroups.Count;
-        foreach (var batch in reader.ReadRowGroupsAsync(rowGroups, columns, cancellationToken).ToBlockingEnumerable(cancellationToken))
-        {
-            statistics.RowsScanned += batch.Length;
-            var selected = Select(batch, readSchema, leaves);
-            if (selected is null)
+            else
             {
-                yield return batch;
-                continue;
+                batches = source.Whole!.ReadRowGroupsAsync([read.RowGroup], columns, cancellationToken).ToBlockingEnumerable(cancellationToken);
             }
-            using (batch)
+            foreach (var batch in batches)
             {
-                if (selected.Length > 0)
+                statistics.RowsScanned += batch.Length;
+                var selected = Select(batch, readSchema, leaves);
+                if (selected is null)
                 {
-                    yield return BatchTake.Take(batch, selected);
+                    yield return batch;
+                    continue;
+                }
+                using (batch)
+                {
+                    if (selected.Length > 0)
+                    {
+                        yield return BatchTake.Take(batch, selected);
+                    }
                 }
             }
         }
     }
 
-    private bool RowKeysMatch(SortedParquetReader reader, int rowGroup, IReadOnlyList<LeafPartitionQuery> leaves, CancellationToken cancellationToken)
+    /// <summary>How one row group of a file is read: the rows found through its pages, or (null) the whole row group.</summary>
+    private sealed record RowGroupRead(int RowGroup, IReadOnlyList<(long Start, long End)>? Rows);
+
+    /// <summary>One file of a query, open: the leaves it serves, its readers, and the row groups to read in order.</summary>
+    private sealed class FileSource(IReadOnlyList<LeafPartitionQuery> leaves, PageRowReader? pages, SortedParquetReader? whole, IReadOnlyList<RowGroupRead> reads) : IDisposable
     {
-        var keySchema = new TableSchema(table.Schema.RowKeyFields);
-        var keyColumns = keySchema.AllFields.Select(f => f.Name).ToList();
-        foreach (var batch in reader.ReadRowGroupsAsync([rowGroup], keyColumns, cancellationToken).ToBlockingEnumerable(cancellationToken))
-        {
-            using (batch)
-            {
-                if (batch.Length > 0 && Select(batch, keySchema, leaves) is not { Length: 0 })
-                {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
+        public IReadOnlyList<LeafPartitionQuery> Leaves { get; } = leaves;
+        public PageRowReader? Pages { get; } = pages;
+        public SortedParquetReader? Whole { get; } = whole;
+        public IReadOnlyList<RowGroupRead> Reads { get; } = reads;
 
-    private static bool IsExactFirstKey(Region region) =>
-        region[0].Max is { } max && region[0].MinInclusive && region[0].MaxInclusive
-        && Core.Keys.KeyValues.Compare(region[0].Field.PrimitiveType, region[0].Min, max) == 0;
+        public void Dispose()
+        {
+            Pages?.Dispose();
+            Whole?.Dispose();
+        }
+    }
 
     /// <summary>Rows inside some leaf and one of its query regions, in order and each once; null when that is every row.</summary>
     private static int[]? Select(RecordBatch batch, TableSchema schema, IReadOnlyList<LeafPartitionQuery> leaves)
@@ -236,4 +353,10 @@ public sealed class QueryStatistics
     public int RowGroupsSkipped { get; set; }
     public long RowsScanned { get; set; }
     public long RowsReturned { get; set; }
+
+    /// <summary>Row groups read page by page (only the pages that can hold the query's keys) rather than whole.</summary>
+    public int PageReads { get; set; }
+
+    /// <summary>Times the query planned again because a file it meant to read had been deleted meanwhile.</summary>
+    public int Replans { get; set; }
 }

@@ -1,0 +1,262 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+
+namespace Sleeper.Parquet.Pages;
+
+/// <summary>One data page decoded: which rows are set, and where each set value is in the decompressed bytes.</summary>
+internal sealed class DecodedPage
+{
+    public required int Rows { get; init; }
+
+    /// <summary>Null when every row is set.</summary>
+    public bool[]? Valid { get; init; }
+
+    /// <summary>The page's values, decompressed.</summary>
+    public required byte[] Data { get; init; }
+
+    /// <summary>For each row, where its value starts in <see cref="Data"/> and how long it is (0 for a null).</summary>
+    public required int[] Starts { get; init; }
+
+    public required int[] Lengths { get; init; }
+
+    public ReadOnlySpan<byte> Value(int row) => Data.AsSpan(Starts[row], Lengths[row]);
+
+    public bool IsSet(int row) => Valid is null || Valid[row];
+}
+
+/// <summary>
+/// Decodes a single data page of a flat, plain-encoded column (version 1 or 2, uncompressed, Snappy or Zstandard),
+/// the only kind a point lookup reads this way; anything else returns null and the caller reads whole row groups.
+/// </summary>
+internal static partial class PageDecoder
+{
+    private const string Native = "ParquetSharpNative";
+
+    /// <param name="page">The page as it is in the file: its Thrift header, then its body.</param>
+    public static DecodedPage? Decode(ReadOnlySpan<byte> page, int physicalType, int codec, int maxDefinition)
+    {
+        var reader = new ThriftCompactReader(page);
+        int pageType = -1, uncompressed = 0, compressed = 0;
+        int numValues = 0, encoding = -1, numNulls = 0, defLength = 0, repLength = 0;
+        bool v2 = false, isCompressed = true;
+        while (true)
+        {
+            var (id, type) = reader.ReadFieldHeader();
+            if (type == ThriftCompactReader.Stop)
+            {
+                break;
+            }
+            switch (id)
+            {
+                case 1: pageType = reader.ReadI32(); break;
+                case 2: uncompressed = reader.ReadI32(); break;
+                case 3: compressed = reader.ReadI32(); break;
+                case 5 when type == ThriftCompactReader.Struct:
+                {
+                    var saved = reader.BeginStruct();
+                    while (true)
+                    {
+                        var (hid, htype) = reader.ReadFieldHeader();
+                        if (htype == ThriftCompactReader.Stop)
+                        {
+                            break;
+                        }
+                        switch (hid)
+                        {
+                            case 1: numValues = reader.ReadI32(); break;
+                            case 2: encoding = reader.ReadI32(); break;
+                            default: reader.Skip(htype); break;
+                        }
+                    }
+                    reader.EndStruct(saved);
+                    break;
+                }
+                case 8 when type == ThriftCompactReader.Struct:
+                {
+                    v2 = true;
+                    var saved = reader.BeginStruct();
+                    while (true)
+                    {
+                        var (hid, htype) = reader.ReadFieldHeader();
+                        if (htype == ThriftCompactReader.Stop)
+                        {
+                            break;
+                        }
+                        switch (hid)
+                        {
+                            case 1: numValues = reader.ReadI32(); break;
+                            case 2: numNulls = reader.ReadI32(); break;
+                            case 4: encoding = reader.ReadI32(); break;
+                            case 5: defLength = reader.ReadI32(); break;
+                            case 6: repLength = reader.ReadI32(); break;
+                            case 7: isCompressed = reader.ReadBoolField(); break;
+                            default: reader.Skip(htype); break;
+                        }
+                    }
+                    reader.EndStruct(saved);
+                    break;
+                }
+                default: reader.Skip(type); break;
+            }
+        }
+        // DATA_PAGE 0, DATA_PAGE_V2 3.
+        if ((pageType != 0 && pageType != 3) || encoding != ParquetCodes.Plain || repLength != 0 || page.Length < reader.Position + compressed)
+        {
+            return null;
+        }
+        var body = page.Slice(reader.Position, compressed);
+        byte[] data;
+        int position;
+        bool[]? valid = null;
+        if (v2)
+        {
+            if (maxDefinition > 0)
+            {
+                valid = DecodeDefinitions(body[..defLength], numValues);
+            }
+            var values = body[defLength..];
+            var valuesLength = uncompressed - defLength;
+            data = isCompressed ? Decompress(values, valuesLength, codec) ?? [] : values.ToArray();
+            if (data.Length != valuesLength)
+            {
+                return null;
+            }
+            position = 0;
+        }
+        else
+        {
+            var decompressed = Decompress(body, uncompressed, codec);
+            if (decompressed is null)
+            {
+                return null;
+            }
+            data = decompressed;
+            position = 0;
+            if (maxDefinition > 0)
+            {
+                var length = BinaryPrimitives.ReadInt32LittleEndian(data);
+                valid = DecodeDefinitions(data.AsSpan(4, length), numValues);
+                position = 4 + length;
+            }
+        }
+        if (valid is not null && valid.All(v => v))
+        {
+            valid = null;
+        }
+        var starts = new int[numValues];
+        var lengths = new int[numValues];
+        for (var row = 0; row < numValues; row++)
+        {
+            if (valid is not null && !valid[row])
+            {
+                starts[row] = position;
+                continue;
+            }
+            switch (physicalType)
+            {
+                case ParquetCodes.Int32:
+                    starts[row] = position;
+                    lengths[row] = 4;
+                    position += 4;
+                    break;
+                case ParquetCodes.Int64:
+                    starts[row] = position;
+                    lengths[row] = 8;
+                    position += 8;
+                    break;
+                default:
+                    var length = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(position));
+                    starts[row] = position + 4;
+                    lengths[row] = length;
+                    position += 4 + length;
+                    break;
+            }
+            if (position > data.Length)
+            {
+                return null;
+            }
+        }
+        _ = numNulls;
+        return new DecodedPage { Rows = numValues, Valid = valid, Data = data, Starts = starts, Lengths = lengths };
+    }
+
+    /// <summary>Definition levels of a flat optional column (bit width 1) in the RLE / bit-packed hybrid encoding.</summary>
+    private static bool[] DecodeDefinitions(ReadOnlySpan<byte> levels, int count)
+    {
+        var valid = new bool[count];
+        var row = 0;
+        var position = 0;
+        while (row < count && position < levels.Length)
+        {
+            ulong header = 0;
+            for (var shift = 0; ; shift += 7)
+            {
+                var b = levels[position++];
+                header |= (ulong)(b & 0x7F) << shift;
+                if ((b & 0x80) == 0)
+                {
+                    break;
+                }
+            }
+            if ((header & 1) == 0)
+            {
+                // A run: the count, then the value in one byte (bit width 1).
+                var run = (int)(header >> 1);
+                var value = levels[position++] != 0;
+                for (var i = 0; i < run && row < count; i++)
+                {
+                    valid[row++] = value;
+                }
+            }
+            else
+            {
+                // Bit-packed groups of 8 values, one byte per group at bit width 1.
+                var groups = (int)(header >> 1);
+                for (var g = 0; g < groups; g++)
+                {
+                    var bits = levels[position++];
+                    for (var i = 0; i < 8 && row < count; i++)
+                    {
+                        valid[row++] = ((bits >> i) & 1) != 0;
+                    }
+                }
+            }
+        }
+        return valid;
+    }
+
+    private static unsafe byte[]? Decompress(ReadOnlySpan<byte> source, int length, int codec)
+    {
+        if (codec == ParquetCodes.Uncompressed)
+        {
+            return source.Length == length ? source.ToArray() : null;
+        }
+        var output = new byte[length];
+        if (length == 0)
+        {
+            return output;
+        }
+        fixed (byte* src = source)
+        fixed (byte* dst = output)
+        {
+            switch (codec)
+            {
+                case ParquetCodes.Zstd:
+                    var written = ZstdDecompress(dst, (nuint)length, src, (nuint)source.Length);
+                    return written == (nuint)length ? output : null;
+                case ParquetCodes.Snappy:
+                    return SnappyRawUncompress(src, (nuint)source.Length, dst) ? output : null;
+                default:
+                    return null;
+            }
+        }
+    }
+
+    // The native library ParquetSharp ships carries zstd and snappy and exports them: no second copy is needed.
+    [LibraryImport(Native, EntryPoint = "ZSTD_decompress")]
+    private static unsafe partial nuint ZstdDecompress(byte* dst, nuint dstCapacity, byte* src, nuint srcSize);
+
+    [LibraryImport(Native, EntryPoint = "_ZN6snappy13RawUncompressEPKcmPc")]
+    [return: MarshalAs(UnmanagedType.U1)]
+    private static unsafe partial bool SnappyRawUncompress(byte* compressed, nuint length, byte* uncompressed);
+}

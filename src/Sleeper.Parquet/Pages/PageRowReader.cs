@@ -1,0 +1,357 @@
+using Apache.Arrow;
+using Sleeper.Core;
+using Sleeper.Core.Batches;
+using Sleeper.Core.Keys;
+using Sleeper.Core.Schema;
+using Sleeper.Core.Storage;
+using Field = Sleeper.Core.Schema.Field;
+
+namespace Sleeper.Parquet.Pages;
+
+/// <summary>
+/// Reads the rows of a data file that can hold some ranges of the first row key, page by page: the first row
+/// key's column index says which of its pages can hold each range, those pages are decoded to find the exact
+/// rows, and of every other column read only the pages holding those rows are decoded. Opened per query and
+/// file (not thread-safe); what it learns of the file's layout is kept in a shared <see cref="ParquetPageCache"/>.
+/// </summary>
+public sealed class PageRowReader : IDisposable
+{
+    private readonly ByteSource _source;
+    private readonly ParquetLayout _layout;
+    private readonly TableSchema _schema;
+    private readonly int[] _leaves;
+    private readonly Dictionary<(int Leaf, int Group, int Page), DecodedPage> _decoded = [];
+
+    private PageRowReader(string name, ByteSource source, ParquetLayout layout, TableSchema schema, int[] leaves)
+    {
+        Name = name;
+        _source = source;
+        _layout = layout;
+        _schema = schema;
+        _leaves = leaves;
+        RowGroups = Enumerable.Range(0, layout.RowGroups.Length).Select(RowGroupInfoOf).ToArray();
+    }
+
+    public string Name { get; }
+
+    /// <summary>The file's row groups with the key columns' ranges from the footer.</summary>
+    public IReadOnlyList<RowGroupInfo> RowGroups { get; }
+
+    /// <summary>Pages of the first row key decoded, and of all columns, by this reader (for statistics).</summary>
+    public int PagesDecoded => _decoded.Count;
+
+    /// <summary>
+    /// Opens a file for page reads of the fields of <paramref name="readSchema"/>; null when it cannot be read that
+    /// way (a nested or dictionary-encoded column, an unknown codec, no page index), so the caller reads row groups.
+    /// Throws <see cref="SleeperException"/> naming the file when it does not exist.
+    /// </summary>
+    public static async Task<PageRowReader?> OpenAsync(IObjectStore store, string name, TableSchema readSchema, ParquetPageCache cache,
+        ParquetFooterCache? footers, CancellationToken cancellationToken = default)
+    {
+        ByteSource source;
+        try
+        {
+            if (store.LocalPathOf(name) is { } path)
+            {
+                source = new FileByteSource(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+            }
+            else
+            {
+                var footer = footers?.Find(store.Location, name);
+                source = new StreamByteSource(footer is null
+                    ? await store.OpenReadAsync(name, cancellationToken).ConfigureAwait(false)
+                    : await store.OpenReadAsync(name, footer.FileLength, cancellationToken).ConfigureAwait(false));
+            }
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or ObjectNotFoundException)
+        {
+            throw new SleeperException($"Parquet file '{name}' does not exist in {store.Location}.", e);
+        }
+        try
+        {
+            var layout = await cache.GetAsync(source, store.Location, name, footers, cancellationToken).ConfigureAwait(false);
+            var leaves = layout is null ? null : readSchema.AllFields.Select(f => layout.PageReadableLeaf(f)).ToArray();
+            if (layout is null || leaves!.Any(l => l is null) || layout.RowGroups.Length == 0)
+            {
+                source.Dispose();
+                return null;
+            }
+            return new PageRowReader(name, source, layout, readSchema, leaves!.Select(l => l!.Value).ToArray());
+        }
+        catch (ObjectNotFoundException e)
+        {
+            source.Dispose();
+            throw new SleeperException($"Parquet file '{name}' does not exist in {store.Location}.", e);
+        }
+        catch
+        {
+            source.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The rows of a row group whose first row key may lie in one of the ranges, as sorted, disjoint [start, end)
+    /// intervals; null when they hold more than <paramref name="maxRows"/> rows, or a page cannot be decoded here
+    /// (the caller then reads the row group whole).
+    /// </summary>
+    public async Task<IReadOnlyList<(long Start, long End)>?> FindRowsAsync(int rowGroup, IReadOnlyList<KeyRange> ranges, long maxRows, CancellationToken cancellationToken)
+    {
+        var keyField = _schema.RowKeyFields[0];
+        var leaf = _leaves[0];
+        var chunk = _layout.RowGroups[rowGroup].Columns[leaf];
+        var pages = await PagesAsync(chunk, cancellationToken).ConfigureAwait(false);
+        var bounds = await BoundsAsync(chunk, keyField, cancellationToken).ConfigureAwait(false);
+        var candidates = new SortedSet<int>();
+        foreach (var range in ranges)
+        {
+            for (var p = 0; p < pages.Length; p++)
+            {
+                if (bounds is null || bounds[p].Min is null || bounds[p].Max is null || range.OverlapsClosed(bounds[p].Min!, bounds[p].Max!))
+                {
+                    candidates.Add(p);
+                }
+            }
+        }
+        var intervals = new List<(long Start, long End)>();
+        foreach (var p in candidates)
+        {
+            var page = await DecodeAsync(leaf, rowGroup, p, chunk, pages, cancellationToken).ConfigureAwait(false);
+            if (page is null)
+            {
+                return null;
+            }
+            if (page.Valid is not null)
+            {
+                return null; // A null row key: not something a table writes; leave it to the general reader.
+            }
+            foreach (var range in ranges)
+            {
+                var start = FirstNotBelow(page, keyField, range);
+                var end = FirstAbove(page, keyField, range);
+                if (start < end)
+                {
+                    intervals.Add((pages[p].FirstRow + start, pages[p].FirstRow + end));
+                }
+            }
+        }
+        intervals.Sort();
+        var merged = new List<(long Start, long End)>();
+        foreach (var (s, e) in intervals)
+        {
+            if (merged.Count > 0 && s <= merged[^1].End)
+            {
+                merged[^1] = (merged[^1].Start, Math.Max(merged[^1].End, e));
+            }
+            else
+            {
+                merged.Add((s, e));
+            }
+        }
+        return merged.Sum(i => i.End - i.Start) > maxRows ? null : merged;
+    }
+
+    /// <summary>The rows of the intervals of a row group, all fields of the read schema, in row order.</summary>
+    public async Task<RecordBatch> ReadRowsAsync(int rowGroup, IReadOnlyList<(long Start, long End)> intervals, CancellationToken cancellationToken)
+    {
+        var rows = (int)intervals.Sum(i => i.End - i.Start);
+        var arrays = new IArrowArray[_schema.AllFields.Count];
+        for (var f = 0; f < arrays.Length; f++)
+        {
+            var field = _schema.AllFields[f];
+            var leaf = _leaves[f];
+            var chunk = _layout.RowGroups[rowGroup].Columns[leaf];
+            var pages = await PagesAsync(chunk, cancellationToken).ConfigureAwait(false);
+            var column = new ColumnBuilder(field.Type, rows);
+            foreach (var (start, end) in intervals)
+            {
+                var p = PageOf(pages, start);
+                for (var row = start; row < end;)
+                {
+                    while (p + 1 < pages.Length && pages[p + 1].FirstRow <= row)
+                    {
+                        p++;
+                    }
+                    var page = await DecodeAsync(leaf, rowGroup, p, chunk, pages, cancellationToken).ConfigureAwait(false)
+                        ?? throw new SleeperException($"Could not read page {p} of column '{field.Name}' in row group {rowGroup} of Parquet file '{Name}'.");
+                    var first = (int)(row - pages[p].FirstRow);
+                    var last = (int)Math.Min(end - pages[p].FirstRow, page.Rows);
+                    if (last <= first)
+                    {
+                        throw new SleeperException($"Parquet file '{Name}': page {p} of column '{field.Name}' holds fewer rows than its page index says.");
+                    }
+                    for (var i = first; i < last; i++)
+                    {
+                        column.Append(page, i);
+                    }
+                    row = pages[p].FirstRow + last;
+                }
+            }
+            arrays[f] = column.Build();
+        }
+        return new RecordBatch(ArrowSchemas.ToArrow(_schema), arrays, rows);
+    }
+
+    public void Dispose() => _source.Dispose();
+
+    private static int PageOf(PageLocation[] pages, long row)
+    {
+        int lo = 0, hi = pages.Length - 1;
+        while (lo < hi)
+        {
+            var mid = (lo + hi + 1) / 2;
+            if (pages[mid].FirstRow <= row)
+            {
+                lo = mid;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+        return lo;
+    }
+
+    // Rows of a page are in key order, so the range's rows are one run found by two binary searches.
+    private static int FirstNotBelow(DecodedPage page, Field field, KeyRange range)
+    {
+        int lo = 0, hi = page.Rows;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) / 2;
+            var c = KeyValues.Compare(field.PrimitiveType, ValueOf(page, mid, field), range.Min);
+            if (c < 0 || (c == 0 && !range.MinInclusive))
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    private static int FirstAbove(DecodedPage page, Field field, KeyRange range)
+    {
+        if (range.Max is null)
+        {
+            return page.Rows;
+        }
+        int lo = 0, hi = page.Rows;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) / 2;
+            var c = KeyValues.Compare(field.PrimitiveType, ValueOf(page, mid, field), range.Max);
+            if (c < 0 || (c == 0 && range.MaxInclusive))
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    private static object ValueOf(DecodedPage page, int row, Field field) =>
+        ParquetLayout.DecodeValue(field, page.Value(row)) ?? throw new SleeperException($"Cannot compare a {field.Type.Name} key read from a page.");
+
+    private async Task<PageLocation[]> PagesAsync(ColumnChunkLayout chunk, CancellationToken cancellationToken)
+    {
+        if (chunk.Pages is { } known)
+        {
+            return known;
+        }
+        var bytes = await _source.ReadAsync(chunk.OffsetIndexOffset, chunk.OffsetIndexLength, cancellationToken).ConfigureAwait(false);
+        var pages = ParquetLayout.ParseOffsetIndex(bytes);
+        if (pages.Length == 0)
+        {
+            throw new SleeperException($"Parquet file '{Name}' has an empty offset index.");
+        }
+        _layout.AddCost(pages.Length * 24L);
+        chunk.Pages = pages;
+        return pages;
+    }
+
+    private async Task<(object? Min, object? Max)[]?> BoundsAsync(ColumnChunkLayout chunk, Field field, CancellationToken cancellationToken)
+    {
+        if (chunk.PageBounds is { } known)
+        {
+            return known;
+        }
+        if (chunk.ColumnIndexOffset < 0 || chunk.ColumnIndexLength <= 0)
+        {
+            return null;
+        }
+        var bytes = await _source.ReadAsync(chunk.ColumnIndexOffset, chunk.ColumnIndexLength, cancellationToken).ConfigureAwait(false);
+        var bounds = ParquetLayout.ParseColumnIndex(bytes, field);
+        if (bounds.Length != chunk.Pages?.Length)
+        {
+            return null;
+        }
+        _layout.AddCost(bytes.Length * 4L);
+        chunk.PageBounds = bounds;
+        return bounds;
+    }
+
+    private async Task<DecodedPage?> DecodeAsync(int leaf, int rowGroup, int p, ColumnChunkLayout chunk, PageLocation[] pages, CancellationToken cancellationToken)
+    {
+        if (_decoded.TryGetValue((leaf, rowGroup, p), out var known))
+        {
+            return known;
+        }
+        var bytes = await _source.ReadAsync(pages[p].Offset, pages[p].Size, cancellationToken).ConfigureAwait(false);
+        var maxDefinition = _layout.Fields.Values.First(f => f.Leaf == leaf).MaxDefinition;
+        var page = PageDecoder.Decode(bytes, chunk.PhysicalType, chunk.Codec, maxDefinition);
+        if (page is not null)
+        {
+            _decoded[(leaf, rowGroup, p)] = page;
+        }
+        return page;
+    }
+
+    private RowGroupInfo RowGroupInfoOf(int g)
+    {
+        var statistics = new KeyColumnStatistics[_schema.KeyFieldCount];
+        for (var i = 0; i < statistics.Length; i++)
+        {
+            var field = _schema.AllFields[i];
+            var chunk = _layout.RowGroups[g].Columns[_leaves[i]];
+            var min = chunk.MinValue is null ? null : ParquetLayout.DecodeValue(field, chunk.MinValue);
+            var max = chunk.MaxValue is null ? null : ParquetLayout.DecodeValue(field, chunk.MaxValue);
+            statistics[i] = min is null || max is null ? new KeyColumnStatistics(field, null, null) : new KeyColumnStatistics(field, min, max);
+        }
+        return new RowGroupInfo(g, _layout.RowGroups[g].Rows, statistics);
+    }
+
+    /// <summary>Builds one Arrow column of a primitive Sleeper type from decoded page values.</summary>
+    private sealed class ColumnBuilder(SleeperType type, int capacity)
+    {
+        private readonly Int32Array.Builder? _ints = type is IntType ? new Int32Array.Builder().Reserve(capacity) : null;
+        private readonly Int64Array.Builder? _longs = type is LongType ? new Int64Array.Builder().Reserve(capacity) : null;
+        private readonly StringArray.Builder? _strings = type is StringType ? new StringArray.Builder() : null;
+        private readonly BinaryArray.Builder? _bytes = type is ByteArrayType ? new BinaryArray.Builder() : null;
+
+        public void Append(DecodedPage page, int row)
+        {
+            if (!page.IsSet(row))
+            {
+                if (_ints is not null) { _ints.AppendNull(); }
+                else if (_longs is not null) { _longs.AppendNull(); }
+                else if (_strings is not null) { _strings.AppendNull(); }
+                else { _bytes!.AppendNull(); }
+                return;
+            }
+            var value = page.Value(row);
+            if (_ints is not null) { _ints.Append(System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(value)); }
+            else if (_longs is not null) { _longs.Append(System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(value)); }
+            else if (_strings is not null) { _strings.Append(value); }
+            else { _bytes!.Append(value); }
+        }
+
+        public IArrowArray Build() =>
+            _ints?.Build() ?? _longs?.Build() ?? _strings?.Build() ?? (IArrowArray)_bytes!.Build();
+    }
+}

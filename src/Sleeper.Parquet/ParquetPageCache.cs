@@ -1,0 +1,131 @@
+using System.Buffers.Binary;
+using Sleeper.Parquet.Pages;
+
+namespace Sleeper.Parquet;
+
+/// <summary>
+/// Per data file, what a point or narrow query needs to read single pages instead of whole row groups: the
+/// footer's page locations, parsed once, and each column chunk's page index (offset index, and the column index
+/// of the first row key) once it is first used. Data files are immutable, so entries are keyed by store location
+/// and name and never go stale; a deleted file's entry just ages out. Thread-safe, and bounded in (estimated)
+/// bytes, least recently used first out.
+/// </summary>
+public sealed class ParquetPageCache
+{
+    /// <summary>The default bound: 128 MiB, the page locations of tens of thousands of files.</summary>
+    public const long DefaultCapacityBytes = 128L * 1024 * 1024;
+
+    private readonly Dictionary<(string, string), LinkedListNode<(string Location, string Name, ParquetLayout Layout)>> _entries = [];
+    private readonly LinkedList<(string Location, string Name, ParquetLayout Layout)> _recent = new();
+    private readonly Lock _lock = new();
+
+    public ParquetPageCache(long capacityBytes = DefaultCapacityBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacityBytes, 1);
+        CapacityBytes = capacityBytes;
+    }
+
+    /// <summary>The process's cache, used by queries unless they are given another.</summary>
+    public static ParquetPageCache Shared { get; } = new();
+
+    public long CapacityBytes { get; }
+
+    /// <summary>Files whose layout is held.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _entries.Count;
+            }
+        }
+    }
+
+    public void Clear()
+    {
+        lock (_lock)
+        {
+            _entries.Clear();
+            _recent.Clear();
+        }
+    }
+
+    internal ParquetLayout? Find(string location, string name)
+    {
+        lock (_lock)
+        {
+            if (!_entries.TryGetValue((location, name), out var node))
+            {
+                return null;
+            }
+            _recent.Remove(node);
+            _recent.AddFirst(node);
+            return node.Value.Layout;
+        }
+    }
+
+    internal void Add(string location, string name, ParquetLayout layout)
+    {
+        lock (_lock)
+        {
+            if (_entries.ContainsKey((location, name)))
+            {
+                return;
+            }
+            _entries[(location, name)] = _recent.AddFirst((location, name, layout));
+            // Costs grow as page indexes are read, so the total is summed afresh: entries are few enough.
+            var total = 0L;
+            foreach (var e in _recent)
+            {
+                total += e.Layout.Cost;
+            }
+            while (total > CapacityBytes && _recent.Last is { } oldest && _recent.Count > 1)
+            {
+                _recent.RemoveLast();
+                _entries.Remove((oldest.Value.Location, oldest.Value.Name));
+                total -= oldest.Value.Layout.Cost;
+            }
+        }
+    }
+
+    /// <summary>The layout of the file, from here or read from its footer (through the footer cache for stream-read files).</summary>
+    internal async Task<ParquetLayout?> GetAsync(ByteSource source, string location, string name, ParquetFooterCache? footers, CancellationToken cancellationToken)
+    {
+        if (Find(location, name) is { } cached)
+        {
+            return cached;
+        }
+        byte[]? tail = footers?.Find(location, name)?.Tail;
+        var length = source.Length;
+        if (tail is null)
+        {
+            if (length < 12)
+            {
+                return null;
+            }
+            var end = await source.ReadAsync(length - 8, 8, cancellationToken).ConfigureAwait(false);
+            if (!end.AsSpan(4).SequenceEqual("PAR1"u8))
+            {
+                return null;
+            }
+            var metadataLength = BinaryPrimitives.ReadInt32LittleEndian(end);
+            if (metadataLength <= 0 || metadataLength > length - 12)
+            {
+                return null;
+            }
+            tail = await source.ReadAsync(length - 8 - metadataLength, metadataLength + 8, cancellationToken).ConfigureAwait(false);
+        }
+        ParquetLayout layout;
+        try
+        {
+            layout = ParquetLayout.Parse(length, tail);
+        }
+        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentOutOfRangeException or InvalidDataException)
+        {
+            return null; // Not a footer this reader understands: whole row groups are read instead.
+        }
+        Add(location, name, layout);
+        return layout;
+    }
+}
