@@ -12,8 +12,11 @@ namespace Sleeper.Parquet;
 /// </summary>
 public sealed class ParquetPageCache
 {
-    /// <summary>The default bound: 128 MiB, the page locations of tens of thousands of files.</summary>
-    public const long DefaultCapacityBytes = 128L * 1024 * 1024;
+    /// <summary>
+    /// The default bound: 512 MiB, an eighth for files' page locations and indexes (tens of thousands of files),
+    /// the rest for decoded pages of the first row key (the whole key column of about 25 million rows of 12-byte keys).
+    /// </summary>
+    public const long DefaultCapacityBytes = 512L * 1024 * 1024;
 
     private readonly Dictionary<(string, string), LinkedListNode<(string Location, string Name, ParquetLayout Layout)>> _entries = [];
     private readonly LinkedList<(string Location, string Name, ParquetLayout Layout)> _recent = new();
@@ -48,6 +51,9 @@ public sealed class ParquetPageCache
         {
             _entries.Clear();
             _recent.Clear();
+            _pages.Clear();
+            _recentPages.Clear();
+            _pageBytes = 0;
         }
     }
 
@@ -80,11 +86,67 @@ public sealed class ParquetPageCache
             {
                 total += e.Layout.Cost;
             }
-            while (total > CapacityBytes && _recent.Last is { } oldest && _recent.Count > 1)
+            while (total > CapacityBytes / 8 && _recent.Last is { } oldest && _recent.Count > 1)
             {
                 _recent.RemoveLast();
                 _entries.Remove((oldest.Value.Location, oldest.Value.Name));
                 total -= oldest.Value.Layout.Cost;
+            }
+        }
+    }
+
+    private readonly Dictionary<(string, string, int, int, int), LinkedListNode<((string, string, int, int, int) Key, DecodedPage Page)>> _pages = [];
+    private readonly LinkedList<((string, string, int, int, int) Key, DecodedPage Page)> _recentPages = new();
+    private long _pageBytes;
+
+    /// <summary>The most bytes of decoded first-row-key pages held (the rest of the capacity is for layouts).</summary>
+    public long PageCapacityBytes => CapacityBytes * 7 / 8;
+
+    /// <summary>Decoded first-row-key pages held, and their bytes.</summary>
+    public (int Pages, long Bytes) PageStatistics
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return (_pages.Count, _pageBytes);
+            }
+        }
+    }
+
+    internal DecodedPage? FindPage((string, string, int, int, int) key)
+    {
+        lock (_lock)
+        {
+            if (!_pages.TryGetValue(key, out var node))
+            {
+                return null;
+            }
+            _recentPages.Remove(node);
+            _recentPages.AddFirst(node);
+            return node.Value.Page;
+        }
+    }
+
+    internal void AddPage((string, string, int, int, int) key, DecodedPage page)
+    {
+        if (page.Cost > PageCapacityBytes / 16)
+        {
+            return;
+        }
+        lock (_lock)
+        {
+            if (_pages.ContainsKey(key))
+            {
+                return;
+            }
+            _pages[key] = _recentPages.AddFirst((key, page));
+            _pageBytes += page.Cost;
+            while (_pageBytes > PageCapacityBytes && _recentPages.Last is { } oldest)
+            {
+                _recentPages.RemoveLast();
+                _pages.Remove(oldest.Value.Key);
+                _pageBytes -= oldest.Value.Page.Cost;
             }
         }
     }

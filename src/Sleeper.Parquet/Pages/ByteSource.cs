@@ -7,7 +7,15 @@ internal abstract class ByteSource : IDisposable
 {
     public abstract long Length { get; }
 
-    public abstract ValueTask<byte[]> ReadAsync(long offset, int length, CancellationToken cancellationToken);
+    public async ValueTask<byte[]> ReadAsync(long offset, int length, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[length];
+        await ReadAsync(offset, buffer, cancellationToken).ConfigureAwait(false);
+        return buffer;
+    }
+
+    /// <summary>Fills the buffer from the offset.</summary>
+    public abstract ValueTask ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken);
 
     public abstract void Dispose();
 }
@@ -20,21 +28,21 @@ internal sealed class FileByteSource(SafeFileHandle handle) : ByteSource
 {
     public override long Length { get; } = RandomAccess.GetLength(handle);
 
-    public override ValueTask<byte[]> ReadAsync(long offset, int length, CancellationToken cancellationToken)
+    public override ValueTask ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
     {
-        var buffer = new byte[length];
+        var length = buffer.Length;
         var done = 0;
         while (done < length)
         {
             // Synchronous: on a warm file it is a copy from the page cache, far cheaper than a hop to the thread pool.
-            var n = RandomAccess.Read(handle, buffer.AsSpan(done), offset + done);
+            var n = RandomAccess.Read(handle, buffer.Span[done..], offset + done);
             if (n == 0)
             {
                 throw new EndOfStreamException($"The file ended at {offset + done} while reading {length} bytes at {offset}.");
             }
             done += n;
         }
-        return ValueTask.FromResult(buffer);
+        return ValueTask.CompletedTask;
     }
 
     public override void Dispose() => handle.Dispose();
@@ -47,9 +55,8 @@ internal sealed class StreamByteSource(Stream stream) : ByteSource
 
     public override long Length => stream.Length;
 
-    public override async ValueTask<byte[]> ReadAsync(long offset, int length, CancellationToken cancellationToken)
+    public override async ValueTask ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
     {
-        var buffer = new byte[length];
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -60,7 +67,6 @@ internal sealed class StreamByteSource(Stream stream) : ByteSource
         {
             _lock.Release();
         }
-        return buffer;
     }
 
     public override void Dispose()

@@ -3,7 +3,10 @@ using System.Runtime.InteropServices;
 
 namespace Sleeper.Parquet.Pages;
 
-/// <summary>One data page decoded: which rows are set, and where each set value is in the decompressed bytes.</summary>
+/// <summary>
+/// One data page, decompressed: which rows are set, and the plain-encoded values, read in row order with a
+/// <see cref="PageCursor"/> (no per-row arrays, so a lookup that reads a few rows of a page allocates little).
+/// </summary>
 internal sealed class DecodedPage
 {
     public required int Rows { get; init; }
@@ -11,17 +14,62 @@ internal sealed class DecodedPage
     /// <summary>Null when every row is set.</summary>
     public bool[]? Valid { get; init; }
 
-    /// <summary>The page's values, decompressed.</summary>
+    /// <summary>The decompressed page (possibly a pooled buffer longer than the page; see <see cref="Pooled"/>).</summary>
     public required byte[] Data { get; init; }
 
-    /// <summary>For each row, where its value starts in <see cref="Data"/> and how long it is (0 for a null).</summary>
-    public required int[] Starts { get; init; }
+    /// <summary>Where the values start in <see cref="Data"/>, and where the page ends.</summary>
+    public required int ValuesStart { get; init; }
 
-    public required int[] Lengths { get; init; }
+    public required int End { get; init; }
 
-    public ReadOnlySpan<byte> Value(int row) => Data.AsSpan(Starts[row], Lengths[row]);
+    public required int PhysicalType { get; init; }
+
+    /// <summary>Whether <see cref="Data"/> came from the shared pool (and goes back there when its reader is done).</summary>
+    public bool Pooled { get; init; }
+
+    public long Cost => Data.Length + (Valid?.Length ?? 0) + 96;
 
     public bool IsSet(int row) => Valid is null || Valid[row];
+}
+
+/// <summary>A position in a <see cref="DecodedPage"/>: rows are visited in order.</summary>
+internal struct PageCursor(DecodedPage page)
+{
+    private int _position = page.ValuesStart;
+
+    public int Row { get; private set; }
+
+    public readonly bool IsSet => page.IsSet(Row);
+
+    /// <summary>The current row's value; only when it is set.</summary>
+    public readonly ReadOnlySpan<byte> Value => page.PhysicalType switch
+    {
+        ParquetCodes.Int32 => page.Data.AsSpan(_position, 4),
+        ParquetCodes.Int64 => page.Data.AsSpan(_position, 8),
+        _ => page.Data.AsSpan(_position + 4, BinaryPrimitives.ReadInt32LittleEndian(page.Data.AsSpan(_position))),
+    };
+
+    public void Next()
+    {
+        if (page.IsSet(Row))
+        {
+            _position += page.PhysicalType switch
+            {
+                ParquetCodes.Int32 => 4,
+                ParquetCodes.Int64 => 8,
+                _ => 4 + BinaryPrimitives.ReadInt32LittleEndian(page.Data.AsSpan(_position)),
+            };
+        }
+        Row++;
+    }
+
+    public void MoveTo(int row)
+    {
+        while (Row < row)
+        {
+            Next();
+        }
+    }
 }
 
 /// <summary>
@@ -33,7 +81,8 @@ internal static partial class PageDecoder
     private const string Native = "ParquetSharpNative";
 
     /// <param name="page">The page as it is in the file: its Thrift header, then its body.</param>
-    public static DecodedPage? Decode(ReadOnlySpan<byte> page, int physicalType, int codec, int maxDefinition)
+    /// <param name="pool">Decompress into a buffer from the shared pool, to be returned when the page is done with.</param>
+    public static DecodedPage? Decode(ReadOnlySpan<byte> page, int physicalType, int codec, int maxDefinition, bool pool)
     {
         var reader = new ThriftCompactReader(page);
         int pageType = -1, uncompressed = 0, compressed = 0;
@@ -105,8 +154,10 @@ internal static partial class PageDecoder
             return null;
         }
         var body = page.Slice(reader.Position, compressed);
-        byte[] data;
+        byte[]? data;
         int position;
+        int dataLength;
+        var pooled = pool;
         bool[]? valid = null;
         if (v2)
         {
@@ -116,21 +167,27 @@ internal static partial class PageDecoder
             }
             var values = body[defLength..];
             var valuesLength = uncompressed - defLength;
-            data = isCompressed ? Decompress(values, valuesLength, codec) ?? [] : values.ToArray();
-            if (data.Length != valuesLength)
+            if (values.Length < 0 || valuesLength < 0)
             {
                 return null;
             }
+            data = isCompressed ? Decompress(values, valuesLength, codec, pool) : values.ToArray();
+            pooled = pool && isCompressed;
+            if (data is null || (!isCompressed && data.Length != valuesLength))
+            {
+                return null;
+            }
+            dataLength = valuesLength;
             position = 0;
         }
         else
         {
-            var decompressed = Decompress(body, uncompressed, codec);
-            if (decompressed is null)
+            data = Decompress(body, uncompressed, codec, pool);
+            if (data is null)
             {
                 return null;
             }
-            data = decompressed;
+            dataLength = uncompressed;
             position = 0;
             if (maxDefinition > 0)
             {
@@ -143,41 +200,28 @@ internal static partial class PageDecoder
         {
             valid = null;
         }
-        var starts = new int[numValues];
-        var lengths = new int[numValues];
-        for (var row = 0; row < numValues; row++)
+        // Check the values fit the page once, so cursors need not.
+        var set = valid is null ? numValues : valid.Count(v => v);
+        var end = position;
+        for (var i = 0; i < set; i++)
         {
-            if (valid is not null && !valid[row])
-            {
-                starts[row] = position;
-                continue;
-            }
-            switch (physicalType)
-            {
-                case ParquetCodes.Int32:
-                    starts[row] = position;
-                    lengths[row] = 4;
-                    position += 4;
-                    break;
-                case ParquetCodes.Int64:
-                    starts[row] = position;
-                    lengths[row] = 8;
-                    position += 8;
-                    break;
-                default:
-                    var length = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(position));
-                    starts[row] = position + 4;
-                    lengths[row] = length;
-                    position += 4 + length;
-                    break;
-            }
-            if (position > data.Length)
+            if (end > dataLength - (physicalType == ParquetCodes.Int32 ? 4 : physicalType == ParquetCodes.Int64 ? 8 : 4))
             {
                 return null;
             }
+            end += physicalType switch
+            {
+                ParquetCodes.Int32 => 4,
+                ParquetCodes.Int64 => 8,
+                _ => 4 + BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(end)),
+            };
+        }
+        if (end > dataLength)
+        {
+            return null;
         }
         _ = numNulls;
-        return new DecodedPage { Rows = numValues, Valid = valid, Data = data, Starts = starts, Lengths = lengths };
+        return new DecodedPage { Rows = numValues, Valid = valid, Data = data, ValuesStart = position, End = end, PhysicalType = physicalType, Pooled = pooled };
     }
 
     /// <summary>Definition levels of a flat optional column (bit width 1) in the RLE / bit-packed hybrid encoding.</summary>
@@ -225,13 +269,28 @@ internal static partial class PageDecoder
         return valid;
     }
 
-    private static unsafe byte[]? Decompress(ReadOnlySpan<byte> source, int length, int codec)
+    private static unsafe byte[]? Decompress(ReadOnlySpan<byte> source, int length, int codec, bool pool)
+    {
+        var output = pool ? System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(length, 1)) : new byte[length];
+        var result = DecompressInto(source, length, codec, output);
+        if (result is null && pool)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(output);
+        }
+        return result;
+    }
+
+    private static unsafe byte[]? DecompressInto(ReadOnlySpan<byte> source, int length, int codec, byte[] output)
     {
         if (codec == ParquetCodes.Uncompressed)
         {
-            return source.Length == length ? source.ToArray() : null;
+            if (source.Length != length)
+            {
+                return null;
+            }
+            source.CopyTo(output);
+            return output;
         }
-        var output = new byte[length];
         if (length == 0)
         {
             return output;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Apache.Arrow;
 using Sleeper.Core;
 using Sleeper.Core.Batches;
@@ -16,14 +17,18 @@ namespace Sleeper.Parquet.Pages;
 /// </summary>
 public sealed class PageRowReader : IDisposable
 {
+    private readonly string _location;
+    private readonly ParquetPageCache _cache;
     private readonly ByteSource _source;
     private readonly ParquetLayout _layout;
     private readonly TableSchema _schema;
     private readonly int[] _leaves;
     private readonly Dictionary<(int Leaf, int Group, int Page), DecodedPage> _decoded = [];
 
-    private PageRowReader(string name, ByteSource source, ParquetLayout layout, TableSchema schema, int[] leaves)
+    private PageRowReader(string location, string name, ByteSource source, ParquetLayout layout, TableSchema schema, int[] leaves, ParquetPageCache cache)
     {
+        _location = location;
+        _cache = cache;
         Name = name;
         _source = source;
         _layout = layout;
@@ -76,7 +81,7 @@ public sealed class PageRowReader : IDisposable
                 source.Dispose();
                 return null;
             }
-            return new PageRowReader(name, source, layout, readSchema, leaves!.Select(l => l!.Value).ToArray());
+            return new PageRowReader(store.Location, name, source, layout, readSchema, leaves!.Select(l => l!.Value).ToArray(), cache);
         }
         catch (ObjectNotFoundException e)
         {
@@ -116,7 +121,7 @@ public sealed class PageRowReader : IDisposable
         var intervals = new List<(long Start, long End)>();
         foreach (var p in candidates)
         {
-            var page = await DecodeAsync(leaf, rowGroup, p, chunk, pages, cancellationToken).ConfigureAwait(false);
+            var page = await DecodeAsync(leaf, rowGroup, p, chunk, pages, cancellationToken, cacheShared: true).ConfigureAwait(false);
             if (page is null)
             {
                 return null;
@@ -127,8 +132,11 @@ public sealed class PageRowReader : IDisposable
             }
             foreach (var range in ranges)
             {
-                var start = FirstNotBelow(page, keyField, range);
-                var end = FirstAbove(page, keyField, range);
+                if (bounds is not null && bounds[p].Min is { } min && bounds[p].Max is { } max && !range.OverlapsClosed(min, max))
+                {
+                    continue;
+                }
+                var (start, end) = RowsIn(page, new KeyBounds(keyField, range));
                 if (start < end)
                 {
                     intervals.Add((pages[p].FirstRow + start, pages[p].FirstRow + end));
@@ -180,9 +188,11 @@ public sealed class PageRowReader : IDisposable
                     {
                         throw new SleeperException($"Parquet file '{Name}': page {p} of column '{field.Name}' holds fewer rows than its page index says.");
                     }
-                    for (var i = first; i < last; i++)
+                    var cursor = new PageCursor(page);
+                    cursor.MoveTo(first);
+                    for (var i = first; i < last; i++, cursor.Next())
                     {
-                        column.Append(page, i);
+                        column.Append(cursor);
                     }
                     row = pages[p].FirstRow + last;
                 }
@@ -192,7 +202,18 @@ public sealed class PageRowReader : IDisposable
         return new RecordBatch(ArrowSchemas.ToArrow(_schema), arrays, rows);
     }
 
-    public void Dispose() => _source.Dispose();
+    public void Dispose()
+    {
+        _source.Dispose();
+        foreach (var page in _decoded.Values)
+        {
+            if (page.Pooled)
+            {
+                ArrayPool<byte>.Shared.Return(page.Data);
+            }
+        }
+        _decoded.Clear();
+    }
 
     private static int PageOf(PageLocation[] pages, long row)
     {
@@ -212,51 +233,21 @@ public sealed class PageRowReader : IDisposable
         return lo;
     }
 
-    // Rows of a page are in key order, so the range's rows are one run found by two binary searches.
-    private static int FirstNotBelow(DecodedPage page, Field field, KeyRange range)
+    /// <summary>The run of rows of a page (in key order) inside the range, as [start, end): one pass, no allocation.</summary>
+    private static (int Start, int End) RowsIn(DecodedPage page, KeyBounds bounds)
     {
-        int lo = 0, hi = page.Rows;
-        while (lo < hi)
+        var cursor = new PageCursor(page);
+        while (cursor.Row < page.Rows && bounds.Below(cursor.Value))
         {
-            var mid = (lo + hi) / 2;
-            var c = KeyValues.Compare(field.PrimitiveType, ValueOf(page, mid, field), range.Min);
-            if (c < 0 || (c == 0 && !range.MinInclusive))
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
+            cursor.Next();
         }
-        return lo;
+        var start = cursor.Row;
+        while (cursor.Row < page.Rows && !bounds.Above(cursor.Value))
+        {
+            cursor.Next();
+        }
+        return (start, cursor.Row);
     }
-
-    private static int FirstAbove(DecodedPage page, Field field, KeyRange range)
-    {
-        if (range.Max is null)
-        {
-            return page.Rows;
-        }
-        int lo = 0, hi = page.Rows;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) / 2;
-            var c = KeyValues.Compare(field.PrimitiveType, ValueOf(page, mid, field), range.Max);
-            if (c < 0 || (c == 0 && range.MaxInclusive))
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-        return lo;
-    }
-
-    private static object ValueOf(DecodedPage page, int row, Field field) =>
-        ParquetLayout.DecodeValue(field, page.Value(row)) ?? throw new SleeperException($"Cannot compare a {field.Type.Name} key read from a page.");
 
     private async Task<PageLocation[]> PagesAsync(ColumnChunkLayout chunk, CancellationToken cancellationToken)
     {
@@ -296,18 +287,39 @@ public sealed class PageRowReader : IDisposable
         return bounds;
     }
 
-    private async Task<DecodedPage?> DecodeAsync(int leaf, int rowGroup, int p, ColumnChunkLayout chunk, PageLocation[] pages, CancellationToken cancellationToken)
+    /// <param name="cacheShared">Keep the decoded page in the shared cache (the first row key's pages, which every lookup of the file needs).</param>
+    private async Task<DecodedPage?> DecodeAsync(int leaf, int rowGroup, int p, ColumnChunkLayout chunk, PageLocation[] pages, CancellationToken cancellationToken, bool cacheShared = false)
     {
         if (_decoded.TryGetValue((leaf, rowGroup, p), out var known))
         {
             return known;
         }
-        var bytes = await _source.ReadAsync(pages[p].Offset, pages[p].Size, cancellationToken).ConfigureAwait(false);
-        var maxDefinition = _layout.Fields.Values.First(f => f.Leaf == leaf).MaxDefinition;
-        var page = PageDecoder.Decode(bytes, chunk.PhysicalType, chunk.Codec, maxDefinition);
+        var key = (_location, Name, rowGroup, leaf, p);
+        if (cacheShared && _cache.FindPage(key) is { } shared)
+        {
+            _decoded[(leaf, rowGroup, p)] = shared;
+            return shared;
+        }
+        var size = pages[p].Size;
+        var bytes = ArrayPool<byte>.Shared.Rent(size);
+        DecodedPage? page;
+        try
+        {
+            await _source.ReadAsync(pages[p].Offset, bytes.AsMemory(0, size), cancellationToken).ConfigureAwait(false);
+            var maxDefinition = _layout.Fields.Values.First(f => f.Leaf == leaf).MaxDefinition;
+            page = PageDecoder.Decode(bytes.AsSpan(0, size), chunk.PhysicalType, chunk.Codec, maxDefinition, pool: !cacheShared);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
         if (page is not null)
         {
             _decoded[(leaf, rowGroup, p)] = page;
+            if (cacheShared)
+            {
+                _cache.AddPage(key, page);
+            }
         }
         return page;
     }
@@ -334,9 +346,9 @@ public sealed class PageRowReader : IDisposable
         private readonly StringArray.Builder? _strings = type is StringType ? new StringArray.Builder() : null;
         private readonly BinaryArray.Builder? _bytes = type is ByteArrayType ? new BinaryArray.Builder() : null;
 
-        public void Append(DecodedPage page, int row)
+        public void Append(PageCursor cursor)
         {
-            if (!page.IsSet(row))
+            if (!cursor.IsSet)
             {
                 if (_ints is not null) { _ints.AppendNull(); }
                 else if (_longs is not null) { _longs.AppendNull(); }
@@ -344,7 +356,7 @@ public sealed class PageRowReader : IDisposable
                 else { _bytes!.AppendNull(); }
                 return;
             }
-            var value = page.Value(row);
+            var value = cursor.Value;
             if (_ints is not null) { _ints.Append(System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(value)); }
             else if (_longs is not null) { _longs.Append(System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(value)); }
             else if (_strings is not null) { _strings.Append(value); }
@@ -354,4 +366,72 @@ public sealed class PageRowReader : IDisposable
         public IArrowArray Build() =>
             _ints?.Build() ?? _longs?.Build() ?? _strings?.Build() ?? (IArrowArray)_bytes!.Build();
     }
+}
+
+/// <summary>A key range's bounds, compared with plain-encoded values as they lie in a page (Sleeper orders strings by their UTF-8 bytes).</summary>
+internal readonly struct KeyBounds
+{
+    private readonly int _kind;
+    private readonly long _min;
+    private readonly long _max;
+    private readonly byte[]? _minBytes;
+    private readonly byte[]? _maxBytes;
+    private readonly bool _minInclusive;
+    private readonly bool _maxInclusive;
+    private readonly bool _unboundedAbove;
+
+    public KeyBounds(Field field, KeyRange range)
+    {
+        _minInclusive = range.MinInclusive;
+        _maxInclusive = range.MaxInclusive;
+        _unboundedAbove = range.Max is null;
+        switch (field.Type)
+        {
+            case IntType:
+                _kind = 0;
+                _min = (int)range.Min;
+                _max = range.Max is null ? 0 : (int)range.Max;
+                break;
+            case LongType:
+                _kind = 1;
+                _min = (long)range.Min;
+                _max = range.Max is null ? 0 : (long)range.Max;
+                break;
+            case StringType:
+                _kind = 2;
+                _minBytes = System.Text.Encoding.UTF8.GetBytes((string)range.Min);
+                _maxBytes = range.Max is null ? null : System.Text.Encoding.UTF8.GetBytes((string)range.Max);
+                break;
+            default:
+                _kind = 2;
+                _minBytes = (byte[])range.Min;
+                _maxBytes = (byte[]?)range.Max;
+                break;
+        }
+    }
+
+    /// <summary>Whether the value lies below the range.</summary>
+    public bool Below(ReadOnlySpan<byte> value)
+    {
+        var c = CompareTo(value, _min, _minBytes);
+        return c < 0 || (c == 0 && !_minInclusive);
+    }
+
+    /// <summary>Whether the value lies above the range.</summary>
+    public bool Above(ReadOnlySpan<byte> value)
+    {
+        if (_unboundedAbove)
+        {
+            return false;
+        }
+        var c = CompareTo(value, _max, _maxBytes);
+        return c > 0 || (c == 0 && !_maxInclusive);
+    }
+
+    private int CompareTo(ReadOnlySpan<byte> value, long number, byte[]? bytes) => _kind switch
+    {
+        0 => ((long)System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(value)).CompareTo(number),
+        1 => System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(value).CompareTo(number),
+        _ => value.SequenceCompareTo(bytes),
+    };
 }
