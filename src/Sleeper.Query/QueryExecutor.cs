@@ -51,6 +51,9 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
     /// </summary>
     public QueryStatistics LastStatistics { get; private set; } = new();
 
+    /// <summary>For tests: runs after a query has planned and before it opens its files, to make a race happen.</summary>
+    internal Func<Task>? AfterPlanning { get; set; }
+
     public IReadOnlyList<Field> OutputFields(IReadOnlyList<string>? fields) =>
         fields is null ? table.Schema.AllFields : fields.Select(table.Schema.GetField).ToList();
 
@@ -132,6 +135,10 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
                 .Select(g => (Name: g.Key, Leaves: (IReadOnlyList<LeafPartitionQuery>)g.Select(x => x.Leaf).ToList()))
                 .ToList();
             var sources = new List<FileSource>(files.Count);
+            if (AfterPlanning is { } hook)
+            {
+                await hook();
+            }
             try
             {
                 foreach (var (name, leaves) in files)
