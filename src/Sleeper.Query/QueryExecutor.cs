@@ -32,6 +32,12 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
     /// <summary>How often a query re-plans against a newer state when a file it planned to read was deleted meanwhile.</summary>
     private const int MaxPlanAttempts = 5;
 
+    /// <summary>The most files one query opens and reads pages of at once: the cores, so one query cannot flood the thread pool.</summary>
+    private static readonly int MaxParallelFiles = Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary>Rows of a file's narrow reads decoded while it is opened rather than when the merge reaches it (bounding what a query holds).</summary>
+    private const int PrefetchRows = 4096;
+
     /// <summary>
     /// Where the footers of files read through a stream (S3) are kept between queries, so a warm query pays no
     /// request for a file's length or footer; the process's shared cache unless the caller gives another, or
@@ -134,25 +140,41 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
                 .GroupBy(x => x.File, StringComparer.Ordinal)
                 .Select(g => (Name: g.Key, Leaves: (IReadOnlyList<LeafPartitionQuery>)g.Select(x => x.Leaf).ToList()))
                 .ToList();
-            var sources = new List<FileSource>(files.Count);
             if (AfterPlanning is { } hook)
             {
                 await hook();
             }
+            var opened = new FileSource?[files.Count];
             try
             {
-                foreach (var (name, leaves) in files)
+                // Files are opened, and the pages of narrow reads decoded, several at a time: a lookup's few files
+                // and a many-key query's hundreds are mostly decompression, which runs in parallel.
+                var parallelism = Math.Min(files.Count, MaxParallelFiles);
+                if (parallelism <= 1)
                 {
-                    sources.Add(await OpenFileAsync(name, leaves, readSchema, statistics, cancellationToken));
+                    for (var i = 0; i < files.Count; i++)
+                    {
+                        opened[i] = await OpenFileAsync(files[i].Name, files[i].Leaves, readSchema, statistics, cancellationToken);
+                    }
                 }
-                statistics.FilesRead = sources.Count;
-                return sources;
-            }
-            catch (SleeperException) when (attempt < MaxPlanAttempts)
-            {
-                foreach (var source in sources)
+                else
                 {
-                    source.Dispose();
+                    await Parallel.ForEachAsync(Enumerable.Range(0, files.Count),
+                        new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
+                        async (i, token) => opened[i] = await OpenFileAsync(files[i].Name, files[i].Leaves, readSchema, statistics, token));
+                }
+                statistics.FilesRead = files.Count;
+                return opened.Select(o => o!).ToList();
+            }
+            catch (Exception e)
+            {
+                foreach (var source in opened)
+                {
+                    source?.Dispose();
+                }
+                if (e is not SleeperException || attempt >= MaxPlanAttempts)
+                {
+                    throw;
                 }
                 var newer = await table.StateStore.GetReadStateAsync(cancellationToken);
                 if (files.All(f => newer.State.Files.TryGetValue(f.Name, out var entry) && entry.References.Count > 0))
@@ -170,6 +192,7 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
         var firstKeyRanges = leaves.SelectMany(l => l.Regions).Select(r => r[0]).Distinct().ToList();
         PageRowReader? pages = null;
         SortedParquetReader? whole = null;
+        List<RowGroupRead>? reads = null;
         try
         {
             if (Pages is not null)
@@ -181,12 +204,13 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
                 whole = await SortedParquetReader.OpenAsync(table.Objects, name, table.Schema, Footers, cancellationToken: cancellationToken);
             }
             var groups = pages?.RowGroups ?? whole!.RowGroups;
-            var reads = new List<RowGroupRead>();
+            reads = new List<RowGroupRead>();
+            var skipped = 0;
             foreach (var group in groups)
             {
                 if (!leaves.Any(leaf => MayMatch(group, leaf.Leaf.Region) && leaf.Regions.Any(r => MayMatch(group, r))))
                 {
-                    statistics.RowGroupsSkipped++;
+                    skipped++;
                     continue;
                 }
                 if (pages is not null && !firstKeyRanges.Any(r => Covers(r, group)))
@@ -196,7 +220,7 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
                     var rows = await pages.FindRowsAsync(group.Index, firstKeyRanges, group.RowCount / 4, cancellationToken);
                     if (rows is { Count: 0 })
                     {
-                        statistics.RowGroupsSkipped++;
+                        skipped++;
                         continue;
                     }
                     if (rows is not null)
@@ -207,6 +231,20 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
                 }
                 reads.Add(new RowGroupRead(group.Index, null));
             }
+            lock (statistics)
+            {
+                statistics.RowGroupsSkipped += skipped;
+            }
+            if (pages is not null && reads.Where(r => r.Rows is not null).Sum(r => r.Rows!.Sum(i => i.End - i.Start)) <= PrefetchRows)
+            {
+                for (var i = 0; i < reads.Count; i++)
+                {
+                    if (reads[i].Rows is { } rows)
+                    {
+                        reads[i] = reads[i] with { Prefetched = await pages.ReadRowsAsync(reads[i].RowGroup, rows, cancellationToken) };
+                    }
+                }
+            }
             if (whole is null && reads.Any(r => r.Rows is null))
             {
                 // Opened now, before anything is yielded: a local file stays readable once open, even if deleted.
@@ -216,6 +254,10 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
         }
         catch
         {
+            foreach (var read in reads ?? [])
+            {
+                read.Prefetched?.Dispose();
+            }
             pages?.Dispose();
             whole?.Dispose();
             throw;
@@ -237,7 +279,13 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
         {
             statistics.RowGroupsRead++;
             IEnumerable<RecordBatch> batches;
-            if (read.Rows is { } rows)
+            if (read.Prefetched is { } prefetched)
+            {
+                statistics.PageReads++;
+                read.Prefetched = null;
+                batches = [prefetched];
+            }
+            else if (read.Rows is { } rows)
             {
                 statistics.PageReads++;
                 // Local reads complete synchronously; a store's stream waits here as the row-group reader does.
@@ -268,7 +316,11 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
     }
 
     /// <summary>How one row group of a file is read: the rows found through its pages, or (null) the whole row group.</summary>
-    private sealed record RowGroupRead(int RowGroup, IReadOnlyList<(long Start, long End)>? Rows);
+    private sealed record RowGroupRead(int RowGroup, IReadOnlyList<(long Start, long End)>? Rows)
+    {
+        /// <summary>The rows, already read when the file was opened; the merge takes ownership when it reaches them.</summary>
+        public RecordBatch? Prefetched { get; set; }
+    }
 
     /// <summary>One file of a query, open: the leaves it serves, its readers, and the row groups to read in order.</summary>
     private sealed class FileSource(IReadOnlyList<LeafPartitionQuery> leaves, PageRowReader? pages, SortedParquetReader? whole, IReadOnlyList<RowGroupRead> reads) : IDisposable
@@ -280,6 +332,11 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
 
         public void Dispose()
         {
+            foreach (var read in Reads)
+            {
+                read.Prefetched?.Dispose();
+                read.Prefetched = null;
+            }
             Pages?.Dispose();
             Whole?.Dispose();
         }

@@ -116,6 +116,13 @@ public sealed class TransactionLogStateStore
                 return shared;
             }
             var ticket = Volatile.Read(ref _readArrivals);
+            if (_readState is { } current && current.TransactionNumber == _lastTransactionNumber && ReferenceEquals(current.Source, _state)
+                && await _log.HasTransactionsAfterAsync(_lastTransactionNumber, cancellationToken) == false)
+            {
+                // The log has not moved on (a check the log store can answer cheaply, such as two file checks).
+                _readStateTicket = ticket;
+                return current;
+            }
             await UpdateLockedAsync(cancellationToken);
             if (_readState is null || _readState.TransactionNumber != _lastTransactionNumber || !ReferenceEquals(_readState.Source, _state))
             {

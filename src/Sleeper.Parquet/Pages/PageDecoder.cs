@@ -301,7 +301,9 @@ internal static partial class PageDecoder
             switch (codec)
             {
                 case ParquetCodes.Zstd:
-                    var written = ZstdDecompress(dst, (nuint)length, src, (nuint)source.Length);
+                    // A context per thread, made once: ZSTD_decompress would allocate and set up a new one per page.
+                    var context = _zstdContext ??= new ZstdContext();
+                    var written = ZstdDecompressContext(context.Handle, dst, (nuint)length, src, (nuint)source.Length);
                     return written == (nuint)length ? output : null;
                 case ParquetCodes.Snappy:
                     return SnappyRawUncompress(src, (nuint)source.Length, dst) ? output : null;
@@ -312,8 +314,34 @@ internal static partial class PageDecoder
     }
 
     // The native library ParquetSharp ships carries zstd and snappy and exports them: no second copy is needed.
-    [LibraryImport(Native, EntryPoint = "ZSTD_decompress")]
-    private static unsafe partial nuint ZstdDecompress(byte* dst, nuint dstCapacity, byte* src, nuint srcSize);
+    [ThreadStatic]
+    private static ZstdContext? _zstdContext;
+
+    /// <summary>A zstd decompression context, freed when its thread's last reference goes.</summary>
+    private sealed class ZstdContext
+    {
+        public ZstdContext()
+        {
+            Handle = ZstdCreateContext();
+            if (Handle == 0)
+            {
+                throw new OutOfMemoryException("Could not create a zstd decompression context.");
+            }
+        }
+
+        public nint Handle { get; }
+
+        ~ZstdContext() => ZstdFreeContext(Handle);
+    }
+
+    [LibraryImport(Native, EntryPoint = "ZSTD_createDCtx")]
+    private static partial nint ZstdCreateContext();
+
+    [LibraryImport(Native, EntryPoint = "ZSTD_freeDCtx")]
+    private static partial nuint ZstdFreeContext(nint context);
+
+    [LibraryImport(Native, EntryPoint = "ZSTD_decompressDCtx")]
+    private static unsafe partial nuint ZstdDecompressContext(nint context, byte* dst, nuint dstCapacity, byte* src, nuint srcSize);
 
     [LibraryImport(Native, EntryPoint = "_ZN6snappy13RawUncompressEPKcmPc")]
     [return: MarshalAs(UnmanagedType.U1)]

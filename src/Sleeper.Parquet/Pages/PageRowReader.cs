@@ -34,7 +34,8 @@ public sealed class PageRowReader : IDisposable
         _layout = layout;
         _schema = schema;
         _leaves = leaves;
-        RowGroups = Enumerable.Range(0, layout.RowGroups.Length).Select(RowGroupInfoOf).ToArray();
+        // Worked out once per file and key schema: the statistics decode into fresh strings otherwise.
+        RowGroups = layout.KeyStatistics(schema, () => Enumerable.Range(0, layout.RowGroups.Length).Select(RowGroupInfoOf).ToArray());
     }
 
     public string Name { get; }

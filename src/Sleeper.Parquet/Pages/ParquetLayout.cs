@@ -73,6 +73,23 @@ internal sealed class ParquetLayout
 
     internal void AddCost(long bytes) => Cost += bytes;
 
+    private KeyStatisticsEntry? _keyStatistics;
+
+    private sealed record KeyStatisticsEntry(Field[] KeyFields, RowGroupInfo[] Groups);
+
+    /// <summary>The row groups' key statistics for a table schema's key fields, built once (for the last key fields asked about).</summary>
+    internal RowGroupInfo[] KeyStatistics(TableSchema schema, Func<RowGroupInfo[]> build)
+    {
+        var keys = schema.AllFields.Take(schema.KeyFieldCount);
+        if (Volatile.Read(ref _keyStatistics) is { } known && known.KeyFields.SequenceEqual(keys))
+        {
+            return known.Groups;
+        }
+        var groups = build();
+        Volatile.Write(ref _keyStatistics, new KeyStatisticsEntry(keys.ToArray(), groups));
+        return groups;
+    }
+
     /// <summary>The leaf column of a field if its pages can be read one by one in every row group; null if not.</summary>
     public int? PageReadableLeaf(Field field)
     {
