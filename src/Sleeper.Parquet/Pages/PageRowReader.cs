@@ -63,10 +63,11 @@ public sealed class PageRowReader : IDisposable
             }
             else
             {
-                var footer = footers?.Find(store.Location, name);
-                source = new StreamByteSource(footer is null
+                // A file seen before opens at its known length: no request for it (no HEAD on S3).
+                var length = cache.Find(store.Location, name)?.FileLength ?? footers?.Find(store.Location, name)?.FileLength;
+                source = new StreamByteSource(length is null
                     ? await store.OpenReadAsync(name, cancellationToken).ConfigureAwait(false)
-                    : await store.OpenReadAsync(name, footer.FileLength, cancellationToken).ConfigureAwait(false));
+                    : await store.OpenReadAsync(name, length.Value, cancellationToken).ConfigureAwait(false));
             }
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or ObjectNotFoundException)
