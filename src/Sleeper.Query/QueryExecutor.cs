@@ -96,10 +96,7 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
         var sources = await OpenAsync(regions, readSchema, statistics, cancellationToken);
         try
         {
-            var inputs = sources
-                .Select(source => ReadFile(source, readSchema, readColumns, statistics, cancellationToken))
-                .ToList();
-            IEnumerable<RecordBatch> merged = inputs.Count == 1 ? inputs[0] : new StreamingBatchMerger(readSchema, OutputBatchRows).Merge(inputs);
+            IEnumerable<RecordBatch> merged = Merge(sources, readSchema, readColumns, statistics, cancellationToken);
             if (iterators.Count > 0)
             {
                 merged = TableIterators.Apply(merged, iterators);
@@ -120,6 +117,66 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
             }
         }
     }
+
+    /// <summary>
+    /// The files' rows in key order. When the leaves are cut on the first row key only (always so for one row
+    /// key), leaves that share no file are disjoint ranges of it: each group of leaves joined by shared files is
+    /// merged on its own (one input as it is), and the groups follow one another in key order, so a scan over many
+    /// leaves merges a leaf's few files at a time instead of all of them at once. Otherwise all files are merged.
+    /// </summary>
+    private IEnumerable<RecordBatch> Merge(List<FileSource> sources, TableSchema readSchema, IReadOnlyList<string> columns, QueryStatistics statistics, CancellationToken cancellationToken)
+    {
+        IEnumerable<RecordBatch> MergeAll(IReadOnlyList<FileSource> group)
+        {
+            var inputs = group.Select(source => ReadFile(source, readSchema, columns, statistics, cancellationToken)).ToList();
+            return inputs.Count == 1 ? inputs[0] : new StreamingBatchMerger(readSchema, OutputBatchRows).Merge(inputs);
+        }
+        var leaves = sources.SelectMany(s => s.Leaves).Select(l => l.Leaf).DistinctBy(l => l.Id).ToList();
+        if (sources.Count <= 1 || !leaves.All(l => l.Region.Ranges.Skip(1).All(IsWhole)))
+        {
+            return MergeAll(sources);
+        }
+        // Union the leaves that share a file.
+        var parent = leaves.ToDictionary(l => l.Id, l => l.Id, StringComparer.Ordinal);
+        string Find(string id) => parent[id] == id ? id : parent[id] = Find(parent[id]);
+        foreach (var source in sources)
+        {
+            var first = Find(source.Leaves[0].Leaf.Id);
+            foreach (var other in source.Leaves.Skip(1))
+            {
+                parent[Find(other.Leaf.Id)] = first;
+            }
+        }
+        var type = readSchema.RowKeyFields[0].PrimitiveType;
+        var order = Comparer<object>.Create((a, b) => Core.Keys.KeyValues.Compare(type, a, b));
+        var byRange = sources
+            .GroupBy(s => Find(s.Leaves[0].Leaf.Id), StringComparer.Ordinal)
+            .Select(g =>
+            {
+                var member = leaves.Where(l => Find(l.Id) == g.Key).Select(l => l.Region[0]).ToList();
+                return (Min: member.Select(r => r.Min).Min(order)!, Max: member.Any(r => r.Max is null) ? null : member.Select(r => r.Max!).Max(order), Files: g.ToList());
+            })
+            .OrderBy(g => g.Min, order)
+            .ToList();
+        // Groups whose spans interleave (leaves joined by a file around another leaf) are merged together.
+        var groups = new List<(object Min, object? Max, List<FileSource> Files)>();
+        foreach (var group in byRange)
+        {
+            if (groups.Count > 0 && (groups[^1].Max is null || order.Compare(group.Min, groups[^1].Max!) < 0))
+            {
+                var last = groups[^1];
+                groups[^1] = (last.Min, last.Max is null || group.Max is null ? null : new[] { last.Max, group.Max }.Max(order), [.. last.Files, .. group.Files]);
+            }
+            else
+            {
+                groups.Add(group);
+            }
+        }
+        return groups.Count == 1 ? MergeAll(groups[0].Files) : groups.SelectMany(g => MergeAll(g.Files));
+    }
+
+    private static bool IsWhole(KeyRange range) =>
+        range.Max is null && range.MinInclusive && Core.Keys.KeyValues.Compare(range.Field.PrimitiveType, range.Min, Core.Keys.KeyValues.MinimumOf(range.Field.PrimitiveType)) == 0;
 
     /// <summary>
     /// Plans against the table's shared read state and opens every file the plan reads, before anything is
@@ -149,7 +206,8 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
             {
                 // Files are opened, and the pages of narrow reads decoded, several at a time: a lookup's few files
                 // and a many-key query's hundreds are mostly decompression, which runs in parallel.
-                var parallelism = Math.Min(files.Count, MaxParallelFiles);
+                // A lookup's handful of files is quicker in turn than handed between threads.
+                var parallelism = files.Count < 8 ? 1 : Math.Min(files.Count, MaxParallelFiles);
                 if (parallelism <= 1)
                 {
                     for (var i = 0; i < files.Count; i++)
