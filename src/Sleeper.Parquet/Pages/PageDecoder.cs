@@ -27,7 +27,41 @@ internal sealed class DecodedPage
     /// <summary>Whether <see cref="Data"/> came from the shared pool (and goes back there when its reader is done).</summary>
     public bool Pooled { get; init; }
 
-    public long Cost => Data.Length + (Valid?.Length ?? 0) + 96;
+    /// <summary>
+    /// Where each row's value starts (at its length prefix) for a page of byte arrays without nulls, once
+    /// <see cref="WithOffsets"/> has worked them out: pages kept in the shared cache are searched often, by binary search.
+    /// </summary>
+    public int[]? Offsets { get; private init; }
+
+    public long Cost => Data.Length + (Valid?.Length ?? 0) + (Offsets?.Length ?? 0) * 4L + 96;
+
+    /// <summary>Whether a row's value can be found without walking the rows before it.</summary>
+    public bool RandomAccess => Valid is null && (PhysicalType != ParquetCodes.ByteArray || Offsets is not null);
+
+    /// <summary>The value of a row, for a page with <see cref="RandomAccess"/>.</summary>
+    public ReadOnlySpan<byte> ValueAt(int row) => PhysicalType switch
+    {
+        ParquetCodes.Int32 => Data.AsSpan(ValuesStart + row * 4, 4),
+        ParquetCodes.Int64 => Data.AsSpan(ValuesStart + row * 8, 8),
+        _ => Data.AsSpan(Offsets![row] + 4, BinaryPrimitives.ReadInt32LittleEndian(Data.AsSpan(Offsets[row]))),
+    };
+
+    /// <summary>This page with its rows' offsets (byte arrays without nulls), for a page that will be searched many times.</summary>
+    public DecodedPage WithOffsets()
+    {
+        if (PhysicalType != ParquetCodes.ByteArray || Valid is not null || Offsets is not null || Pooled)
+        {
+            return this;
+        }
+        var offsets = new int[Rows];
+        var position = ValuesStart;
+        for (var row = 0; row < Rows; row++)
+        {
+            offsets[row] = position;
+            position += 4 + BinaryPrimitives.ReadInt32LittleEndian(Data.AsSpan(position));
+        }
+        return new DecodedPage { Rows = Rows, Valid = Valid, Data = Data, ValuesStart = ValuesStart, End = End, PhysicalType = PhysicalType, Pooled = Pooled, Offsets = offsets };
+    }
 
     public bool IsSet(int row) => Valid is null || Valid[row];
 }

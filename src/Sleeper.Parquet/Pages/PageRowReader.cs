@@ -238,6 +238,38 @@ public sealed class PageRowReader : IDisposable
     /// <summary>The run of rows of a page (in key order) inside the range, as [start, end): one pass, no allocation.</summary>
     private static (int Start, int End) RowsIn(DecodedPage page, KeyBounds bounds)
     {
+        if (page.RandomAccess)
+        {
+            // Two binary searches: the first row not below the range, the first row above it.
+            int lo = 0, hi = page.Rows;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                if (bounds.Below(page.ValueAt(mid)))
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid;
+                }
+            }
+            var first = lo;
+            hi = page.Rows;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                if (!bounds.Above(page.ValueAt(mid)))
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid;
+                }
+            }
+            return (first, lo);
+        }
         var cursor = new PageCursor(page);
         while (cursor.Row < page.Rows && bounds.Below(cursor.Value))
         {
@@ -317,11 +349,12 @@ public sealed class PageRowReader : IDisposable
         }
         if (page is not null)
         {
-            _decoded[(leaf, rowGroup, p)] = page;
             if (cacheShared)
             {
+                page = page.WithOffsets();
                 _cache.AddPage(key, page);
             }
+            _decoded[(leaf, rowGroup, p)] = page;
         }
         return page;
     }
