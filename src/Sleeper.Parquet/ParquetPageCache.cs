@@ -21,6 +21,7 @@ public sealed class ParquetPageCache
     private readonly Dictionary<(string, string), LinkedListNode<(string Location, string Name, ParquetLayout Layout)>> _entries = [];
     private readonly LinkedList<(string Location, string Name, ParquetLayout Layout)> _recent = new();
     private readonly Lock _lock = new();
+    private long _layoutBytes;
 
     public ParquetPageCache(long capacityBytes = DefaultCapacityBytes)
     {
@@ -51,6 +52,7 @@ public sealed class ParquetPageCache
         {
             _entries.Clear();
             _recent.Clear();
+            _layoutBytes = 0;
             _pages.Clear();
             _recentPages.Clear();
             _pageBytes = 0;
@@ -80,17 +82,14 @@ public sealed class ParquetPageCache
                 return;
             }
             _entries[(location, name)] = _recent.AddFirst((location, name, layout));
-            // Costs grow as page indexes are read, so the total is summed afresh: entries are few enough.
-            var total = 0L;
-            foreach (var e in _recent)
-            {
-                total += e.Layout.Cost;
-            }
-            while (total > CapacityBytes / 8 && _recent.Last is { } oldest && _recent.Count > 1)
+            // A layout grows a little as its page indexes are read; it is charged what it holds when it comes in
+            // plus an allowance for those, so the bound is kept without summing every entry on each add.
+            _layoutBytes += layout.Cost * 2;
+            while (_layoutBytes > CapacityBytes / 8 && _recent.Last is { } oldest && _recent.Count > 1)
             {
                 _recent.RemoveLast();
                 _entries.Remove((oldest.Value.Location, oldest.Value.Name));
-                total -= oldest.Value.Layout.Cost;
+                _layoutBytes -= oldest.Value.Layout.Cost * 2;
             }
         }
     }

@@ -295,7 +295,6 @@ public sealed class PageRowReader : IDisposable
         {
             throw new SleeperException($"Parquet file '{Name}' has an empty offset index.");
         }
-        _layout.AddCost(pages.Length * 24L);
         chunk.Pages = pages;
         return pages;
     }
@@ -316,7 +315,6 @@ public sealed class PageRowReader : IDisposable
         {
             return null;
         }
-        _layout.AddCost(bytes.Length * 4L);
         chunk.PageBounds = bounds;
         return bounds;
     }

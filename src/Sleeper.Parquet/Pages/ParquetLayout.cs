@@ -68,10 +68,8 @@ internal sealed class ParquetLayout
 
     public RowGroupLayout[] RowGroups { get; }
 
-    /// <summary>Roughly what it holds in memory, in bytes, for the cache's bound.</summary>
-    public long Cost { get; private set; }
-
-    internal void AddCost(long bytes) => Cost += bytes;
+    /// <summary>Roughly what it holds in memory when parsed, in bytes, for the cache's bound.</summary>
+    public long Cost { get; }
 
     private KeyStatisticsEntry? _keyStatistics;
 
