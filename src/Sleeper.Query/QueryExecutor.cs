@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using Apache.Arrow;
 using Sleeper.Core;
 using Sleeper.Core.Batches;
@@ -37,6 +38,9 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
 
     /// <summary>Rows of a file's narrow reads decoded while it is opened rather than when the merge reaches it (bounding what a query holds).</summary>
     private const int PrefetchRows = 4096;
+
+    /// <summary>Batches a group of leaves decoded on its own thread may hold ready before the reader takes them.</summary>
+    private const int AheadBatches = 4;
 
     /// <summary>
     /// Where the footers of files read through a stream (S3) are kept between queries, so a warm query pays no
@@ -172,7 +176,93 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
                 groups.Add(group);
             }
         }
-        return groups.Count == 1 ? MergeAll(groups[0].Files) : groups.SelectMany(g => MergeAll(g.Files));
+        if (groups.Count == 1)
+        {
+            return MergeAll(groups[0].Files);
+        }
+        return MaxParallelFiles > 1
+            ? InParallel(groups.Select(g => (Func<IEnumerable<RecordBatch>>)(() => MergeAll(g.Files))).ToList(), cancellationToken)
+            : groups.SelectMany(g => MergeAll(g.Files));
+    }
+
+    /// <summary>
+    /// The groups' rows, group after group, while the next groups are already decoded and merged on threads of
+    /// their own: at most one group per core at once, each at most <see cref="AheadBatches"/> batches ahead of the
+    /// reader, so a scan over many leaves uses the cores within a bound on memory. If the reader stops early, the
+    /// threads stop and what they made is freed before the files are closed.
+    /// </summary>
+    private static IEnumerable<RecordBatch> InParallel(IReadOnlyList<Func<IEnumerable<RecordBatch>>> groups, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var running = new Queue<(Channel<RecordBatch> Batches, Task Producer)>();
+        var next = 0;
+        void StartNext()
+        {
+            var group = groups[next++];
+            var channel = Channel.CreateBounded<RecordBatch>(new BoundedChannelOptions(AheadBatches) { SingleReader = true, SingleWriter = true });
+            var producer = Task.Factory.StartNew(() =>
+            {
+                try
+                {
+                    foreach (var batch in group())
+                    {
+                        if (!channel.Writer.WaitToWriteAsync(stop.Token).AsTask().GetAwaiter().GetResult() || !channel.Writer.TryWrite(batch))
+                        {
+                            batch.Dispose();
+                            break;
+                        }
+                    }
+                    channel.Writer.TryComplete();
+                }
+                catch (Exception e)
+                {
+                    channel.Writer.TryComplete(e);
+                }
+            }, stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            running.Enqueue((channel, producer));
+        }
+        try
+        {
+            while (next < groups.Count && running.Count < MaxParallelFiles)
+            {
+                StartNext();
+            }
+            while (running.Count > 0)
+            {
+                var (channel, _) = running.Peek();
+                while (channel.Reader.WaitToReadAsync(cancellationToken).AsTask().GetAwaiter().GetResult())
+                {
+                    while (channel.Reader.TryRead(out var batch))
+                    {
+                        yield return batch;
+                    }
+                }
+                running.Dequeue();
+                if (next < groups.Count)
+                {
+                    StartNext();
+                }
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            foreach (var (channel, producer) in running)
+            {
+                try
+                {
+                    producer.Wait(CancellationToken.None);
+                }
+                catch (AggregateException)
+                {
+                    // Stopped by the cancellation, or failed after the reader stopped: nothing to report.
+                }
+                while (channel.Reader.TryRead(out var left))
+                {
+                    left.Dispose();
+                }
+            }
+        }
     }
 
     private static bool IsWhole(KeyRange range) =>
@@ -335,17 +425,26 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
         var leaves = source.Leaves;
         foreach (var read in source.Reads)
         {
-            statistics.RowGroupsRead++;
+            lock (statistics)
+            {
+                statistics.RowGroupsRead++;
+            }
             IEnumerable<RecordBatch> batches;
             if (read.Prefetched is { } prefetched)
             {
-                statistics.PageReads++;
+                lock (statistics)
+                {
+                    statistics.PageReads++;
+                }
                 read.Prefetched = null;
                 batches = [prefetched];
             }
             else if (read.Rows is { } rows)
             {
-                statistics.PageReads++;
+                lock (statistics)
+                {
+                    statistics.PageReads++;
+                }
                 // Local reads complete synchronously; a store's stream waits here as the row-group reader does.
                 batches = [source.Pages!.ReadRowsAsync(read.RowGroup, rows, cancellationToken).GetAwaiter().GetResult()];
             }
@@ -355,7 +454,10 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
             }
             foreach (var batch in batches)
             {
-                statistics.RowsScanned += batch.Length;
+                lock (statistics)
+                {
+                    statistics.RowsScanned += batch.Length;
+                }
                 var selected = Select(batch, readSchema, leaves);
                 if (selected is null)
                 {
