@@ -398,6 +398,24 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
                 // Opened now, before anything is yielded: a local file stays readable once open, even if deleted.
                 whole = await SortedParquetReader.OpenAsync(table.Objects, name, table.Schema, Footers, cancellationToken: cancellationToken);
             }
+            if (pages is null && reads.Count > 0 && leaves.All(l => l.Regions.All(IsExactFirstKey)))
+            {
+                // A lookup in a file that cannot be read page by page: most candidate row groups hold no such key,
+                // and decoding only the row-key columns to find out is far cheaper than decoding every column.
+                var matching = new List<RowGroupRead>();
+                foreach (var candidate in reads)
+                {
+                    if (await RowKeysMatchAsync(whole!, candidate.RowGroup, leaves, cancellationToken))
+                    {
+                        matching.Add(candidate);
+                    }
+                }
+                lock (statistics)
+                {
+                    statistics.RowGroupsSkipped += reads.Count - matching.Count;
+                }
+                reads = matching;
+            }
             return new FileSource(leaves, pages, whole, reads);
         }
         catch
@@ -411,6 +429,27 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
             throw;
         }
     }
+
+    private async Task<bool> RowKeysMatchAsync(SortedParquetReader reader, int rowGroup, IReadOnlyList<LeafPartitionQuery> leaves, CancellationToken cancellationToken)
+    {
+        var keySchema = new TableSchema(table.Schema.RowKeyFields);
+        var keyColumns = keySchema.AllFields.Select(f => f.Name).ToList();
+        await foreach (var batch in reader.ReadRowGroupsAsync([rowGroup], keyColumns, cancellationToken))
+        {
+            using (batch)
+            {
+                if (batch.Length > 0 && Select(batch, keySchema, leaves) is not { Length: 0 })
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static bool IsExactFirstKey(Region region) =>
+        region[0].Max is { } max && region[0].MinInclusive && region[0].MaxInclusive
+        && Core.Keys.KeyValues.Compare(region[0].Field.PrimitiveType, region[0].Min, max) == 0;
 
     /// <summary>Whether the range holds every first-key value the row group's statistics allow (so reading it whole is right).</summary>
     private static bool Covers(KeyRange range, RowGroupInfo group)

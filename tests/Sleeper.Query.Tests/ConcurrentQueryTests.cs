@@ -160,6 +160,24 @@ public sealed class ConcurrentQueryTests(Xunit.Abstractions.ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Without_page_reads_queries_read_whole_row_groups_and_agree_with_a_sorted_list()
+    {
+        using var temp = new TempFolder();
+        var (table, _, rows) = await TableAsync(temp.Path, files: 2, rowsPerFile: 6000, seed: 23);
+        var query = new QueryExecutor(table) { Pages = null };
+        var random = new Random(31);
+        for (var q = 0; q < 30; q++)
+        {
+            var regions = Enumerable.Range(0, random.Next(1, 3)).Select(_ => RandomRegion(random, rows)).ToList();
+            var statistics = new QueryStatistics();
+            var found = await RunAsync(query, regions, null, statistics);
+            Assert.Equal(0, statistics.PageReads);
+            Assert.Equal(Model(rows, regions, null), found.Select(ModelValues.Canonical).Order(StringComparer.Ordinal));
+            AssertKeyOrder(found);
+        }
+    }
+
+    [Fact]
     public async Task The_state_cache_shows_a_commit_to_the_next_query()
     {
         using var temp = new TempFolder();
