@@ -39,6 +39,9 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
     /// <summary>Rows of a file's narrow reads decoded while it is opened rather than when the merge reaches it (bounding what a query holds).</summary>
     private const int PrefetchRows = 4096;
 
+    /// <summary>Rows in one batch read from a whole row group: small enough that a few leaves decoded ahead hold little.</summary>
+    private const int ReadBatchRows = 16 * 1024;
+
     /// <summary>Batches a group of leaves decoded on its own thread may hold ready before the reader takes them.</summary>
     private const int AheadBatches = 4;
 
@@ -349,7 +352,7 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
             }
             if (pages is null)
             {
-                whole = await SortedParquetReader.OpenAsync(table.Objects, name, table.Schema, Footers, cancellationToken: cancellationToken);
+                whole = await SortedParquetReader.OpenAsync(table.Objects, name, table.Schema, Footers, batchRows: ReadBatchRows, cancellationToken: cancellationToken);
             }
             var groups = pages?.RowGroups ?? whole!.RowGroups;
             reads = new List<RowGroupRead>();
@@ -396,7 +399,7 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
             if (whole is null && reads.Any(r => r.Rows is null))
             {
                 // Opened now, before anything is yielded: a local file stays readable once open, even if deleted.
-                whole = await SortedParquetReader.OpenAsync(table.Objects, name, table.Schema, Footers, cancellationToken: cancellationToken);
+                whole = await SortedParquetReader.OpenAsync(table.Objects, name, table.Schema, Footers, batchRows: ReadBatchRows, cancellationToken: cancellationToken);
             }
             if (pages is null && reads.Count > 0 && leaves.All(l => l.Regions.All(IsExactFirstKey)))
             {
