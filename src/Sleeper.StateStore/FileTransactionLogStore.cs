@@ -89,6 +89,19 @@ public sealed class FileTransactionLogStore : ITransactionLogStore
         }
     }
 
+    /// <remarks>
+    /// Two file checks. Deletion goes oldest first, so while transaction <paramref name="transactionNumber"/>
+    /// exists, a missing next one was never written.
+    /// </remarks>
+    public ValueTask<bool?> HasTransactionsAfterAsync(long transactionNumber, CancellationToken cancellationToken = default)
+    {
+        if (File.Exists(PathOf(transactionNumber + 1)))
+        {
+            return ValueTask.FromResult<bool?>(true);
+        }
+        return ValueTask.FromResult<bool?>(transactionNumber > 0 && File.Exists(PathOf(transactionNumber)) ? false : null);
+    }
+
     public Task DeleteTransactionsAtOrBeforeAsync(long transactionNumber, CancellationToken cancellationToken = default)
     {
         // Oldest first, so what remains is always one unbroken run of numbers (see ReadTransactionsAfterAsync).

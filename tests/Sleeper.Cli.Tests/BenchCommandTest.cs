@@ -16,7 +16,7 @@ public sealed class BenchCommandTest : IDisposable
 
         var result = await _cli.OkAsync("bench", "--rows", "2000", "--output", report);
 
-        foreach (var name in new[] { "write", "ingest", "ingest-budget", "scan", "lookup", "compaction", "compaction-concurrent", "bulk-import", "split" })
+        foreach (var name in new[] { "write", "ingest", "ingest-budget", "scan", "lookup", "compaction", "compaction-concurrent", "bulk-import", "split", "query" })
         {
             Assert.Contains(name, result.Output);
         }
@@ -32,6 +32,8 @@ public sealed class BenchCommandTest : IDisposable
         Assert.Contains(" 0 over the threshold", markdown);
         Assert.Contains("| compaction-concurrent |", markdown);
         Assert.Contains("| bulk-import |", markdown);
+        Assert.Contains("| query: lookup, 8 callers (queries/s) |", markdown);
+        Assert.Contains("| query: 1000 keys in one query |", markdown);
         Assert.Contains("Machine:", markdown);
         Assert.Contains("./sleeper bench", markdown);
         Assert.Empty(result.Error);

@@ -27,7 +27,7 @@ namespace Sleeper.Cli.Bench;
 public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, int seed, Action<string> chatter,
     ServicesBackend? services = null, int commits = BenchSuite.DefaultCommits)
 {
-    public static readonly string[] CaseNames = ["write", "ingest", "ingest-budget", "scan", "lookup", "compaction", "compaction-concurrent", "bulk-import", "split", "commits"];
+    public static readonly string[] CaseNames = ["write", "ingest", "ingest-budget", "scan", "lookup", "compaction", "compaction-concurrent", "bulk-import", "split", "commits", "query"];
 
     /// <summary>The cases that have a form on services; what <c>--backend services</c> runs when no case is named.</summary>
     public static readonly string[] ServicesCaseNames = ["ingest", "lookup", "compaction", "commits"];
@@ -43,6 +43,7 @@ public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, i
     private readonly IngestBudgetCase _ingestBudget = new(folder, inputs, threads, chatter);
     private readonly BulkImportCase _bulkImport = new(folder, inputs.Rows, seed, threads, chatter);
     private readonly SplitCase _split = new(folder, inputs.Rows, seed, threads, chatter);
+    private readonly QueryCase _query = new(folder, inputs, threads, chatter, services);
     private readonly CommitsCase? _commits = services is null ? null : new CommitsCase(folder, commits, services, chatter);
     private readonly Dictionary<string, S3RequestFigure> _requests = new(StringComparer.Ordinal);
     private SleeperTable? _table;
@@ -66,6 +67,13 @@ public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, i
             case "lookup":
                 var lookup = await LookupAsync(cancel);
                 return services is null ? [lookup] : [lookup, await LookupOnServicesAsync(lookup.Ours, services, cancel)];
+            case "query":
+                var queryResults = await _query.RunAsync(cancel);
+                foreach (var (key, figure) in _query.Requests)
+                {
+                    _requests[key] = figure;
+                }
+                return queryResults;
             case "compaction":
                 var compaction = await _compaction.SingleAsync(cancel);
                 if (services is null)

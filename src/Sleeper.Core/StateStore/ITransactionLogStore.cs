@@ -21,6 +21,14 @@ public interface ITransactionLogStore
 
     /// <summary>Deletes transactions numbered at or below the given number (only behind a snapshot).</summary>
     Task DeleteTransactionsAtOrBeforeAsync(long transactionNumber, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A cheap answer to "has anything been committed after this number?", for readers that ask before every
+    /// query: false only when the store can tell for certain that nothing was (not even something since deleted
+    /// behind a snapshot); true when something was; null when it cannot tell cheaply, and the reader does a full update.
+    /// </summary>
+    ValueTask<bool?> HasTransactionsAfterAsync(long transactionNumber, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<bool?>(null);
 }
 
 /// <summary>The state of a table as of one transaction number, so loading need not replay the whole log.</summary>

@@ -48,6 +48,11 @@ public sealed class TransactionLogStateStore
     private readonly SemaphoreSlim _lock = new(1, 1);
     private StateStoreState _state = new();
     private long _lastTransactionNumber;
+    // The shared read-only state readers get (see GetReadStateAsync), and the arrival ticket of the last caller
+    // whose refresh it reflects: any caller with a ticket at or below it arrived before that refresh began.
+    private ReadState? _readState;
+    private long _readStateTicket;
+    private long _readArrivals;
 
     public TransactionLogStateStore(
         TableSchema schema,
@@ -84,6 +89,47 @@ public sealed class TransactionLogStateStore
         {
             await UpdateLockedAsync(cancellationToken);
             return _state.Copy();
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>
+    /// The up-to-date state as one immutable snapshot shared by every reader (queries), instead of a copy each.
+    /// It is brought up to date by reading only the log's new transactions, and a new snapshot is made only
+    /// when the log has moved on; so a transaction committed before this call began is in what it returns.
+    /// Callers that arrive while another caller's refresh is in progress wait for it and then share the next one,
+    /// so many concurrent queries cost one read of the log between them rather than one each.
+    /// </summary>
+    /// <remarks>The snapshot must not be changed: it is shared. Writers and anything that changes state use <see cref="GetStateAsync"/>.</remarks>
+    public async Task<ReadState> GetReadStateAsync(CancellationToken cancellationToken = default)
+    {
+        var arrival = Interlocked.Increment(ref _readArrivals);
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_readState is { } shared && _readStateTicket >= arrival)
+            {
+                // A refresh that began after this caller arrived has just finished: it saw every commit this caller could expect.
+                return shared;
+            }
+            var ticket = Volatile.Read(ref _readArrivals);
+            if (_readState is { } current && current.TransactionNumber == _lastTransactionNumber && ReferenceEquals(current.Source, _state)
+                && await _log.HasTransactionsAfterAsync(_lastTransactionNumber, cancellationToken) == false)
+            {
+                // The log has not moved on (a check the log store can answer cheaply, such as two file checks).
+                _readStateTicket = ticket;
+                return current;
+            }
+            await UpdateLockedAsync(cancellationToken);
+            if (_readState is null || _readState.TransactionNumber != _lastTransactionNumber || !ReferenceEquals(_readState.Source, _state))
+            {
+                _readState = new ReadState(_state.Copy(), _lastTransactionNumber, _state);
+            }
+            _readStateTicket = ticket;
+            return _readState;
         }
         finally
         {
