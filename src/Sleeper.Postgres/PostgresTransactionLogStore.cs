@@ -150,6 +150,38 @@ public sealed class PostgresTransactionLogStore : ITransactionLogStore
         }
     }
 
+    /// <remarks>
+    /// One statement: the highest number at or above the reader's. Deletion takes the oldest first (everything at
+    /// or before a number), so while the reader's own transaction is still there, nothing after it was deleted
+    /// unseen, and a highest number equal to it means nothing came after. Null (a full update) when the reader's
+    /// transaction has gone, while an append of this process whose answer was lost may still land, or when the
+    /// server does not answer: the full update reports that properly.
+    /// </remarks>
+    public async ValueTask<bool?> HasTransactionsAfterAsync(long transactionNumber, CancellationToken cancellationToken = default)
+    {
+        if (transactionNumber <= 0 || !_unfenced.IsEmpty)
+        {
+            return null;
+        }
+        await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var highest = await _db.RetryOnDeadConnectionAsync(async () =>
+            {
+                await using var command = _db.DataSource.CreateCommand(
+                    $"SELECT max(transaction_number) FROM {_table} WHERE table_id = $1 AND transaction_number >= $2");
+                command.Parameters.Add(new NpgsqlParameter { Value = TableId });
+                command.Parameters.Add(new NpgsqlParameter { Value = transactionNumber });
+                return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            }, repeatable: true).ConfigureAwait(false);
+            return highest is long number ? number > transactionNumber : null;
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
+        {
+            return null;
+        }
+    }
+
     public async Task DeleteTransactionsAtOrBeforeAsync(long transactionNumber, CancellationToken cancellationToken = default)
     {
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);

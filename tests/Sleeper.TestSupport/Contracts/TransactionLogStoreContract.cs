@@ -145,6 +145,25 @@ public abstract class TransactionLogStoreContract
     }
 
     [Fact]
+    public async Task The_cheap_check_for_new_transactions_never_says_no_when_there_are_some()
+    {
+        var log = OpenLog("t");
+        // Nothing yet, or a reader at 0: the store may not know cheaply, but must never say "nothing new" wrongly.
+        Assert.NotEqual(false, await log.HasTransactionsAfterAsync(0));
+        for (var n = 1; n <= 6; n++)
+        {
+            await log.AddTransactionAsync(Entry(n));
+        }
+        Assert.NotEqual(false, await OpenLog("t").HasTransactionsAfterAsync(3));
+        Assert.NotEqual(true, await OpenLog("t").HasTransactionsAfterAsync(6));
+        // Transactions after a reader's number deleted behind a snapshot: the reader has missed them.
+        await log.AddTransactionAsync(Entry(7));
+        await log.DeleteTransactionsAtOrBeforeAsync(7);
+        Assert.NotEqual(false, await OpenLog("t").HasTransactionsAfterAsync(6));
+        Assert.NotEqual(false, await OpenLog("other").HasTransactionsAfterAsync(0));
+    }
+
+    [Fact]
     public async Task A_reader_behind_deleted_transactions_gets_those_that_remain_from_the_first()
     {
         var log = OpenLog("t");
