@@ -237,18 +237,8 @@ public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, i
         var peer = await Measurement.RunAsync(() =>
         {
             using var duck = new DuckDbPeer(threads);
-            using var command = duck.Prepare($"SELECT * FROM read_parquet({DuckDbPeer.FileList(files)}) WHERE key = ?");
-            long PeerLookup(string key)
-            {
-                command.Parameters[0].Value = key;
-                using var reader = command.ExecuteReader();
-                long rows = 0;
-                while (reader.Read())
-                {
-                    rows++;
-                }
-                return rows;
-            }
+            var (command, PeerLookup) = duck.PrepareKeyLookup(files);
+            using var _ = command;
             foreach (var key in keys.Take(WarmUpLookups))
             {
                 PeerLookup(key);

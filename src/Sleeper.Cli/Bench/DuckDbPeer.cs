@@ -70,6 +70,27 @@ public sealed class DuckDbPeer : IDisposable
         return command;
     }
 
+    /// <summary>
+    /// The peer's exact-key lookup over the files, as a prepared <c>SELECT * … WHERE key = ?</c>: each call
+    /// steps through the rows of one key and returns how many there were. Dispose the command when done.
+    /// </summary>
+    public (DuckDBCommand Command, Func<string, long> Lookup) PrepareKeyLookup(IEnumerable<string> files)
+    {
+        var command = Prepare($"SELECT * FROM read_parquet({FileList(files)}) WHERE key = ?");
+        long Lookup(string key)
+        {
+            command.Parameters[0].Value = key;
+            using var reader = command.ExecuteReader();
+            long rows = 0;
+            while (reader.Read())
+            {
+                rows++;
+            }
+            return rows;
+        }
+        return (command, Lookup);
+    }
+
     public void Dispose() => _connection.Dispose();
 
     /// <summary>A SQL string literal (single quotes doubled).</summary>
