@@ -33,6 +33,7 @@ namespace Sleeper.Cli
             root.Subcommands.Add(DemoCommand.Build(context));
             root.Subcommands.Add(BenchCommand.Build(context));
             root.Subcommands.Add(ServicesCommand.Build(context));
+            root.Subcommands.Add(UsersCommand.Build(context));
             return root;
         }
 
