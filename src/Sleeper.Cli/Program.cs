@@ -34,6 +34,7 @@ namespace Sleeper.Cli
             root.Subcommands.Add(BenchCommand.Build(context));
             root.Subcommands.Add(ServicesCommand.Build(context));
             root.Subcommands.Add(UsersCommand.Build(context));
+            root.Subcommands.Add(EventsCommand.Build(context));
             return root;
         }
 

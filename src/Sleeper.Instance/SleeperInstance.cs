@@ -4,6 +4,7 @@ using Sleeper.Aws;
 using Sleeper.Core;
 using Sleeper.Core.Ingest.Batcher;
 using Sleeper.Core.Jobs;
+using Sleeper.Core.Notifications;
 using Sleeper.Core.Partitions;
 using Sleeper.Core.Properties;
 using Sleeper.Core.Schema;
@@ -122,6 +123,9 @@ public sealed class SleeperInstance : IAsyncDisposable
     /// </summary>
     public IInputFileStore InputFiles => new RoutingInputFileStore(LocalInputFileStore.Instance, _s3Inputs.Value);
 
+    /// <summary>The instance's append-only event log (failed and dead-lettered jobs), in its store under <c>events/</c>.</summary>
+    public EventLog Events => new(Objects);
+
     /// <summary>The ingest batcher's store of files waiting to be batched into jobs.</summary>
     public IIngestBatcherStore IngestBatcher => _batcher.Value;
 
@@ -130,11 +134,15 @@ public sealed class SleeperInstance : IAsyncDisposable
         ? new PostgresJobQueue(_postgres!, n, timeProvider: Time)
         : new FileJobQueue(Path.Combine(LocalFolder("queues"), n), timeProvider: Time));
 
+    private PostgresJobTracker PostgresTrackerOf(string kind) => new(_postgres!, kind.Replace('-', '_'));
+
     private IJobTrackerPort Tracker(string kind) => _trackers.GetOrAdd(kind, k =>
     {
         IJobTrackerPort tracker = IsPostgres(Properties, InstanceProperty.TrackersBackend)
-            ? new PostgresJobTracker(_postgres!, k.Replace('-', '_'))
+            ? PostgresTrackerOf(k)
             : new FileJobTracker(Path.Combine(LocalFolder("trackers"), k));
+        // Failures and dead letters also go to the instance's event log, for `sleeper events` and the operators.
+        tracker = new NotifyingJobTracker(tracker, Events, k, Time, Logging.CreateLogger("Sleeper.Events"));
         return Logging == NullLoggerFactory.Instance ? tracker : new LoggingJobTracker(tracker, Logging.CreateLogger("Sleeper.Jobs"), k);
     });
 
@@ -279,9 +287,9 @@ public sealed class SleeperInstance : IAsyncDisposable
         await ((PostgresTableIndex)TableIndex).EnsureCreatedAsync(cancellationToken);
         await ((PostgresIngestBatcherStore)IngestBatcher).EnsureCreatedAsync(cancellationToken);
         await ((PostgresJobQueue)Queue(QueueNames.Compaction)).EnsureCreatedAsync(cancellationToken);
-        foreach (var tracker in new[] { CompactionTracker, IngestTracker, BulkImportTracker, QueryTaskTracker })
+        foreach (var kind in new[] { "compaction", "ingest", "bulk-import", "query" })
         {
-            await ((PostgresJobTracker)tracker).EnsureCreatedAsync(cancellationToken);
+            await PostgresTrackerOf(kind).EnsureCreatedAsync(cancellationToken);
         }
         await ((PostgresQueryTracker)QueryTracker).EnsureCreatedAsync(cancellationToken);
         await new PostgresTransactionLogStore(_postgres, "none").EnsureCreatedAsync(cancellationToken);

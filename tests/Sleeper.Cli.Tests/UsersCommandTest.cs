@@ -68,3 +68,34 @@ public sealed class UsersCommandTest : IDisposable
 
     private Task<UserDirectory> UsersAsync() => Task.FromResult(new UserDirectory(EmbeddedInstance.Open(_cli.Instance).Objects));
 }
+
+/// <summary>sleeper events: the instance's event log, as JSON lines or a table, and following it.</summary>
+public sealed class EventsCommandTest : IDisposable
+{
+    private readonly CliRunner _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public async Task Failures_recorded_by_the_instances_trackers_are_listed_oldest_first()
+    {
+        await _cli.OkAsync("instance", "create");
+        Assert.Empty((await _cli.OkAsync("events", "--format", "jsonl")).Output.Trim());
+        await using (var instance = await SleeperInstance.OpenAsync(_cli.Instance))
+        {
+            var t0 = DateTimeOffset.UtcNow;
+            await instance.IngestTracker.RecordAsync(new Sleeper.Core.Tracking.JobEvent("table-1", "job-1", Sleeper.Core.Tracking.JobEventKind.Failed, t0, Reason: "no such file"));
+            await instance.CompactionTracker.RecordOnceAsync(new Sleeper.Core.Tracking.JobEvent("table-1", "job-2", Sleeper.Core.Tracking.JobEventKind.DeadLettered, t0));
+        }
+
+        var lines = (await _cli.OkAsync("events", "--format", "jsonl")).Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        var first = JsonNode.Parse(lines[0])!;
+        Assert.Equal("ingest-job-failed", first["kind"]!.GetValue<string>());
+        Assert.Equal("Warning", first["severity"]!.GetValue<string>());
+        Assert.Contains("no such file", first["message"]!.GetValue<string>());
+        Assert.Equal("compaction-job-dead-lettered", JsonNode.Parse(lines[1])!["kind"]!.GetValue<string>());
+        Assert.Contains("job-2", (await _cli.OkAsync("events", "--format", "table")).Output);
+        Assert.Equal(2, (await _cli.RunAsync("events", "--follow", "--interval", "0")).Status);
+    }
+}

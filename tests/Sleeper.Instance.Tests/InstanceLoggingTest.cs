@@ -42,10 +42,11 @@ public sealed class InstanceLoggingTest : IDisposable
     }
 
     [Fact]
-    public async Task Without_a_logger_factory_the_trackers_are_the_plain_ones()
+    public async Task Without_a_logger_factory_the_trackers_do_not_log()
     {
         await using var instance = await EmbeddedInstance.CreateAsync(_folder);
-        Assert.IsType<FileJobTracker>(instance.IngestTracker);
+        // They still publish failures to the event log.
+        Assert.IsType<NotifyingJobTracker>(instance.IngestTracker);
     }
 
     private sealed record Entry(LogLevel Level, IReadOnlyDictionary<string, string?> Fields);
