@@ -24,8 +24,17 @@ public sealed class S3ServerStoppedTest(ITestOutputHelper output) : IAsyncLifeti
         // The shared npm folder, so s3rver is not installed again.
         _server = new S3rverServer(new ServicesLayout(_home.Path, ServicesLayout.FromEnvironment().NpmPrefix), TextWriter.Null);
         _record = await _server.StartAsync(null, CancellationToken.None);
-        using var client = Client();
-        await client.PutBucketAsync(new PutBucketRequest { BucketName = _bucket });
+        try
+        {
+            using var client = Client();
+            await client.PutBucketAsync(new PutBucketRequest { BucketName = _bucket });
+        }
+        catch
+        {
+            // xunit does not dispose a class whose initialisation failed: stop the server here, or it outlives the run.
+            await DisposeAsync();
+            throw;
+        }
     }
 
     public async Task DisposeAsync()
