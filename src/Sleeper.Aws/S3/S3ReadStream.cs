@@ -66,19 +66,8 @@ internal sealed class S3ReadStream : Stream
     public override long Seek(long offset, SeekOrigin origin)
     {
         ObjectDisposedException.ThrowIf(_isDisposed, this);
-        var target = origin switch
-        {
-            SeekOrigin.Begin => offset,
-            SeekOrigin.Current => _position + offset,
-            SeekOrigin.End => Length + offset,
-            _ => throw new ArgumentOutOfRangeException(nameof(origin)),
-        };
-        if (target < 0)
-        {
-            throw new IOException($"Cannot seek to {target}, before the start of the object.");
-        }
-        _position = target;
-        return target;
+        _position = Sleeper.Core.Storage.StreamSeek.Target(offset, origin, _position, Length);
+        return _position;
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));

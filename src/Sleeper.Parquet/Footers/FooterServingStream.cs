@@ -35,19 +35,8 @@ internal sealed class FooterServingStream(Stream inner, ParquetFooter footer) : 
 
     public override long Seek(long offset, SeekOrigin origin)
     {
-        var target = origin switch
-        {
-            SeekOrigin.Begin => offset,
-            SeekOrigin.Current => _position + offset,
-            SeekOrigin.End => Length + offset,
-            _ => throw new ArgumentOutOfRangeException(nameof(origin)),
-        };
-        if (target < 0)
-        {
-            throw new IOException($"Cannot seek to {target}, before the start of the object.");
-        }
-        _position = target;
-        return target;
+        _position = Sleeper.Core.Storage.StreamSeek.Target(offset, origin, _position, Length);
+        return _position;
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
