@@ -66,5 +66,5 @@ public static class InstanceProperty
 
     public static readonly IReadOnlyList<PropertyDefinition> All =
         [Id, StateStoreBackend, QueuesBackend, TrackersBackend, PostgresUrl, PostgresSchema, S3Endpoint, IngestScratchFolder, SnapshotEveryTransactions, SnapshotLoadWhenBehindBy, DeleteBehindSnapshotMinAgeMinutes, PartitionSplittingFilesMaximum,
-         IteratorsAssemblyPath];
+         IteratorsAssemblyPath, .. SchedulerProperty.All, .. ServerProperty.All, .. NotificationProperty.All];
 }

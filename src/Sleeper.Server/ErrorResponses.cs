@@ -1,0 +1,50 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Sleeper.Core;
+
+namespace Sleeper.Server;
+
+/// <summary>
+/// Turns what an endpoint throws into the API's `{"error": "…"}`: the caller's mistakes (the project's own
+/// exceptions, a malformed body) as 4xx with their message, anything else as 500 with no internals.
+/// </summary>
+public static class ErrorResponses
+{
+    public static void Handle(IApplicationBuilder app) => app.Run(async context =>
+    {
+        var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var (status, message) = Classify(error);
+        if (status >= 500)
+        {
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Sleeper.Server")
+                .LogError(error, "Request {Method} {Path} failed", context.Request.Method, context.Request.Path);
+        }
+        await WriteAsync(context, status, message);
+    });
+
+    public static (int Status, string Message) Classify(Exception? error) => error switch
+    {
+        TableNotFoundException e => (StatusCodes.Status404NotFound, e.Message),
+        TableAlreadyExistsException e => (StatusCodes.Status409Conflict, e.Message),
+        BadHttpRequestException e => (e.StatusCode, e.Message),
+        JsonException e => (StatusCodes.Status400BadRequest, $"The request body is not valid JSON: {e.Message}"),
+        SleeperException e => (StatusCodes.Status400BadRequest, e.Message),
+        OperationCanceledException => (StatusCodes.Status408RequestTimeout, "The request was cancelled or timed out."),
+        _ => (StatusCodes.Status500InternalServerError, "The server failed to handle the request; its log has the details."),
+    };
+
+    public static async Task WriteAsync(HttpContext context, int status, string message)
+    {
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(JsonSerializer.Serialize(new { error = message }), context.RequestAborted);
+    }
+}
