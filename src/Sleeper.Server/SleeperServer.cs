@@ -47,6 +47,7 @@ public static class SleeperServer
         HealthEndpoints.Map(app);
         TableEndpoints.Map(app);
         DashboardEndpoints.Map(app);
+        StatusEndpoints.Map(app);
         return app;
     }
 
