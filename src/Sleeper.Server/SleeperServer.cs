@@ -60,6 +60,7 @@ public static class SleeperServer
         WebSocketQueryEndpoint.Map(app);
         OpenApiEndpoints.Map(app);
         DashboardEndpoints.Map(app);
+        StatusEndpoints.Map(app);
         return app;
     }
 
