@@ -33,6 +33,7 @@ public static class SleeperServer
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(SleeperClaims.Scheme, null);
         builder.Services.AddAuthorization(Policies.Add);
         builder.Services.AddProblemDetails();
+        MetricsEndpoints.AddTelemetry(builder.Services);
         return builder;
     }
 
@@ -47,6 +48,7 @@ public static class SleeperServer
         HealthEndpoints.Map(app);
         TableEndpoints.Map(app);
         DashboardEndpoints.Map(app);
+        MetricsEndpoints.Map(app);
         return app;
     }
 
