@@ -30,22 +30,36 @@ public sealed class SchedulerService(ScheduledWork work, SchedulerPause pause, S
 
     private int _skipped;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private readonly List<(ScheduledOperation Operation, PeriodicTimer Timer)> _timers = [];
+
+    /// <summary>Starts every trigger's timer now, before the loops run, so the first tick is one period after the start exactly.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!options.RunTriggers || options.Periods.Count == 0)
+        if (options.RunTriggers)
         {
-            return;
+            foreach (var (operation, period) in options.Periods)
+            {
+                _timers.Add((operation, new PeriodicTimer(period, time)));
+                logger.LogInformation("Scheduled {Operation} every {Period}", operation, period);
+            }
         }
-        foreach (var (operation, period) in options.Periods)
-        {
-            logger.LogInformation("Scheduled {Operation} every {Period}", operation, period);
-        }
-        await Task.WhenAll(options.Periods.Select(p => RunTriggerAsync(p.Key, p.Value, stoppingToken)));
+        return base.StartAsync(cancellationToken);
     }
 
-    private async Task RunTriggerAsync(ScheduledOperation operation, TimeSpan period, CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(_timers.Select(t => RunTriggerAsync(t.Operation, t.Timer, stoppingToken)));
+
+    public override void Dispose()
     {
-        using var timer = new PeriodicTimer(period, time);
+        foreach (var (_, timer) in _timers)
+        {
+            timer.Dispose();
+        }
+        base.Dispose();
+    }
+
+    private async Task RunTriggerAsync(ScheduledOperation operation, PeriodicTimer timer, CancellationToken stoppingToken)
+    {
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))

@@ -51,13 +51,30 @@ public sealed class TaskWorkerScaler : BackgroundService
     /// <summary>Workers started since this scaler began.</summary>
     public int Started => Volatile.Read(ref _started);
 
+    private PeriodicTimer? _timer;
+
+    /// <summary>Starts the timer now, so the checks fall one period apart from the start exactly.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_options.RunTaskWorkers && _options.MaxTasks.Values.Any(m => m > 0))
+        {
+            _timer = new PeriodicTimer(_options.TaskCreationPeriod, _time);
+        }
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _timer?.Dispose();
+        base.Dispose();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!_options.RunTaskWorkers || !_options.MaxTasks.Values.Any(m => m > 0))
+        if (_timer is not { } timer)
         {
             return;
         }
-        using var timer = new PeriodicTimer(_options.TaskCreationPeriod, _time);
         try
         {
             do
