@@ -7,7 +7,9 @@ using Sleeper.Compaction;
 using Sleeper.Core;
 using Sleeper.Core.Compaction;
 using Sleeper.Core.Jobs;
+using Sleeper.Core.Notifications;
 using Sleeper.Core.Schema;
+using Sleeper.Ingest;
 using Sleeper.Server.Tests;
 using Xunit.Abstractions;
 
@@ -25,6 +27,7 @@ public sealed partial class DashboardBrowserTest(ITestOutputHelper output) : IAs
         [new Field("key", StringType.Instance)], [],
         [new Field("value", LongType.Instance), new Field("colour", StringType.Instance), new Field("vis", StringType.Instance, Nullable: true)]);
 
+    private readonly TempFolder _inputs = new();
     private ServerFixture _server = null!;
     private IPlaywright _playwright = null!;
     private IBrowser _browser = null!;
@@ -41,6 +44,7 @@ public sealed partial class DashboardBrowserTest(ITestOutputHelper output) : IAs
         await _browser.DisposeAsync();
         _playwright.Dispose();
         await _server.DisposeAsync();
+        _inputs.Dispose();
     }
 
     [Fact]
@@ -93,7 +97,15 @@ public sealed partial class DashboardBrowserTest(ITestOutputHelper output) : IAs
         Assert.Equal(26, dashboard["throughput"]!["compaction"]!.AsArray().Sum(b => b!["rows"]!.GetValue<long>()));
         await Assertions.Expect(page.Locator("#chart-compaction")).ToHaveAttributeAsync("data-jobs", "4");
         await Assertions.Expect(page.Locator("#chart-compaction")).ToHaveAttributeAsync("data-rows", "26");
+        Assert.Equal(1, dashboard["throughput"]!["ingest"]!.AsArray().Sum(b => b!["jobs"]!.GetValue<int>()));
+        Assert.Equal(13, dashboard["throughput"]!["ingest"]!.AsArray().Sum(b => b!["rows"]!.GetValue<long>()));
+        await Assertions.Expect(page.Locator("#chart-ingest")).ToHaveAttributeAsync("data-rows", "13");
         await Assertions.Expect(page.Locator("#queues tr[data-queue='compaction'] td").Nth(1)).ToHaveTextAsync("0");
+
+        // An event in the instance's log shows among the recent failures at the next refresh.
+        await _server.Instance.Events.PublishAsync(EventLog.Create(_server.Instance.Time, "compaction-job-failed", EventSeverity.Warning,
+            "Compaction job 7c1e of table docs failed on attempt 1: the input file was not found; it will be retried.", docs["id"]!.GetValue<string>(), "7c1e"));
+        await Assertions.Expect(page.Locator("#events li[data-event-kind='compaction-job-failed']")).ToContainTextAsync("docs", new() { Timeout = 20_000 });
 
         // It refreshes by itself: a table created now appears without a reload.
         await new SleeperClient(_server.Instance).CreateTableAsync("later", Schema);
@@ -137,8 +149,9 @@ public sealed partial class DashboardBrowserTest(ITestOutputHelper output) : IAs
     private static bool IsRed(string key) => key[0] % 3 == 0;
 
     /// <summary>
-    /// Table "docs" split three times (seven partitions, four leaves) holding keys a to z in two writes, every third
-    /// key labelled RED, which the reader does not hold; then compacted, so the trackers have jobs for the charts.
+    /// Table "docs" split three times (seven partitions, four leaves) holding keys a to z, every third labelled RED,
+    /// which the reader does not hold: half written directly, half through an ingest job; then compacted, so the
+    /// trackers have jobs for the charts.
     /// Table "empty" has nothing.
     /// </summary>
     private async Task CreateTableWithRowsAsync()
@@ -149,9 +162,19 @@ public sealed partial class DashboardBrowserTest(ITestOutputHelper output) : IAs
         var keys = Enumerable.Range('a', 26).Select(c => ((char)c).ToString()).ToList();
         Row RowOf(string k) => new([k, (long)(k[0] - 'a') * 100, IsRed(k) ? "red" : "plain", IsRed(k) ? "RED" : null]);
         await client.WriteAsync("docs", keys.Where((_, i) => i % 2 == 0).Select(RowOf));
-        await client.WriteAsync("docs", keys.Where((_, i) => i % 2 == 1).Select(RowOf));
-
+        // The other half through an ingest job and a worker, so the ingest tracker has a job for its chart.
+        var input = _inputs.Combine("odd.jsonl");
+        await File.WriteAllLinesAsync(input, keys.Where((_, i) => i % 2 == 1).Select(k => JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["key"] = k, ["value"] = (long)(k[0] - 'a') * 100, ["colour"] = IsRed(k) ? "red" : "plain", ["vis"] = IsRed(k) ? "RED" : null,
+        })));
+        await client.SubmitIngestJobAsync("docs", [input]);
         var instance = _server.Instance;
+        var ingest = await new IngestWorker(instance.Queue(QueueNames.Ingest), instance.IngestTracker,
+            (job, ct) => instance.OpenTableByIdAsync(job.TableId!, ct), instance.Time) { InputFiles = instance.InputFiles }.RunAsync(TimeSpan.Zero);
+        Assert.Equal(1, ingest.JobsRun);
+        Assert.Equal(0, ingest.JobsFailed);
+
         var table = await instance.OpenTableAsync("docs");
         var queue = instance.Queue(QueueNames.Compaction);
         await new CompactionJobDispatcher(queue, instance.CompactionTracker, instance.Time).CreateJobsAsync(table, new ForcedCompactionStrategy());
