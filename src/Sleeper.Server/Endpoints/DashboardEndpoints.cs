@@ -1,21 +1,38 @@
 using System.Reflection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Sleeper.Instance;
+using Sleeper.Server.Auth;
+using Sleeper.Server.Dashboard;
 
 namespace Sleeper.Server.Endpoints;
 
 /// <summary>
-/// The dashboard's page and assets, served from the assembly's embedded `wwwroot/` without a credential: the page
-/// holds no data, and it asks the API for everything with the key its user gives it.
+/// The dashboard: its page and assets, served from the assembly's embedded `wwwroot/` without a credential (the
+/// page holds no data, and asks the API for everything with the key its user gives it), and
+/// <c>GET /api/dashboard</c>, everything the page shows in one request, for the read role.
 /// </summary>
 public static class DashboardEndpoints
 {
     private static readonly Assembly Assets = typeof(DashboardEndpoints).Assembly;
 
+    /// <summary>The throughput windows the page offers; anything else is refused rather than read from the trackers at any size.</summary>
+    private static readonly int[] WindowMinutes = [5, 15, 30, 60, 180, 360, 1440];
+
     public static void Map(WebApplication app)
     {
         app.MapGet("/", () => Asset("index.html")).AllowAnonymous();
         app.MapGet("/assets/{name}", (string name) => Asset(name)).AllowAnonymous();
+        app.MapGet("/api/dashboard", async (SleeperInstance instance, int? minutes, CancellationToken cancel) =>
+        {
+            var window = minutes ?? 30;
+            if (!WindowMinutes.Contains(window))
+            {
+                return Results.Json(new { error = $"minutes={window} is not a window the dashboard offers; use one of {string.Join(", ", WindowMinutes)}." },
+                    statusCode: StatusCodes.Status400BadRequest);
+            }
+            return Results.Json(await DashboardSnapshot.BuildAsync(instance, TimeSpan.FromMinutes(window), cancel));
+        }).RequireAuthorization(Policies.Read);
     }
 
     private static IResult Asset(string name)
