@@ -103,15 +103,14 @@ public sealed partial class DashboardBrowserTest(ITestOutputHelper output) : IAs
         await Assertions.Expect(page.Locator("#queues tr[data-queue='compaction'] td").Nth(1)).ToHaveTextAsync("0");
 
         // An event in the instance's log shows among the recent failures at the next refresh.
-        await _server.Instance.Events.PublishAsync(EventLog.Create(_server.Instance.Time, "compaction-job-failed", EventSeverity.Warning,
-            "Compaction job 7c1e of table docs failed on attempt 1: the input file was not found; it will be retried.", docs["id"]!.GetValue<string>(), "7c1e"));
+        await PublishFailureAsync(docs["id"]!.GetValue<string>());
         await Assertions.Expect(page.Locator("#events li[data-event-kind='compaction-job-failed']")).ToContainTextAsync("docs", new() { Timeout = 20_000 });
 
         // It refreshes by itself: a table created now appears without a reload.
         await new SleeperClient(_server.Instance).CreateTableAsync("later", Schema);
         await Assertions.Expect(page.Locator("#tables tbody tr[data-table-name='later']")).ToHaveCountAsync(1, new() { Timeout = 20_000 });
 
-        await SaveScreenshotAsync(page, "dashboard-overview.png", forDocs: true);
+        await SaveScreenshotAsync(page, "dashboard-overview.png");
         Assert.Empty(errors);
     }
 
@@ -143,6 +142,11 @@ public sealed partial class DashboardBrowserTest(ITestOutputHelper output) : IAs
         await page.ClickAsync("#login-button");
         await page.Locator("#tables tbody tr[data-table-name='docs']").WaitForAsync();
     }
+
+    /// <summary>An event as a failed compaction attempt publishes it, straight into the instance's log.</summary>
+    private Task PublishFailureAsync(string tableId) =>
+        _server.Instance.Events.PublishAsync(EventLog.Create(_server.Instance.Time, "compaction-job-failed", EventSeverity.Warning,
+            "Compaction job 7c1e of table docs failed on attempt 1: the input file was not found; it will be retried.", tableId, "7c1e"));
 
     private static string ScreenshotFolder() => Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "screenshots")).FullName;
 
@@ -191,6 +195,8 @@ public sealed partial class DashboardBrowserTest(ITestOutputHelper output) : IAs
     private async Task SaveScreenshotAsync(IPage page, string name, bool forDocs = false)
     {
         var path = Path.Combine(ScreenshotFolder(), name);
+        // From the top, or the sticky header is drawn where the page was scrolled to.
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
         Assert.True(new FileInfo(path).Length > 10_000, $"The screenshot {path} is nearly empty.");
         output.WriteLine($"Screenshot: {path}");
