@@ -67,32 +67,37 @@ public sealed partial class DashboardBrowserTest(ITestOutputHelper output) : IAs
         Assert.Equal(["docs", "empty"], apiTables);
         Assert.Equal(apiTables, shownTables);
 
-        // The tree drawn is the table's partition tree, each partition with its rows, as the state store holds it.
-        var state = await (await _server.Instance.OpenTableAsync("docs")).StateStore.GetStateAsync();
-        var expectedRows = state.Partitions.Keys.ToDictionary(id => id, id => state.AllReferences().Where(r => r.PartitionId == id).Sum(r => r.NumberOfRows));
+        // The tree drawn is the partitions report of the API, each partition with its rows, and matches the state store.
+        var report = (await reader.GetFromJsonAsync<JsonArray>("/api/tables/docs/status?report=partitions"))!;
+        var reported = report.ToDictionary(p => p!["id"]!.GetValue<string>(), p => p!);
         var nodes = await page.Locator("#tree svg g.node").EvaluateAllAsync<string[][]>("gs => gs.map(g => [g.dataset.partitionId, g.dataset.rows, g.dataset.leaf])");
         Assert.Equal(7, nodes.Length);
-        Assert.Equal(expectedRows.Keys.Order(), nodes.Select(n => n[0]).Order());
+        Assert.Equal(reported.Keys.Order(), nodes.Select(n => n[0]).Order());
         foreach (var node in nodes)
         {
-            Assert.Equal(expectedRows[node[0]], long.Parse(node[1]));
-            Assert.Equal(state.Partitions[node[0]].IsLeaf, bool.Parse(node[2]));
+            Assert.Equal(reported[node[0]]["rowCount"]!.GetValue<long>(), long.Parse(node[1]));
+            Assert.Equal(reported[node[0]]["isLeaf"]!.GetValue<bool>(), bool.Parse(node[2]));
         }
+        var state = await (await _server.Instance.OpenTableAsync("docs")).StateStore.GetStateAsync();
+        Assert.Equal(state.Partitions.Keys.Order(), reported.Keys.Order());
         Assert.Equal(26, nodes.Where(n => bool.Parse(n[2])).Sum(n => long.Parse(n[1])));
         var fileCounts = await page.Locator("#partition-files tbody tr").EvaluateAllAsync<string[][]>(
             "rows => rows.map(r => [r.dataset.partitionId, r.querySelector(\"[data-col='files']\").textContent])");
         Assert.Equal(4, fileCounts.Length);
         foreach (var row in fileCounts)
         {
-            Assert.Equal(state.AllReferences().Count(r => r.PartitionId == row[0]).ToString(), row[1]);
+            Assert.Equal(reported[row[0]]["fileReferenceCount"]!.GetValue<int>().ToString(), row[1]);
         }
 
         // The table's figures match the dashboard's JSON, and the compaction run before sign-in shows in the chart.
         var dashboard = (await reader.GetFromJsonAsync<JsonObject>("/api/dashboard"))!;
         var docs = dashboard["tables"]!.AsArray().Single(t => t!["name"]!.GetValue<string>() == "docs")!;
-        Assert.Equal(26, docs["rows"]!.GetValue<long>());
+        var metrics = (await reader.GetFromJsonAsync<JsonObject>("/api/tables/docs/status?report=metrics"))!;
+        Assert.Equal(metrics.ToJsonString(), docs["metrics"]!.ToJsonString());
+        Assert.Equal(26, metrics["rowCount"]!.GetValue<long>());
         Assert.Equal("26", await page.Locator("#tables tr[data-table-name='docs'] td[data-col='rows']").TextContentAsync());
-        Assert.Equal(state.Files.Count.ToString(), await page.Locator("#tables tr[data-table-name='docs'] td[data-col='files']").TextContentAsync());
+        Assert.Equal(metrics["fileCount"]!.GetValue<int>().ToString(), await page.Locator("#tables tr[data-table-name='docs'] td[data-col='files']").TextContentAsync());
+        Assert.Equal(metrics["leafPartitionCount"]!.GetValue<int>().ToString(), await page.Locator("#tables tr[data-table-name='docs'] td[data-col='leaves']").TextContentAsync());
         Assert.Equal(4, dashboard["throughput"]!["compaction"]!.AsArray().Sum(b => b!["jobs"]!.GetValue<int>()));
         Assert.Equal(26, dashboard["throughput"]!["compaction"]!.AsArray().Sum(b => b!["rows"]!.GetValue<long>()));
         await Assertions.Expect(page.Locator("#chart-compaction")).ToHaveAttributeAsync("data-jobs", "4");

@@ -61,14 +61,15 @@ public sealed record ServerLoadResult(
 public sealed class ServerLoad(string folder, ServerLoadOptions options, Action<string> chatter)
 {
     public const string Table = "load";
-    private const string WriterKeyPrefix = "W";
+    // After every generated key (digits and lower case letters), so the writers own the last leaf or two.
+    private const string WriterKeyPrefix = "~w";
 
     /// <param name="afterwards">Run on the table once the load has stopped and been checked, before it is closed (the bench measures its peer there).</param>
     public async Task<ServerLoadResult> RunAsync(CancellationToken cancel, Func<SleeperTable, IReadOnlyList<string>, Task>? afterwards = null)
     {
         await using var instance = await SleeperInstance.CreateAsync(Path.Combine(folder, "server-load-instance"), cancellationToken: cancel);
         var table = await instance.CreateTableAsync(Table, StandardRows.Schema, Sleeper.Core.Properties.SleeperProperties.ForTable(),
-            PartitionsBuilder.FromSplitPoints(StandardRows.Schema, [.. StandardRows.SplitPoints(8), WriterKeyPrefix + "4"]), cancel);
+            PartitionsBuilder.FromSplitPoints(StandardRows.Schema, [.. StandardRows.SplitPoints(8), WriterKeyPrefix + "004"]), cancel);
         var user = await new UserDirectory(instance.Objects, instance.Time).AddAsync("load", [], UserRole.Write, cancel);
         var app = SleeperServer.Build(SleeperServer.CreateBuilder(instance, new ServerOptions { Urls = ["http://127.0.0.1:0"] }));
         await app.StartAsync(cancel);

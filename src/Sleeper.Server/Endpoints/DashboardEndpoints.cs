@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Sleeper.Instance;
 using Sleeper.Server.Auth;
 using Sleeper.Server.Dashboard;
+using Sleeper.Server.Serving;
 
 namespace Sleeper.Server.Endpoints;
 
@@ -23,7 +24,7 @@ public static class DashboardEndpoints
     {
         app.MapGet("/", () => Asset("index.html")).AllowAnonymous();
         app.MapGet("/assets/{name}", (string name) => Asset(name)).AllowAnonymous();
-        app.MapGet("/api/dashboard", async (SleeperInstance instance, int? minutes, CancellationToken cancel) =>
+        app.MapGet("/api/dashboard", async (SleeperInstance instance, ServedTables tables, int? minutes, CancellationToken cancel) =>
         {
             var window = minutes ?? 30;
             if (!WindowMinutes.Contains(window))
@@ -31,7 +32,7 @@ public static class DashboardEndpoints
                 return Results.Json(new { error = $"minutes={window} is not a window the dashboard offers; use one of {string.Join(", ", WindowMinutes)}." },
                     statusCode: StatusCodes.Status400BadRequest);
             }
-            return Results.Json(await DashboardSnapshot.BuildAsync(instance, TimeSpan.FromMinutes(window), cancel));
+            return Results.Json(await DashboardSnapshot.BuildAsync(instance, tables, TimeSpan.FromMinutes(window), cancel));
         }).RequireAuthorization(Policies.Read);
     }
 

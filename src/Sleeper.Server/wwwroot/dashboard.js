@@ -179,9 +179,9 @@
       el("div", { class: "stat" + (alert ? " alert" : ""), "data-stat": id }, el("div", { class: "label", text: label }), el("div", { class: "value", text: value }));
     fill($("stats"),
       stat("tables", "tables", num(d.tables.length)),
-      stat("rows", "rows", compact(sum(d.tables, (t) => t.rows))),
-      stat("files", "files", num(sum(d.tables, (t) => t.files))),
-      stat("leaves", "leaf partitions", num(sum(d.tables, (t) => t.leafPartitionCount))),
+      stat("rows", "rows", compact(sum(d.tables, (t) => t.metrics.rowCount))),
+      stat("files", "files", num(sum(d.tables, (t) => t.metrics.fileCount))),
+      stat("leaves", "leaf partitions", num(sum(d.tables, (t) => t.metrics.leafPartitionCount))),
       stat("waiting", "jobs waiting", num(sum(d.queues, (q) => q.visible + q.inFlight))),
       stat("dead", "dead letters", num(dead), dead > 0));
   }
@@ -189,7 +189,7 @@
   function renderTables(d) {
     const body = $("tables").tBodies[0];
     if (!d.tables.length) {
-      fill(body, el("tr", {}, el("td", { colspan: 7, class: "empty", text: "No tables yet: create one with 'sleeper table create'." })));
+      fill(body, el("tr", {}, el("td", { colspan: 8, class: "empty", text: "No tables yet: create one with 'sleeper table create'." })));
       return;
     }
     fill(body, d.tables.map((t) => el("tr", {
@@ -198,10 +198,11 @@
     },
     el("td", { class: "name" }, el("strong", { text: t.name })),
     el("td", {}, el("span", { class: "pill " + (t.online ? "online" : "offline"), text: t.online ? "online" : "offline" })),
-    el("td", { class: "num", "data-col": "rows", text: num(t.rows) }),
-    el("td", { class: "num", "data-col": "files", text: num(t.files) }),
-    el("td", { class: "num", "data-col": "partitions", text: num(t.partitionCount) }),
-    el("td", { class: "num", "data-col": "leaves", text: num(t.leafPartitionCount) }),
+    el("td", { class: "num", "data-col": "rows", text: num(t.metrics.rowCount) }),
+    el("td", { class: "num", "data-col": "files", text: num(t.metrics.fileCount) }),
+    el("td", { class: "num", "data-col": "partitions", text: num(t.metrics.partitionCount) }),
+    el("td", { class: "num", "data-col": "leaves", text: num(t.metrics.leafPartitionCount) }),
+    el("td", { class: "num", "data-col": "average-references", title: "file references per partition that holds any (max " + t.metrics.maxReferencesPerPartition + ")", text: t.metrics.referenceCount ? t.metrics.averageReferencesPerPartition.toFixed(1) : "–" }),
     el("td", { class: "num", text: num(t.transactionNumber) }))));
   }
 
