@@ -125,7 +125,9 @@ public sealed partial class DashboardBrowserTest(ITestOutputHelper output) : IAs
         using var anonymous = _server.Client(null);
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/dashboard")).StatusCode);
         using var reader = _server.Client("reader");
-        Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await reader.GetAsync("/api/dashboard?minutes=7")).StatusCode);
+        using var refused = await reader.GetAsync("/api/dashboard?minutes=7");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("minutes=7", (await refused.Content.ReadFromJsonAsync<JsonObject>())!["error"]!.GetValue<string>());
         var page = await anonymous.GetStringAsync("/");
         Assert.Contains("/assets/dashboard.js", page);
         Assert.Contains("Sign in", page);
