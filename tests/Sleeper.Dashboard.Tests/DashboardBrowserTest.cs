@@ -67,32 +67,37 @@ public sealed partial class DashboardBrowserTest(ITestOutputHelper output) : IAs
         Assert.Equal(["docs", "empty"], apiTables);
         Assert.Equal(apiTables, shownTables);
 
-        // The tree drawn is the table's partition tree, each partition with its rows, as the state store holds it.
-        var state = await (await _server.Instance.OpenTableAsync("docs")).StateStore.GetStateAsync();
-        var expectedRows = state.Partitions.Keys.ToDictionary(id => id, id => state.AllReferences().Where(r => r.PartitionId == id).Sum(r => r.NumberOfRows));
+        // The tree drawn is the partitions report of the API, each partition with its rows, and matches the state store.
+        var report = (await reader.GetFromJsonAsync<JsonArray>("/api/tables/docs/status?report=partitions"))!;
+        var reported = report.ToDictionary(p => p!["id"]!.GetValue<string>(), p => p!);
         var nodes = await page.Locator("#tree svg g.node").EvaluateAllAsync<string[][]>("gs => gs.map(g => [g.dataset.partitionId, g.dataset.rows, g.dataset.leaf])");
         Assert.Equal(7, nodes.Length);
-        Assert.Equal(expectedRows.Keys.Order(), nodes.Select(n => n[0]).Order());
+        Assert.Equal(reported.Keys.Order(), nodes.Select(n => n[0]).Order());
         foreach (var node in nodes)
         {
-            Assert.Equal(expectedRows[node[0]], long.Parse(node[1]));
-            Assert.Equal(state.Partitions[node[0]].IsLeaf, bool.Parse(node[2]));
+            Assert.Equal(reported[node[0]]["rowCount"]!.GetValue<long>(), long.Parse(node[1]));
+            Assert.Equal(reported[node[0]]["isLeaf"]!.GetValue<bool>(), bool.Parse(node[2]));
         }
+        var state = await (await _server.Instance.OpenTableAsync("docs")).StateStore.GetStateAsync();
+        Assert.Equal(state.Partitions.Keys.Order(), reported.Keys.Order());
         Assert.Equal(26, nodes.Where(n => bool.Parse(n[2])).Sum(n => long.Parse(n[1])));
         var fileCounts = await page.Locator("#partition-files tbody tr").EvaluateAllAsync<string[][]>(
             "rows => rows.map(r => [r.dataset.partitionId, r.querySelector(\"[data-col='files']\").textContent])");
         Assert.Equal(4, fileCounts.Length);
         foreach (var row in fileCounts)
         {
-            Assert.Equal(state.AllReferences().Count(r => r.PartitionId == row[0]).ToString(), row[1]);
+            Assert.Equal(reported[row[0]]["fileReferenceCount"]!.GetValue<int>().ToString(), row[1]);
         }
 
         // The table's figures match the dashboard's JSON, and the compaction run before sign-in shows in the chart.
         var dashboard = (await reader.GetFromJsonAsync<JsonObject>("/api/dashboard"))!;
         var docs = dashboard["tables"]!.AsArray().Single(t => t!["name"]!.GetValue<string>() == "docs")!;
-        Assert.Equal(26, docs["rows"]!.GetValue<long>());
+        var metrics = (await reader.GetFromJsonAsync<JsonObject>("/api/tables/docs/status?report=metrics"))!;
+        Assert.Equal(metrics.ToJsonString(), docs["metrics"]!.ToJsonString());
+        Assert.Equal(26, metrics["rowCount"]!.GetValue<long>());
         Assert.Equal("26", await page.Locator("#tables tr[data-table-name='docs'] td[data-col='rows']").TextContentAsync());
-        Assert.Equal(state.Files.Count.ToString(), await page.Locator("#tables tr[data-table-name='docs'] td[data-col='files']").TextContentAsync());
+        Assert.Equal(metrics["fileCount"]!.GetValue<int>().ToString(), await page.Locator("#tables tr[data-table-name='docs'] td[data-col='files']").TextContentAsync());
+        Assert.Equal(metrics["leafPartitionCount"]!.GetValue<int>().ToString(), await page.Locator("#tables tr[data-table-name='docs'] td[data-col='leaves']").TextContentAsync());
         Assert.Equal(4, dashboard["throughput"]!["compaction"]!.AsArray().Sum(b => b!["jobs"]!.GetValue<int>()));
         Assert.Equal(26, dashboard["throughput"]!["compaction"]!.AsArray().Sum(b => b!["rows"]!.GetValue<long>()));
         await Assertions.Expect(page.Locator("#chart-compaction")).ToHaveAttributeAsync("data-jobs", "4");
@@ -103,15 +108,14 @@ public sealed partial class DashboardBrowserTest(ITestOutputHelper output) : IAs
         await Assertions.Expect(page.Locator("#queues tr[data-queue='compaction'] td").Nth(1)).ToHaveTextAsync("0");
 
         // An event in the instance's log shows among the recent failures at the next refresh.
-        await _server.Instance.Events.PublishAsync(EventLog.Create(_server.Instance.Time, "compaction-job-failed", EventSeverity.Warning,
-            "Compaction job 7c1e of table docs failed on attempt 1: the input file was not found; it will be retried.", docs["id"]!.GetValue<string>(), "7c1e"));
+        await PublishFailureAsync(docs["id"]!.GetValue<string>());
         await Assertions.Expect(page.Locator("#events li[data-event-kind='compaction-job-failed']")).ToContainTextAsync("docs", new() { Timeout = 20_000 });
 
         // It refreshes by itself: a table created now appears without a reload.
         await new SleeperClient(_server.Instance).CreateTableAsync("later", Schema);
         await Assertions.Expect(page.Locator("#tables tbody tr[data-table-name='later']")).ToHaveCountAsync(1, new() { Timeout = 20_000 });
 
-        await SaveScreenshotAsync(page, "dashboard-overview.png", forDocs: true);
+        await SaveScreenshotAsync(page, "dashboard-overview.png");
         Assert.Empty(errors);
     }
 
@@ -121,7 +125,9 @@ public sealed partial class DashboardBrowserTest(ITestOutputHelper output) : IAs
         using var anonymous = _server.Client(null);
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/dashboard")).StatusCode);
         using var reader = _server.Client("reader");
-        Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await reader.GetAsync("/api/dashboard?minutes=7")).StatusCode);
+        using var refused = await reader.GetAsync("/api/dashboard?minutes=7");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("minutes=7", (await refused.Content.ReadFromJsonAsync<JsonObject>())!["error"]!.GetValue<string>());
         var page = await anonymous.GetStringAsync("/");
         Assert.Contains("/assets/dashboard.js", page);
         Assert.Contains("Sign in", page);
@@ -143,6 +149,11 @@ public sealed partial class DashboardBrowserTest(ITestOutputHelper output) : IAs
         await page.ClickAsync("#login-button");
         await page.Locator("#tables tbody tr[data-table-name='docs']").WaitForAsync();
     }
+
+    /// <summary>An event as a failed compaction attempt publishes it, straight into the instance's log.</summary>
+    private Task PublishFailureAsync(string tableId) =>
+        _server.Instance.Events.PublishAsync(EventLog.Create(_server.Instance.Time, "compaction-job-failed", EventSeverity.Warning,
+            "Compaction job 7c1e of table docs failed on attempt 1: the input file was not found; it will be retried.", tableId, "7c1e"));
 
     private static string ScreenshotFolder() => Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "screenshots")).FullName;
 
@@ -191,6 +202,8 @@ public sealed partial class DashboardBrowserTest(ITestOutputHelper output) : IAs
     private async Task SaveScreenshotAsync(IPage page, string name, bool forDocs = false)
     {
         var path = Path.Combine(ScreenshotFolder(), name);
+        // From the top, or the sticky header is drawn where the page was scrolled to.
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
         Assert.True(new FileInfo(path).Length > 10_000, $"The screenshot {path} is nearly empty.");
         output.WriteLine($"Screenshot: {path}");

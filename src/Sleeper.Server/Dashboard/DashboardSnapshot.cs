@@ -2,10 +2,12 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sleeper.Core.Jobs;
 using Sleeper.Core.Notifications;
-using Sleeper.Core.StateStore;
 using Sleeper.Core.Storage;
+using Sleeper.Core.Tables;
 using Sleeper.Core.Tracking;
 using Sleeper.Instance;
+using Sleeper.Reports;
+using Sleeper.Server.Serving;
 
 namespace Sleeper.Server.Dashboard;
 
@@ -27,7 +29,8 @@ public static class DashboardSnapshot
 
     private static readonly JsonSerializerOptions EventJson = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
-    public static async Task<JsonObject> BuildAsync(SleeperInstance instance, TimeSpan window, CancellationToken cancellationToken)
+    /// <param name="served">The server's open tables, whose state stores follow their logs incrementally: a refresh reads only what is new.</param>
+    public static async Task<JsonObject> BuildAsync(SleeperInstance instance, ServedTables served, TimeSpan window, CancellationToken cancellationToken)
     {
         var now = instance.Time.GetUtcNow();
         var statuses = await instance.ListTablesAsync(cancellationToken);
@@ -35,7 +38,7 @@ public static class DashboardSnapshot
         var tables = new JsonArray();
         foreach (var status in statuses.OrderBy(s => s.TableName, StringComparer.Ordinal))
         {
-            tables.Add(await TableAsync(instance, status.TableName, cancellationToken));
+            tables.Add(await TableAsync(status, (await served.GetAsync(status.TableName, requireOnline: false, cancellationToken)).Table, cancellationToken));
         }
         var trackers = new (string Kind, IJobTracker Tracker)[]
         {
@@ -93,49 +96,30 @@ public static class DashboardSnapshot
         };
     }
 
-    /// <summary>One table's figures and partition tree, parents before children, as the partitions report orders them.</summary>
-    private static async Task<JsonObject> TableAsync(SleeperInstance instance, string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// One table's figures (those of Sleeper's table metrics) and its partitions report, each partition with its
+    /// depth in the tree for drawing; the same builders as <c>sleeper status</c>, over the shared read state.
+    /// </summary>
+    private static async Task<JsonObject> TableAsync(TableStatus status, SleeperTable table, CancellationToken cancellationToken)
     {
-        var table = await instance.OpenTableAsync(name, cancellationToken: cancellationToken);
         var read = await table.StateStore.GetReadStateAsync(cancellationToken);
-        var state = read.State;
-        var serDe = new StateStoreSerDe(table.Schema);
-        var references = state.AllReferences().GroupBy(r => r.PartitionId, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => (Rows: g.Sum(r => r.NumberOfRows), Count: g.Count()), StringComparer.Ordinal);
-        var tree = state.PartitionTree();
-        var partitions = new JsonArray();
-        var stack = new Stack<(Core.Partitions.Partition Partition, int Depth)>([(tree.Root, 0)]);
-        while (stack.Count > 0)
+        var partitions = TableStateReports.Partitions(table, read.State);
+        // Parents come before their children in the report, so each depth is known when its children are reached.
+        var depths = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var node in partitions)
         {
-            var (p, depth) = stack.Pop();
-            references.TryGetValue(p.Id, out var r);
-            partitions.Add(new JsonObject
-            {
-                ["id"] = p.Id,
-                ["parentId"] = p.ParentId,
-                ["childIds"] = new JsonArray([.. p.ChildIds.Select(c => (JsonNode)JsonValue.Create(c))]),
-                ["isLeaf"] = p.IsLeaf,
-                ["depth"] = depth,
-                ["region"] = serDe.WriteRegion(p.Region),
-                ["rowCount"] = r.Rows,
-                ["fileReferenceCount"] = r.Count,
-            });
-            foreach (var child in p.ChildIds.Reverse())
-            {
-                stack.Push((tree.Get(child), depth + 1));
-            }
+            var p = node!.AsObject();
+            var depth = p["parentId"]?.GetValue<string>() is { } parent && depths.TryGetValue(parent, out var d) ? d + 1 : 0;
+            depths[p["id"]!.GetValue<string>()] = depth;
+            p["depth"] = depth;
         }
         return new JsonObject
         {
             ["name"] = table.Name,
             ["id"] = table.Id,
-            ["online"] = table.Status.Online,
+            ["online"] = status.Online, // the index's, not that of the table as opened
             ["transactionNumber"] = read.TransactionNumber,
-            ["rows"] = state.AllReferences().Sum(r => r.NumberOfRows),
-            ["files"] = state.Files.Count,
-            ["fileReferences"] = state.AllReferences().Count(),
-            ["partitionCount"] = state.Partitions.Count,
-            ["leafPartitionCount"] = state.Partitions.Values.Count(p => p.IsLeaf),
+            ["metrics"] = TableStateReports.Metrics(read.State),
             ["rowKeyFields"] = new JsonArray([.. table.Schema.RowKeyFields.Select(f => (JsonNode)new JsonObject { ["name"] = f.Name, ["type"] = f.Type.Name })]),
             ["partitions"] = partitions,
         };

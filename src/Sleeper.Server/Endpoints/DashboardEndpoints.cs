@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Sleeper.Instance;
 using Sleeper.Server.Auth;
 using Sleeper.Server.Dashboard;
+using Sleeper.Server.Serving;
 
 namespace Sleeper.Server.Endpoints;
 
@@ -23,16 +24,24 @@ public static class DashboardEndpoints
     {
         app.MapGet("/", () => Asset("index.html")).AllowAnonymous();
         app.MapGet("/assets/{name}", (string name) => Asset(name)).AllowAnonymous();
-        app.MapGet("/api/dashboard", async (SleeperInstance instance, int? minutes, CancellationToken cancel) =>
+        app.MapGet("/api/dashboard", async (SleeperInstance instance, ServedTables tables, int? minutes, CancellationToken cancel) =>
         {
             var window = minutes ?? 30;
             if (!WindowMinutes.Contains(window))
             {
-                return Results.Json(new { error = $"minutes={window} is not a window the dashboard offers; use one of {string.Join(", ", WindowMinutes)}." },
+                return Results.Json(new ErrorBody($"minutes={window} is not a window the dashboard offers; use one of {string.Join(", ", WindowMinutes)}."),
                     statusCode: StatusCodes.Status400BadRequest);
             }
-            return Results.Json(await DashboardSnapshot.BuildAsync(instance, TimeSpan.FromMinutes(window), cancel));
-        }).RequireAuthorization(Policies.Read);
+            return Results.Json(await DashboardSnapshot.BuildAsync(instance, tables, TimeSpan.FromMinutes(window), cancel));
+        })
+            .RequireAuthorization(Policies.Read)
+            .WithTags("Dashboard")
+            .WithSummary("Everything the dashboard shows, in one document")
+            .WithDescription("Tables with their metrics and partitions reports (each partition with its depth), queue depths, running tasks " +
+                "and jobs, rows and jobs of compaction and of ingest per bucket over the last `minutes` (5, 15, 30, 60, 180, 360 or 1440; " +
+                "60 buckets), and the newest events of the event log. docs/dashboard.md describes it.")
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .Produces<ErrorBody>(StatusCodes.Status400BadRequest);
     }
 
     private static IResult Asset(string name)

@@ -179,9 +179,9 @@
       el("div", { class: "stat" + (alert ? " alert" : ""), "data-stat": id }, el("div", { class: "label", text: label }), el("div", { class: "value", text: value }));
     fill($("stats"),
       stat("tables", "tables", num(d.tables.length)),
-      stat("rows", "rows", compact(sum(d.tables, (t) => t.rows))),
-      stat("files", "files", num(sum(d.tables, (t) => t.files))),
-      stat("leaves", "leaf partitions", num(sum(d.tables, (t) => t.leafPartitionCount))),
+      stat("rows", "rows", compact(sum(d.tables, (t) => t.metrics.rowCount))),
+      stat("files", "files", num(sum(d.tables, (t) => t.metrics.fileCount))),
+      stat("leaves", "leaf partitions", num(sum(d.tables, (t) => t.metrics.leafPartitionCount))),
       stat("waiting", "jobs waiting", num(sum(d.queues, (q) => q.visible + q.inFlight))),
       stat("dead", "dead letters", num(dead), dead > 0));
   }
@@ -189,7 +189,7 @@
   function renderTables(d) {
     const body = $("tables").tBodies[0];
     if (!d.tables.length) {
-      fill(body, el("tr", {}, el("td", { colspan: 7, class: "empty", text: "No tables yet: create one with 'sleeper table create'." })));
+      fill(body, el("tr", {}, el("td", { colspan: 8, class: "empty", text: "No tables yet: create one with 'sleeper table create'." })));
       return;
     }
     fill(body, d.tables.map((t) => el("tr", {
@@ -198,10 +198,11 @@
     },
     el("td", { class: "name" }, el("strong", { text: t.name })),
     el("td", {}, el("span", { class: "pill " + (t.online ? "online" : "offline"), text: t.online ? "online" : "offline" })),
-    el("td", { class: "num", "data-col": "rows", text: num(t.rows) }),
-    el("td", { class: "num", "data-col": "files", text: num(t.files) }),
-    el("td", { class: "num", "data-col": "partitions", text: num(t.partitionCount) }),
-    el("td", { class: "num", "data-col": "leaves", text: num(t.leafPartitionCount) }),
+    el("td", { class: "num", "data-col": "rows", text: num(t.metrics.rowCount) }),
+    el("td", { class: "num", "data-col": "files", text: num(t.metrics.fileCount) }),
+    el("td", { class: "num", "data-col": "partitions", text: num(t.metrics.partitionCount) }),
+    el("td", { class: "num", "data-col": "leaves", text: num(t.metrics.leafPartitionCount) }),
+    el("td", { class: "num", "data-col": "average-references", title: "file references per partition that holds any (max " + t.metrics.maxReferencesPerPartition + ")", text: t.metrics.referenceCount ? t.metrics.averageReferencesPerPartition.toFixed(1) : "–" }),
     el("td", { class: "num", text: num(t.transactionNumber) }))));
   }
 
@@ -225,7 +226,7 @@
       fill($("partition-files").tBodies[0]);
       return;
     }
-    fill($("tree"), partitionTree(table.partitions));
+    fill($("tree"), partitionTree(table.partitions, $("tree").clientWidth));
     const maxRows = Math.max(1, ...table.partitions.map((p) => p.rowCount));
     fill($("partition-files").tBodies[0], table.partitions.filter((p) => p.isLeaf || p.fileReferenceCount > 0).map((p) =>
       el("tr", { "data-partition-id": p.id },
@@ -236,18 +237,24 @@
   }
 
   // The tree top-down: leaves side by side in key order, each parent centred over its children, leaves shaded by
-  // their share of the rows. Past a few dozen leaves the labels would collide, so they go and the tooltips stay.
-  function partitionTree(partitions) {
+  // their share of the rows. It is drawn at the width it is shown (no scaling, so text stays readable): with room,
+  // every node is a labelled box; with many leaves, split partitions become dots and each leaf a bar as tall as its
+  // rows, labelled while there is room, so the picture becomes the leaves' size histogram; past 14 pixels a leaf it
+  // scrolls sideways. Every node keeps its id, region and counts in a tooltip.
+  function partitionTree(partitions, containerWidth) {
     const byId = new Map(partitions.map((p) => [p.id, p]));
     const root = partitions.find((p) => !p.parentId) || partitions[0];
     const leaves = partitions.filter((p) => p.isLeaf);
     const maxDepth = Math.max(...partitions.map((p) => p.depth));
-    const slot = leaves.length <= 8 ? 130 : leaves.length <= 24 ? 86 : 30;
-    const labelled = slot >= 80;
-    const width = Math.max(620, leaves.length * slot);
-    const level = labelled ? 78 : 46;
-    const nodeH = labelled ? 40 : 20;
-    const height = (maxDepth + 1) * level - (level - nodeH) + 16;
+    const available = Math.max(320, containerWidth || 700);
+    const slot = Math.max(14, Math.min(130, available / leaves.length));
+    const boxes = slot >= 80;
+    const width = Math.max(available, leaves.length * slot);
+    const level = boxes ? 78 : 34;
+    const nodeH = boxes ? 40 : 0;
+    const barMax = 90;
+    const leafTop = 8 + maxDepth * level;
+    const height = boxes ? leafTop + nodeH + 8 : leafTop + barMax + 26;
     const x = new Map();
     const offset = (width - leaves.length * slot) / 2;
     let next = 0;
@@ -257,30 +264,46 @@
       const xs = p.childIds.filter((c) => x.has(c)).map((c) => x.get(c));
       x.set(p.id, xs.length ? (Math.min(...xs) + Math.max(...xs)) / 2 : offset);
     })(root);
-    const y = (p) => 8 + p.depth * level;
+    // In the compact form every leaf sits on the bottom row, whatever its depth, so the bars line up.
+    const y = (p) => (p.isLeaf && !boxes ? leafTop : 8 + p.depth * level);
     const maxLeafRows = Math.max(1, ...leaves.map((p) => p.rowCount));
     const nodeW = Math.min(slot - 10, 116);
+    const barHeight = (p) => Math.max(2, (barMax * p.rowCount) / maxLeafRows);
+    // Where an edge meets a node: the top of its box, or of its bar in the compact form.
+    const entry = (p) => (p.isLeaf && !boxes ? y(p) + 4 + barMax - barHeight(p) : y(p));
     const edges = partitions.filter((p) => p.parentId && byId.has(p.parentId)).map((p) => {
       const parent = byId.get(p.parentId);
-      const x1 = x.get(parent.id), y1 = y(parent) + nodeH, x2 = x.get(p.id), y2 = y(p);
+      const x1 = x.get(parent.id), y1 = y(parent) + (boxes ? nodeH : 0), x2 = x.get(p.id), y2 = entry(p);
       const mid = (y1 + y2) / 2;
       return svg("path", { class: "edge", d: `M${x1},${y1} C${x1},${mid} ${x2},${mid} ${x2},${y2}` });
     });
     const nodes = partitions.map((p) => {
       const share = p.isLeaf ? p.rowCount / maxLeafRows : 0;
-      const fillColour = p.isLeaf ? mix([232, 238, 251], [56, 103, 214], share) : null;
-      const dark = share > 0.55;
+      const fillColour = p.isLeaf ? mix([200, 214, 243], [56, 103, 214], share) : null;
       const cx = x.get(p.id), top = y(p);
       const tip = `${p.isLeaf ? "leaf" : "partition"} ${p.id}\n${regionText(p.region)}\n${num(p.rowCount)} rows in ${p.fileReferenceCount} file reference(s)`;
-      return svg("g", { class: "node " + (p.isLeaf ? "leaf" : "inner"), "data-partition-id": p.id, "data-rows": p.rowCount, "data-leaf": String(p.isLeaf) },
-        svg("title", {}, tip),
-        svg("rect", { x: cx - nodeW / 2, y: top, width: nodeW, height: nodeH, rx: 6, style: fillColour ? "fill:" + fillColour : null }),
-        labelled ? [
+      let shape;
+      if (boxes) {
+        const dark = share > 0.55;
+        shape = [
+          svg("rect", { x: cx - nodeW / 2, y: top, width: nodeW, height: nodeH, rx: 6, style: fillColour ? "fill:" + fillColour : null }),
           svg("text", { x: cx, y: top + 16, style: dark ? "fill:#fff;font-weight:600" : "font-weight:600" }, compact(p.rowCount) + " rows"),
           svg("text", { class: "sub", x: cx, y: top + 31, style: dark ? "fill:#dfe7fb" : null }, p.depth === 0 ? "root · " + p.fileReferenceCount + " files" : shortRegion(p.region) + " · " + p.fileReferenceCount + " f"),
-        ] : []);
+        ];
+      } else if (p.isLeaf) {
+        const h = barHeight(p);
+        const w = Math.max(4, slot - 4);
+        shape = [
+          svg("rect", { class: "leaf-bar", x: cx - w / 2, y: top + 4 + barMax - h, width: w, height: h, rx: 2, style: "fill:" + fillColour }),
+          slot >= 28 ? svg("text", { class: "sub", x: cx, y: top + barMax + 18 }, compact(p.rowCount)) : null,
+        ];
+      } else {
+        shape = [svg("circle", { cx, cy: top, r: 4 })];
+      }
+      return svg("g", { class: "node " + (p.isLeaf ? "leaf" : "inner"), "data-partition-id": p.id, "data-rows": p.rowCount, "data-leaf": String(p.isLeaf) },
+        svg("title", {}, tip), shape);
     });
-    return svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": `partition tree: ${partitions.length} partitions, ${leaves.length} leaves` }, edges, nodes);
+    return svg("svg", { viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": `partition tree: ${partitions.length} partitions, ${leaves.length} leaves` }, edges, nodes);
   }
   function mix(a, b, t) {
     const c = a.map((v, i) => Math.round(v + (b[i] - v) * Math.max(0, Math.min(1, t))));
