@@ -41,6 +41,7 @@ public static class SleeperServer
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(SleeperClaims.Scheme, null);
         builder.Services.AddAuthorization(Policies.Add);
         builder.Services.AddProblemDetails();
+        MetricsEndpoints.AddTelemetry(builder.Services);
         return builder;
     }
 
@@ -60,6 +61,8 @@ public static class SleeperServer
         WebSocketQueryEndpoint.Map(app);
         OpenApiEndpoints.Map(app);
         DashboardEndpoints.Map(app);
+        StatusEndpoints.Map(app);
+        MetricsEndpoints.Map(app);
         return app;
     }
 

@@ -49,9 +49,9 @@ public static class IngestBatchCommand
                 Render.Json(context, new JsonObject
                 {
                     ["table"] = table.Name,
-                    ["added"] = IngestBatcherReport.FilesJson(added),
-                    ["alreadyPending"] = IngestBatcherReport.FilesJson(alreadyPending),
-                    ["pending"] = IngestBatcherReport.FilesJson(pending),
+                    ["added"] = Sleeper.Reports.IngestBatcherReports.FilesJson(added),
+                    ["alreadyPending"] = Sleeper.Reports.IngestBatcherReports.FilesJson(alreadyPending),
+                    ["pending"] = Sleeper.Reports.IngestBatcherReports.FilesJson(pending),
                     ["decision"] = run.Plan.Reason,
                     ["jobs"] = JobsJson(run.Sent),
                     ["resent"] = JobsJson(run.Resent),
@@ -69,7 +69,7 @@ public static class IngestBatchCommand
                 o.WriteLine($"Pending: {pending.Count} file(s) of {Bytes(pending)}.");
                 foreach (var file in pending)
                 {
-                    o.WriteLine($"  {file.File} ({file.FileSizeBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes, received {IngestBatcherReport.Time(file.ReceivedTime)})");
+                    o.WriteLine($"  {file.File} ({file.FileSizeBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes, received {Sleeper.Reports.ReportJson.BatcherTime(file.ReceivedTime)})");
                 }
                 foreach (var job in run.Resent)
                 {

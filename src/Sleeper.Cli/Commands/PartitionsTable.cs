@@ -17,7 +17,7 @@ public static class PartitionsTable
     // Keys are shown as typed: "é" rather than "\u00E9".
     private static readonly JsonSerializerOptions s_plain = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <param name="partitions">The report's JSON (<see cref="StatusCommand.PartitionsJson"/>): parents before their children.</param>
+    /// <param name="partitions">The partitions report (<see cref="Sleeper.Reports.TableStateReports.Partitions"/>): parents before their children.</param>
     public static void Write(CliContext context, JsonArray partitions) =>
         Render.Table(context, ["partition", "leaf", "region", "rows", "file refs"], Rows(partitions));
 
