@@ -36,6 +36,20 @@ else
   echo "Could not start the local servers (see above): the tests that need them will fail." >&2
 fi
 
+# The dashboard's browser test drives Debian's Chromium through Playwright (LOCAL-SERVERS.md): install it when it is
+# missing (as root, as CI runs; about 23 s). Playwright itself never downloads a browser: the test names this one.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "Installing Chromium for the dashboard's browser test..." >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q chromium >&2 || { apt-get update -q >&2 && apt-get install -y -q chromium >&2; } \
+      || echo "Could not install Chromium (see above): the dashboard's browser test will fail." >&2
+  else
+    echo "/usr/bin/chromium is missing and this is not root, so it cannot be installed here: run 'sudo apt-get install -y chromium'. The dashboard's browser test fails without it." >&2
+  fi
+fi
+
 echo "Running tests..." >&2
 dotnet test Sleeper.slnx --no-build --nologo -v q "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

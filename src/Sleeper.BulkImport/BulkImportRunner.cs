@@ -13,6 +13,7 @@ using Sleeper.Core.StateStore.Transactions;
 using Sleeper.Core.Tables;
 using Sleeper.Ingest.Input;
 using Sleeper.Parquet;
+using Sleeper.Core.Telemetry;
 
 namespace Sleeper.BulkImport;
 
@@ -180,6 +181,7 @@ public sealed class BulkImportRunner(SleeperTable table, BulkImportOptions? opti
                 }
                 OrphanCollectionRule.EnsureCanCommit(table, watch.Elapsed);
                 await table.StateStore.CommitAsync(new AddFilesTransaction(references, jobId), cancellationToken).ConfigureAwait(false);
+                SleeperTelemetry.RowsIngested.Add(references.Sum(r => r.NumberOfRows), new KeyValuePair<string, object?>("table", table.Name));
             }
             return new BulkImportResult(references.Sum(r => r.NumberOfRows), references.Count, leavesBefore, leaves.Count, added,
                 spill.RunsWritten, references, watch.Elapsed,

@@ -7,15 +7,20 @@ namespace Sleeper.Cli;
 /// The log of the command line's workers and jobs, on standard error so results on standard output stay clean. One
 /// line per event with a UTC timestamp by default; <c>SLEEPER_LOG_FORMAT=json</c> writes one JSON object per event
 /// (the message template's values as fields), for a fleet whose logs are collected and searched.
-/// <c>SLEEPER_LOG_LEVEL</c> overrides the least level written.
+/// <c>SLEEPER_LOG_LEVEL</c> overrides the least level written; <c>sleeper serve</c> also takes the "Logging" section of
+/// its appsettings.json (levels by category, as any .NET host does).
 /// </summary>
 public static class CliLogging
 {
-    public static ILoggerFactory Create(LogLevel defaultLevel) => LoggerFactory.Create(builder =>
+    public static ILoggerFactory Create(LogLevel defaultLevel, Microsoft.Extensions.Configuration.IConfiguration? configuration = null) => LoggerFactory.Create(builder =>
     {
         var level = Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("SLEEPER_LOG_LEVEL"), ignoreCase: true, out var given)
             ? given : defaultLevel;
         builder.SetMinimumLevel(level);
+        if (configuration is not null)
+        {
+            builder.AddConfiguration(configuration);
+        }
         builder.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
         if (string.Equals(Environment.GetEnvironmentVariable("SLEEPER_LOG_FORMAT"), "json", StringComparison.OrdinalIgnoreCase))
         {

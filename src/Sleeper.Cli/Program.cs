@@ -3,9 +3,9 @@ using Sleeper.Cli;
 using Sleeper.Cli.Commands;
 using Sleeper.Core;
 
-// Workers log every job event, for a fleet to be followed; other commands report on standard output and log
+// Workers and the server log every job event, for a fleet to be followed; other commands report on standard output and log
 // only warnings and errors, so a script's standard error holds nothing it did not ask for.
-using var logging = CliLogging.Create(args.Length > 0 && args[0] == "worker" ? Microsoft.Extensions.Logging.LogLevel.Information : Microsoft.Extensions.Logging.LogLevel.Warning);
+using var logging = CliLogging.Create(args.Length > 0 && args[0] is "worker" or "serve" ? Microsoft.Extensions.Logging.LogLevel.Information : Microsoft.Extensions.Logging.LogLevel.Warning);
 var context = new CliContext { Logging = logging };
 return await SleeperCli.RunAsync(args, context);
 

@@ -10,6 +10,7 @@ using Sleeper.Core.Iterators;
 using Sleeper.Core.StateStore.Transactions;
 using Sleeper.Core.Tables;
 using Sleeper.Parquet;
+using Sleeper.Core.Telemetry;
 
 namespace Sleeper.Compaction;
 
@@ -105,6 +106,7 @@ public sealed class CompactionTask(TimeProvider? time = null, IteratorLoader? it
             {
                 await table.StateStore.CommitAsync(new ReplaceFileReferencesTransaction(
                     [new ReplaceFileReferencesRequest(job.JobId, job.PartitionId, job.InputFiles, outputReference)]), cancellationToken).ConfigureAwait(false);
+                SleeperTelemetry.RowsCompacted.Add(rowsWritten, new KeyValuePair<string, object?>("table", table.Name));
             }
             catch (StateStoreValidationException)
             {

@@ -4,6 +4,7 @@ using Sleeper.Core.Storage;
 using Sleeper.Core.Tables;
 using Sleeper.Core.Tracking;
 using Sleeper.Ingest.Input;
+using Sleeper.Core.Telemetry;
 
 namespace Sleeper.Ingest;
 
@@ -21,7 +22,10 @@ public sealed class IngestJobSubmitter(IJobQueue queue, IJobTracker tracker, IIn
     {
         var files = IngestInputs.ForJob(paths);
         _ = await IngestInputs.ResolveAsync(files, format: null, inputFiles, cancellationToken: cancellationToken);
-        var job = new IngestJob(Guid.NewGuid().ToString(), table.TableName, table.TableId, files);
+        using var span = SleeperTelemetry.Source.StartActivity("ingest.submit", System.Diagnostics.ActivityKind.Producer);
+        var job = new IngestJob(Guid.NewGuid().ToString(), table.TableName, table.TableId, files) { TraceParent = SleeperTelemetry.CurrentTraceParent() };
+        span?.SetTag("sleeper.table", table.TableName);
+        span?.SetTag("sleeper.job.id", job.Id);
         // Created is recorded first, so a worker that takes the job at once never has its Started come before it.
         await tracker.RecordAsync(new JobEvent(table.TableId, job.Id, JobEventKind.Created, _time.GetUtcNow(),
             InputFiles: files.Count, Files: files), cancellationToken);

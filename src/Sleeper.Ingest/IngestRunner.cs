@@ -10,6 +10,7 @@ using Sleeper.Ingest.Input;
 using Sleeper.Ingest.Output;
 using Sleeper.Ingest.Spill;
 using Sleeper.Parquet;
+using Sleeper.Core.Telemetry;
 
 namespace Sleeper.Ingest;
 
@@ -61,6 +62,7 @@ public sealed class IngestRunner(SleeperTable table, string? scratchParent = nul
         {
             OrphanCollectionRule.EnsureCanCommit(table, writing.Elapsed);
             await table.StateStore.CommitAsync(new AddFilesTransaction(result.References), cancellationToken);
+            SleeperTelemetry.RowsIngested.Add(result.RowsWritten, new KeyValuePair<string, object?>("table", table.Name));
         }
         catch (Exception e) when (e is not CommitOutcomeUnknownException)
         {

@@ -8,6 +8,7 @@ using Sleeper.Core.Storage;
 using Sleeper.Core.Tables;
 using Sleeper.Core.Tracking;
 using Sleeper.Ingest.Input;
+using Sleeper.Core.Telemetry;
 
 namespace Sleeper.Ingest;
 
@@ -90,6 +91,10 @@ public sealed class IngestWorker(
             return (false, null);
         }
         var tableId = job.TableId ?? job.TableName!;
+        // Continues the submitter's trace, so one trace runs from submission through this attempt to its commit.
+        using var span = SleeperTelemetry.StartContinued("ingest.job", job.TraceParent);
+        span?.SetTag("sleeper.job.id", job.Id);
+        span?.SetTag("sleeper.task.id", TaskId);
         await using var extender = VisibilityExtender.Start(queue, message, VisibilityTimeout, _time);
         // The work stops early if another worker takes the job over meanwhile.
         using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, extender.ClaimLostToken);
@@ -190,6 +195,7 @@ public sealed class IngestWorker(
         }
         // Not cancellable: a cancelled commit is settled before it returns, but there is no reason to stop one.
         await table.StateStore.CommitAsync(new AddFilesTransaction(ingested.References, job.Id), CancellationToken.None);
+        SleeperTelemetry.RowsIngested.Add(ingested.RowsWritten, new KeyValuePair<string, object?>("table", table.Name));
     }
 
     /// <summary>Recognises a job an earlier attempt committed; clears up after attempts that died before committing.</summary>

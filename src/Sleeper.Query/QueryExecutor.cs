@@ -12,6 +12,7 @@ using Sleeper.Core.Tables;
 using Sleeper.Core.StateStore;
 using Sleeper.Parquet;
 using Sleeper.Parquet.Pages;
+using Sleeper.Core.Telemetry;
 
 namespace Sleeper.Query;
 
@@ -100,6 +101,11 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
         var readColumns = readSchema.AllFields.Select(f => f.Name).ToList();
         statistics ??= new QueryStatistics();
         LastStatistics = statistics;
+        var started = (time ?? TimeProvider.System).GetTimestamp();
+        var rows = 0L;
+        using var span = SleeperTelemetry.Source.StartActivity("query.execute");
+        span?.SetTag("sleeper.table", table.Name);
+        span?.SetTag("sleeper.query.regions", regions.Count);
         var sources = await OpenAsync(regions, readSchema, statistics, cancellationToken);
         try
         {
@@ -113,6 +119,7 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 statistics.RowsReturned += batch.Length;
+                rows += batch.Length;
                 yield return projection is null ? batch : Project(batch, projection);
             }
         }
@@ -122,6 +129,10 @@ public sealed class QueryExecutor(SleeperTable table, TimeProvider? time = null,
             {
                 source.Dispose();
             }
+            var tableTag = new KeyValuePair<string, object?>("table", table.Name);
+            SleeperTelemetry.RowsQueried.Add(rows, tableTag);
+            SleeperTelemetry.QueryDuration.Record((time ?? TimeProvider.System).GetElapsedTime(started).TotalSeconds, tableTag);
+            span?.SetTag("sleeper.rows", rows);
         }
     }
 

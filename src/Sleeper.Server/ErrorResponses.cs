@@ -28,6 +28,7 @@ public static class ErrorResponses
 
     public static (int Status, string Message) Classify(Exception? error) => error switch
     {
+        ApiException e => (e.Status, e.Message),
         TableNotFoundException e => (StatusCodes.Status404NotFound, e.Message),
         TableAlreadyExistsException e => (StatusCodes.Status409Conflict, e.Message),
         BadHttpRequestException e => (e.StatusCode, e.Message),

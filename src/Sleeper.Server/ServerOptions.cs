@@ -8,4 +8,7 @@ public sealed record ServerOptions
 
     /// <summary>Requests without a credential run as an anonymous reader with no authorisations. Off unless asked for.</summary>
     public bool AllowAnonymous { get; init; }
+
+    /// <summary>The request limits; null reads them from the instance's properties (<see cref="ServerLimits.FromProperties"/>).</summary>
+    public ServerLimits? Limits { get; init; }
 }

@@ -8,6 +8,7 @@ using Sleeper.Core.Security;
 using Sleeper.Instance;
 using Sleeper.Server.Auth;
 using Sleeper.Server.Endpoints;
+using Sleeper.Server.Serving;
 
 namespace Sleeper.Server;
 
@@ -28,11 +29,19 @@ public static class SleeperServer
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         builder.Services.AddSingleton(instance);
         builder.Services.AddSingleton(options);
+        var limits = options.Limits ?? ServerLimits.FromProperties(instance.Properties);
+        builder.Services.AddSingleton(limits);
+        builder.Services.AddSingleton<ServedTables>();
+        builder.Services.AddSingleton<QueryGate>();
+        // Past this Kestrel stops reading a body, and the read fails with 413 (see ErrorResponses).
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes);
+        OpenApiEndpoints.AddServices(builder.Services);
         builder.Services.AddSingleton(new UserDirectory(instance.Objects, instance.Time));
         builder.Services.AddAuthentication(SleeperClaims.Scheme)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(SleeperClaims.Scheme, null);
         builder.Services.AddAuthorization(Policies.Add);
         builder.Services.AddProblemDetails();
+        MetricsEndpoints.AddTelemetry(builder.Services);
         return builder;
     }
 
@@ -46,8 +55,14 @@ public static class SleeperServer
         app.UseAuthorization();
         HealthEndpoints.Map(app);
         TableEndpoints.Map(app);
+        RowEndpoints.Map(app);
+        IngestEndpoints.Map(app);
+        QueryEndpoints.Map(app);
+        WebSocketQueryEndpoint.Map(app);
+        OpenApiEndpoints.Map(app);
         DashboardEndpoints.Map(app);
         StatusEndpoints.Map(app);
+        MetricsEndpoints.Map(app);
         return app;
     }
 

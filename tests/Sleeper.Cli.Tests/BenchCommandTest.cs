@@ -16,7 +16,7 @@ public sealed class BenchCommandTest : IDisposable
 
         var result = await _cli.OkAsync("bench", "--rows", "2000", "--output", report);
 
-        foreach (var name in new[] { "write", "ingest", "ingest-budget", "scan", "lookup", "compaction", "compaction-concurrent", "bulk-import", "split", "query" })
+        foreach (var name in new[] { "write", "ingest", "ingest-budget", "scan", "lookup", "compaction", "compaction-concurrent", "bulk-import", "split", "query", "server" })
         {
             Assert.Contains(name, result.Output);
         }
@@ -34,6 +34,7 @@ public sealed class BenchCommandTest : IDisposable
         Assert.Contains("| bulk-import |", markdown);
         Assert.Contains("| query: lookup, 8 callers (queries/s) |", markdown);
         Assert.Contains("| query: 1000 keys in one query |", markdown);
+        Assert.Contains("| server: REST under load (requests/s) |", markdown);
         Assert.Contains("Machine:", markdown);
         Assert.Contains("./sleeper bench", markdown);
         Assert.Empty(result.Error);

@@ -27,7 +27,7 @@ namespace Sleeper.Cli.Bench;
 public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, int seed, Action<string> chatter,
     ServicesBackend? services = null, int commits = BenchSuite.DefaultCommits)
 {
-    public static readonly string[] CaseNames = ["write", "ingest", "ingest-budget", "scan", "lookup", "compaction", "compaction-concurrent", "bulk-import", "split", "commits", "query"];
+    public static readonly string[] CaseNames = ["write", "ingest", "ingest-budget", "scan", "lookup", "compaction", "compaction-concurrent", "bulk-import", "split", "commits", "query", "server"];
 
     /// <summary>The cases that have a form on services; what <c>--backend services</c> runs when no case is named.</summary>
     public static readonly string[] ServicesCaseNames = ["ingest", "lookup", "compaction", "commits"];
@@ -96,6 +96,7 @@ public sealed class BenchSuite(string folder, BenchInputs inputs, int threads, i
                     "compaction-concurrent" => await _compaction.ConcurrentAsync(cancel),
                     "bulk-import" => await _bulkImport.RunAsync(cancel),
                     "split" => await _split.RunAsync(cancel),
+                    "server" => await new ServerLoadCase(folder, inputs.Rows, chatter).RunAsync(cancel),
                     _ => throw new ArgumentException($"Unknown case '{name}'.", nameof(name)),
                 }];
         }

@@ -5,12 +5,12 @@ using Sleeper.Instance;
 
 namespace Sleeper.Cli.Commands;
 
-/// <summary>sleeper instance create | properties.</summary>
+/// <summary>sleeper instance create | properties | pause | resume.</summary>
 public static class InstanceCommands
 {
     public static Command Build(CliContext context)
     {
-        var command = new Command("instance", "Create an instance, or show and change its properties");
+        var command = new Command("instance", "Create an instance, show and change its properties, pause and resume its scheduled work");
 
         var stateStore = new Option<string?>("--state-store")
         {
@@ -50,6 +50,7 @@ public static class InstanceCommands
             return 0;
         });
         command.Subcommands.Add(properties);
+        InstancePauseCommands.AddTo(command, context);
         return command;
     }
 }

@@ -1,9 +1,7 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Sleeper.Core;
 using Sleeper.Core.Keys;
 using Sleeper.Core.Schema;
-using Sleeper.Core.StateStore;
+using Sleeper.Core.Query;
 
 namespace Sleeper.Cli.Commands;
 
@@ -41,62 +39,17 @@ public static class QueryRegions
         return Region.ForFirstFieldRange(schema, range);
     }
 
-    /// <summary>Sleeper's form: {"field":[min, minInclusive, max, maxInclusive], …}; fields left out are unbounded.</summary>
+    /// <summary>Sleeper's form: {"field":[min, minInclusive, max, maxInclusive], …}; fields left out are unbounded (read by <see cref="RegionJson"/>, as the server reads it).</summary>
     public static Region FromRegionJson(TableSchema schema, string text)
     {
-        JsonObject obj;
         try
         {
-            obj = JsonNode.Parse(text) as JsonObject ?? throw new UsageException($"--region {text}: expected a JSON object keyed by row-key field.");
+            return RegionJson.Parse(schema, text, "--region");
         }
-        catch (JsonException e)
+        catch (SleeperException e)
         {
-            throw new UsageException($"--region {text}: not valid JSON ({e.Message}).");
+            throw new UsageException(e.Message);
         }
-        try
-        {
-            foreach (var (name, _) in obj)
-            {
-                if (!schema.RowKeyFields.Any(f => f.Name == name))
-                {
-                    throw new UsageException($"--region: '{name}' is not a row key field (row keys: {string.Join(", ", schema.RowKeyFields.Select(f => f.Name))}).");
-                }
-            }
-        }
-        // A repeated field, or a name that is not valid text (a lone surrogate), only fails when first read.
-        catch (ArgumentException)
-        {
-            throw new UsageException($"--region {text}: a row key field appears twice; give each field once.");
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new UsageException($"--region {text}: {e.Message}");
-        }
-        var ranges = schema.RowKeyFields.Select(field =>
-        {
-            if (obj[field.Name] is not JsonArray a)
-            {
-                return KeyRange.Unbounded(field);
-            }
-            if (a.Count != 4 || a[1] is not JsonValue || a[3] is not JsonValue)
-            {
-                throw new UsageException($"--region: the range of '{field.Name}' must be [min, minInclusive, max, maxInclusive].");
-            }
-            KeyRange range;
-            try
-            {
-                var min = StateStoreSerDe.ReadKeyValue(field, a[0]);
-                var max = StateStoreSerDe.ReadKeyValue(field, a[2]);
-                range = new KeyRange(field, min ?? KeyValues.MinimumOf(field.PrimitiveType), a[1]!.GetValue<bool>(), max, a[3]!.GetValue<bool>());
-            }
-            catch (Exception e) when (e is SleeperException or InvalidOperationException or FormatException)
-            {
-                throw new UsageException($"--region: the range of '{field.Name}' is not valid: {e.Message}");
-            }
-            Check(range, "--region");
-            return range;
-        }).ToArray();
-        return new Region(ranges);
     }
 
     private static void Check(KeyRange range, string what)

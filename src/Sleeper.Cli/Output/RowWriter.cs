@@ -27,7 +27,7 @@ public sealed class RowWriter : IDisposable
             _stream = ReferenceEquals(context.Out, Console.Out)
                 ? new BufferedStream(Console.OpenStandardOutput(), 1 << 16)
                 : new MemoryStream();
-            _json = new Utf8JsonWriter(_stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
+            _json = new Utf8JsonWriter(_stream, RowJson.WriterOptions);
         }
         else if (format == "csv")
         {
@@ -43,14 +43,8 @@ public sealed class RowWriter : IDisposable
         switch (_format)
         {
             case "jsonl":
-                _json!.WriteStartObject();
-                for (var i = 0; i < _fields.Count; i++)
-                {
-                    _json.WritePropertyName(_fields[i].Name);
-                    WriteValue(_json, row.Values[i]);
-                }
-                _json.WriteEndObject();
-                _json.Flush();
+                RowJson.WriteRow(_json!, _fields, row);
+                _json!.Flush();
                 _stream!.Write(Newline);
                 _json.Reset();
                 break;
@@ -85,47 +79,8 @@ public sealed class RowWriter : IDisposable
         _context.Out.Flush();
     }
 
-    public static void WriteValue(Utf8JsonWriter json, object? value)
-    {
-        switch (value)
-        {
-            case null:
-                json.WriteNullValue();
-                break;
-            case int i:
-                json.WriteNumberValue(i);
-                break;
-            case long l:
-                json.WriteNumberValue(l);
-                break;
-            case string s:
-                json.WriteStringValue(s);
-                break;
-            case byte[] b:
-                json.WriteBase64StringValue(b);
-                break;
-            case System.Collections.IDictionary map:
-                json.WriteStartObject();
-                foreach (System.Collections.DictionaryEntry e in map)
-                {
-                    json.WritePropertyName(e.Key is byte[] kb ? Convert.ToBase64String(kb) : Convert.ToString(e.Key, System.Globalization.CultureInfo.InvariantCulture)!);
-                    WriteValue(json, e.Value);
-                }
-                json.WriteEndObject();
-                break;
-            case System.Collections.IList list:
-                json.WriteStartArray();
-                foreach (var e in list)
-                {
-                    WriteValue(json, e);
-                }
-                json.WriteEndArray();
-                break;
-            default:
-                json.WriteStringValue(value.ToString());
-                break;
-        }
-    }
+    /// <summary>A value in the JSON form of the command-line contract, which <see cref="RowJson"/> holds for the CLI and the server alike.</summary>
+    public static void WriteValue(Utf8JsonWriter json, object? value) => RowJson.WriteValue(json, value);
 
     /// <summary>A value as text for CSV and tables: primitives plainly, byte arrays in base64, lists and maps as JSON.</summary>
     public static string Text(object? value)

@@ -5,6 +5,7 @@ using Sleeper.Core.Notifications;
 using Sleeper.Core.Partitions;
 using Sleeper.Core.Schema;
 using Sleeper.Core.StateStore.Transactions;
+using Sleeper.Core.Telemetry;
 
 namespace Sleeper.Core.StateStore;
 
@@ -225,6 +226,9 @@ public sealed class TransactionLogStateStore
         var body = _serDe.Serialize(transaction);
         var delay = _options.FirstRetryDelay;
         var watch = new OwnTransaction(transactionId);
+        // A child of whatever job commits, so a trace runs from a job's submission to its commit.
+        using var span = SleeperTelemetry.Source.StartActivity("statestore.commit");
+        span?.SetTag("sleeper.transaction.type", typeName);
         for (var attempt = 1; ; attempt++)
         {
             long committed;
@@ -262,6 +266,7 @@ public sealed class TransactionLogStateStore
                         // Appended into a number already deleted behind a newer snapshot: no reader will ever fold
                         // it, so it did not commit; the held state is now that snapshot's, and the commit retries.
                         ConflictCount++;
+                        SleeperTelemetry.CommitConflicts.Add(1, new KeyValuePair<string, object?>("transaction", typeName));
                         goto retry;
                     case AppendOutcome.Written when _lastTransactionNumber >= entry.TransactionNumber:
                         throw new CommitFailedException($"Could not commit a {typeName} transaction after {attempt} attempts: its appends kept landing behind newer snapshots.");
@@ -271,6 +276,7 @@ public sealed class TransactionLogStateStore
                         goto committed;
                     case AppendOutcome.Conflict when attempt < _options.MaxCommitAttempts:
                         ConflictCount++;
+                        SleeperTelemetry.CommitConflicts.Add(1, new KeyValuePair<string, object?>("transaction", typeName));
                         goto retry;
                     case AppendOutcome.Conflict:
                         throw new CommitFailedException($"Could not commit a {typeName} transaction after {attempt} attempts: other committers kept appending first.");

@@ -55,25 +55,35 @@ public sealed class JsonLinesInput(string name, Func<TextReader> open) : IIngest
             {
                 throw new RowValidationException($"{where}: each line must be a JSON object keyed by field name.");
             }
-            var values = new object?[schema.AllFields.Count];
-            // JSON parsers disagree on which of two equal names wins; storing either would be a guess.
-            Span<bool> seen = stackalloc bool[schema.AllFields.Count];
-            foreach (var property in doc.RootElement.EnumerateObject())
-            {
-                var index = schema.IndexOf(property.Name);
-                if (index < 0)
-                {
-                    throw new RowValidationException($"{where}: field '{property.Name}' is not in the table's schema.");
-                }
-                if (seen[index])
-                {
-                    throw new RowValidationException($"{where}: field '{property.Name}' is given twice; each field may appear once in a line.");
-                }
-                seen[index] = true;
-                values[index] = JsonValueConverter.Convert(schema.AllFields[index], property.Value, where);
-            }
-            RowValidator.Validate(schema, values, where);
-            return new Row(values);
+            return ParseObject(schema, doc.RootElement, where);
         }
+    }
+
+    /// <summary>One row from a JSON object keyed by field name, checked against the schema; the server's rows are read by this too.</summary>
+    public static Row ParseObject(TableSchema schema, JsonElement obj, string where)
+    {
+        if (obj.ValueKind != JsonValueKind.Object)
+        {
+            throw new RowValidationException($"{where}: a row must be a JSON object keyed by field name.");
+        }
+        var values = new object?[schema.AllFields.Count];
+        // JSON parsers disagree on which of two equal names wins; storing either would be a guess.
+        Span<bool> seen = stackalloc bool[schema.AllFields.Count];
+        foreach (var property in obj.EnumerateObject())
+        {
+            var index = schema.IndexOf(property.Name);
+            if (index < 0)
+            {
+                throw new RowValidationException($"{where}: field '{property.Name}' is not in the table's schema.");
+            }
+            if (seen[index])
+            {
+                throw new RowValidationException($"{where}: field '{property.Name}' is given twice; each field may appear once in a line.");
+            }
+            seen[index] = true;
+            values[index] = JsonValueConverter.Convert(schema.AllFields[index], property.Value, where);
+        }
+        RowValidator.Validate(schema, values, where);
+        return new Row(values);
     }
 }
