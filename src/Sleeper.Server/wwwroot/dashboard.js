@@ -104,6 +104,7 @@
     $("login").hidden = false;
     $("login-error").textContent = message || "";
     $("refresh-state").textContent = "";
+    $("user").textContent = "";
     $("api-key").focus();
   }
   function signOut(message) {
@@ -161,6 +162,9 @@
   function render(d) {
     $("instance").textContent = d.instance;
     $("instance").title = d.instance;
+    const u = d.user;
+    fill($("user"), el("strong", { text: u.name }), " · " + u.role + " · ",
+      el("span", { class: "auths", text: u.authorisations.length ? u.authorisations.join(", ") : "no authorisations" }));
     if (!d.tables.some((t) => t.name === state.selected)) state.selected = d.tables.length ? d.tables[0].name : null;
     renderStats(d);
     renderTables(d);
