@@ -35,6 +35,7 @@ namespace Sleeper.Cli
             root.Subcommands.Add(ServicesCommand.Build(context));
             root.Subcommands.Add(UsersCommand.Build(context));
             root.Subcommands.Add(EventsCommand.Build(context));
+            root.Subcommands.Add(JobsCommand.Build(context));
             root.Subcommands.Add(ServeCommand.Build(context));
             return root;
         }

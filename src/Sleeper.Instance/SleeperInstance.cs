@@ -45,6 +45,7 @@ public sealed class SleeperInstance : IAsyncDisposable
     private readonly Lazy<IIngestBatcherStore> _batcher;
     private readonly Lazy<IQueryTracker> _queryTracker;
     private readonly Lazy<S3InputFileStore> _s3Inputs = new(() => new S3InputFileStore());
+    private readonly WebhookSink? _webhook;
 
     private SleeperInstance(InstanceLocation location, IObjectStore objects, SleeperProperties properties, TimeProvider time, ILoggerFactory? logging)
     {
@@ -75,6 +76,18 @@ public sealed class SleeperInstance : IAsyncDisposable
         _queryTracker = new Lazy<IQueryTracker>(() => IsPostgres(Properties, InstanceProperty.TrackersBackend)
             ? new PostgresQueryTracker(_postgres!)
             : new FileQueryTracker(Path.Combine(LocalFolder("trackers"), "query")));
+        if (properties.Get(NotificationProperty.WebhookUrl) is { Length: > 0 } webhook)
+        {
+            if (!Uri.TryCreate(webhook, UriKind.Absolute, out var url))
+            {
+                throw new SleeperException($"{NotificationProperty.WebhookUrl.Name} is not an absolute URL.");
+            }
+            _webhook = new WebhookSink(url, new WebhookOptions(
+                properties.GetInt(NotificationProperty.WebhookRetries),
+                TimeSpan.FromSeconds(properties.GetInt(NotificationProperty.WebhookRetryDelaySeconds)),
+                Timeout: TimeSpan.FromSeconds(properties.GetInt(NotificationProperty.WebhookTimeoutSeconds))), time, Logging.CreateLogger("Sleeper.Events.Webhook"));
+        }
+        Notifications = new EventSinks(_webhook is null ? [Events] : [Events, _webhook], Logging.CreateLogger("Sleeper.Events"));
     }
 
     public InstanceLocation Location { get; }
@@ -126,6 +139,12 @@ public sealed class SleeperInstance : IAsyncDisposable
     /// <summary>The instance's append-only event log (failed and dead-lettered jobs), in its store under <c>events/</c>.</summary>
     public EventLog Events => new(Objects);
 
+    /// <summary>
+    /// Where the instance's events are published: the event log, and the webhook when
+    /// <c>sleeper.notifications.webhook.url</c> is set. Job trackers and state stores publish here.
+    /// </summary>
+    public IEventSink Notifications { get; }
+
     /// <summary>The ingest batcher's store of files waiting to be batched into jobs.</summary>
     public IIngestBatcherStore IngestBatcher => _batcher.Value;
 
@@ -142,7 +161,7 @@ public sealed class SleeperInstance : IAsyncDisposable
             ? PostgresTrackerOf(k)
             : new FileJobTracker(Path.Combine(LocalFolder("trackers"), k));
         // Failures and dead letters also go to the instance's event log, for `sleeper events` and the operators.
-        tracker = new NotifyingJobTracker(tracker, Events, k, Time, Logging.CreateLogger("Sleeper.Events"));
+        tracker = new NotifyingJobTracker(tracker, Notifications, k, Time, Logging.CreateLogger("Sleeper.Events"));
         return Logging == NullLoggerFactory.Instance ? tracker : new LoggingJobTracker(tracker, Logging.CreateLogger("Sleeper.Jobs"), k);
     });
 
@@ -446,6 +465,11 @@ public sealed class SleeperInstance : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_webhook is not null)
+        {
+            // Events still queued for the webhook get a few seconds to go out before the process moves on.
+            await _webhook.DisposeAsync();
+        }
         if (_postgres is not null)
         {
             await _postgres.DisposeAsync();
@@ -483,6 +507,8 @@ public sealed class SleeperInstance : IAsyncDisposable
                 SnapshotEveryTransactions = Properties.GetInt(InstanceProperty.SnapshotEveryTransactions),
                 LoadSnapshotWhenBehindBy = Properties.GetInt(InstanceProperty.SnapshotLoadWhenBehindBy),
                 DeleteTransactionsBehindSnapshotsOlderThan = TimeSpan.FromMinutes(Properties.GetInt(InstanceProperty.DeleteBehindSnapshotMinAgeMinutes)),
+                Events = Notifications,
+                TableId = tableId,
             },
             logger: Logging.CreateLogger<TransactionLogStateStore>());
 

@@ -158,7 +158,59 @@ public sealed class FileJobQueue : IListableJobQueue
                 letters.Add(new QueuedMessage(id, stored.Body, stored.ReceiveCount, "", stored.SentTime));
             }
         }
-        return letters;
+        // A redrive that died half-way leaves its letter pending: still a dead letter until a redrive finishes it.
+        foreach (var (id, path, _) in _layout.ListPendingRedrives())
+        {
+            var stored = await StoredMessage.TryReadAsync(path, id, cancellationToken);
+            if (stored is not null)
+            {
+                letters.Add(new QueuedMessage(id, stored.Body, stored.ReceiveCount, "", stored.SentTime));
+            }
+        }
+        return letters.OrderBy(l => l.MessageId, StringComparer.Ordinal).ToList();
+    }
+
+    /// <remarks>
+    /// Three steps, each safe to die after: the letter is renamed to a pending name that carries the new message's
+    /// id (an atomic rename, so one of several redrives wins), the new message is created under that id
+    /// (put-if-absent, so finishing it twice creates it once), and the pending letter is deleted. A pending letter
+    /// is still listed as a dead letter, and the next redrive of it finishes the job. Only a death between the
+    /// last two steps, with the new message already received and deleted before the letter is redriven again, can
+    /// send a job twice; job handlers are idempotent for at-least-once delivery anyway.
+    /// </remarks>
+    public async Task<string?> RedriveAsync(string messageId, string? body = null, CancellationToken cancellationToken = default)
+    {
+        if (!QueueLayout.IsMessageId(messageId))
+        {
+            return null;
+        }
+        var pending = _layout.ListPendingRedrives().FirstOrDefault(p => p.Id == messageId);
+        if (pending.Path is null)
+        {
+            var newId = QueueLayout.NewMessageId(_time.GetUtcNow());
+            var path = _layout.PendingRedrivePath(messageId, newId);
+            try
+            {
+                File.Move(_layout.DeadLetterPath(messageId), path);
+            }
+            catch (FileNotFoundException)
+            {
+                return null;
+            }
+            pending = (messageId, path, newId);
+        }
+        var stored = await StoredMessage.TryReadAsync(pending.Path, messageId, cancellationToken);
+        if (stored is null)
+        {
+            // Another redrive finished it first.
+            return null;
+        }
+        var message = new StoredMessage(pending.NewId, body ?? stored.Body, _time.GetUtcNow(), 0);
+        // Whoever creates the message has redriven the letter; the others (racing for it, or finishing a redrive
+        // that had got that far) only tidy up.
+        var created = await AtomicFiles.TryCreateAsync(_layout.MessagePath(pending.NewId), message.ToBytes(), cancellationToken);
+        File.Delete(pending.Path);
+        return created ? pending.NewId : null;
     }
 
     public async Task<QueueDepth> GetDepthAsync(CancellationToken cancellationToken = default)
@@ -197,7 +249,7 @@ public sealed class FileJobQueue : IListableJobQueue
                 visible++;
             }
         }
-        return new QueueDepth(visible, inFlight, dead.Count);
+        return new QueueDepth(visible, inFlight, dead.Count + _layout.ListPendingRedrives().Count);
     }
 
     public async Task<IReadOnlyList<string>> ListBodiesAsync(CancellationToken cancellationToken = default)

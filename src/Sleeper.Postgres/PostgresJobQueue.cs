@@ -163,6 +163,21 @@ public sealed class PostgresJobQueue : IListableJobQueue
             $"SELECT body FROM {_table} WHERE queue = $1 AND state <> 'dead' ORDER BY seq",
             [Name], r => r.GetString(0), cancellationToken).ConfigureAwait(false);
 
+    /// <remarks>One statement takes the letter out of the dead letters and inserts the new message, so it happens whole or not at all.</remarks>
+    public async Task<string?> RedriveAsync(string messageId, string? body = null, CancellationToken cancellationToken = default)
+    {
+        var now = _time.GetUtcNow();
+        var id = Guid.CreateVersion7(now).ToString("N");
+        var newBody = body is null ? "old.body" : "$5";
+        var rows = await QueryAsync($"Redriving dead letter {messageId} of queue '{Name}'", $"""
+            WITH old AS (DELETE FROM {_table} WHERE queue = $1 AND message_id = $2 AND state = 'dead' RETURNING body)
+            INSERT INTO {_table} (queue, message_id, body, sent_time, state, receive_count, visible_at)
+            SELECT $1, $3, {newBody}, $4, 'waiting', 0, $4 FROM old
+            RETURNING message_id
+            """, body is null ? [Name, messageId, id, now] : [Name, messageId, id, now, body], r => r.GetString(0), cancellationToken).ConfigureAwait(false);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
     private async Task<int> ExecuteAsync(string what, string sql, object[] parameters, CancellationToken cancellationToken)
     {
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);

@@ -4,6 +4,7 @@ using Sleeper.Core.Jobs;
 using Sleeper.Core.Query;
 using Sleeper.Core.Tables;
 using Sleeper.Core.Tracking;
+using Sleeper.Core.Telemetry;
 
 namespace Sleeper.Query;
 
@@ -52,7 +53,11 @@ public sealed class QuerySubmitter(IJobQueue queue, IQueryTracker tracker, TimeP
         {
             throw new SleeperException($"Query id '{queryId}' has been used already; give each query its own id (or none, for a new one).");
         }
-        var message = new QueryMessage(queryId, null, table.Id, table.Name, request with { QueryId = queryId, TableName = table.Name }, destination);
+        using var span = SleeperTelemetry.Source.StartActivity("query.submit", System.Diagnostics.ActivityKind.Producer);
+        span?.SetTag("sleeper.table", table.Name);
+        span?.SetTag("sleeper.query.id", queryId);
+        var message = new QueryMessage(queryId, null, table.Id, table.Name, request with { QueryId = queryId, TableName = table.Name }, destination,
+            TraceParent: SleeperTelemetry.CurrentTraceParent());
         var body = QueryMessageSerDe.ToJson(message, schema);
         await tracker.RecordAsync(new QueryEvent(queryId, QueryEventKind.Queued, _time.GetUtcNow(), TableName: table.Name, Destination: destination.ToString()), cancellationToken);
         try

@@ -10,6 +10,7 @@ using Sleeper.Core.Storage;
 using Sleeper.Core.Tables;
 using Sleeper.Core.Tracking;
 using Sleeper.Parquet;
+using Sleeper.Core.Telemetry;
 
 namespace Sleeper.Query;
 
@@ -108,6 +109,10 @@ public sealed class QueryWorker(
         {
             var table = await openTableById(header.TableId, work.Token);
             var query = QueryMessageSerDe.FromJson(message.Body, table.Schema);
+            // Continues the trace of whoever queued it: a sub-query's span is a child of the span that split its query.
+            using var span = SleeperTelemetry.StartContinued(query.IsSubQuery ? "query.subquery" : "query.split", query.TraceParent);
+            span?.SetTag("sleeper.query.id", query.QueryId);
+            span?.SetTag("sleeper.subquery.id", query.SubQueryId);
             Outcome outcome;
             if (query.IsSubQuery)
             {
@@ -181,6 +186,7 @@ public sealed class QueryWorker(
         {
             SubQueryId = SubQueryId(x.Leaf.Id),
             LeafPartitionId = x.Leaf.Id,
+            TraceParent = SleeperTelemetry.CurrentTraceParent() ?? query.TraceParent,
             Request = query.Request with { Regions = x.Regions },
         }).ToList();
         await queries.RecordAsync(new QueryEvent(query.QueryId, QueryEventKind.Split, _time.GetUtcNow(), TaskId: TaskId,

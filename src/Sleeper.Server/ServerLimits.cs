@@ -27,7 +27,7 @@ public sealed record ServerLimits
         QueryTimeout = TimeSpan.FromSeconds(properties.GetInt(ServerProperty.QueryTimeoutSeconds)),
         MaxConcurrentQueries = properties.GetInt(ServerProperty.QueryConcurrentMax),
         WebSocketBatchRows = properties.GetInt(ServerProperty.WebSocketBatchRows),
-        IngestLocalFolders = (properties.Get(ServerProperty.IngestPathsAllowed) ?? "")
+        IngestLocalFolders = (properties.Get(ServerProperty.IngestLocalFolders) ?? "")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Path.GetFullPath).ToList(),
         TablePropertiesCacheTime = TimeSpan.FromSeconds(properties.GetInt(ServerProperty.TableCacheSeconds)),
     };

@@ -202,6 +202,9 @@ public sealed class StrandedAssignmentsTest
 
         public Task<QueueDepth> GetDepthAsync(CancellationToken cancellationToken = default) => inner.GetDepthAsync(cancellationToken);
 
+
+        public Task<string?> RedriveAsync(string messageId, string? body = null, CancellationToken cancellationToken = default) => inner.RedriveAsync(messageId, body, cancellationToken);
+
         public Task<IReadOnlyList<string>> ListBodiesAsync(CancellationToken cancellationToken = default) => inner.ListBodiesAsync(cancellationToken);
     }
 }

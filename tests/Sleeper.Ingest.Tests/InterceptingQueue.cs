@@ -53,4 +53,7 @@ public sealed class InterceptingQueue(IJobQueue inner) : IJobQueue
     public Task<IReadOnlyList<QueuedMessage>> GetDeadLettersAsync(CancellationToken cancellationToken = default) => inner.GetDeadLettersAsync(cancellationToken);
 
     public Task<QueueDepth> GetDepthAsync(CancellationToken cancellationToken = default) => inner.GetDepthAsync(cancellationToken);
+
+
+    public Task<string?> RedriveAsync(string messageId, string? body = null, CancellationToken cancellationToken = default) => inner.RedriveAsync(messageId, body, cancellationToken);
 }

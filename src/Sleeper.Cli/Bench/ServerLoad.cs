@@ -5,10 +5,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sleeper.Cli.Demo;
-using Sleeper.Compaction;
 using Sleeper.Core;
-using Sleeper.Core.Compaction;
-using Sleeper.Core.Jobs;
+using Sleeper.Core.Tracking;
 using Sleeper.Core.Keys;
 using Sleeper.Core.Partitions;
 using Sleeper.Core.Security;
@@ -16,6 +14,7 @@ using Sleeper.Core.Tables;
 using Sleeper.Ingest;
 using Sleeper.Instance;
 using Sleeper.Query;
+using Sleeper.Scheduler;
 using Sleeper.Server;
 
 namespace Sleeper.Cli.Bench;
@@ -68,10 +67,24 @@ public sealed class ServerLoad(string folder, ServerLoadOptions options, Action<
     public async Task<ServerLoadResult> RunAsync(CancellationToken cancel, Func<SleeperTable, IReadOnlyList<string>, Task>? afterwards = null)
     {
         await using var instance = await SleeperInstance.CreateAsync(Path.Combine(folder, "server-load-instance"), cancellationToken: cancel);
-        var table = await instance.CreateTableAsync(Table, StandardRows.Schema, Sleeper.Core.Properties.SleeperProperties.ForTable(),
+        // Compactions of 5 files (the least the size-ratio strategy takes of similar files) and GC without delay, so
+        // both run again and again under the load.
+        var properties = Sleeper.Core.Properties.SleeperProperties.ForTable();
+        properties.Set(Sleeper.Core.Properties.TableProperty.CompactionFilesBatchSize.Name, "5");
+        properties.Set(Sleeper.Core.Properties.TableProperty.GcDelayMinutes.Name, "0");
+        var table = await instance.CreateTableAsync(Table, StandardRows.Schema, properties,
             PartitionsBuilder.FromSplitPoints(StandardRows.Schema, [.. StandardRows.SplitPoints(8), WriterKeyPrefix + "004"]), cancel);
         var user = await new UserDirectory(instance.Objects, instance.Time).AddAsync("load", [], UserRole.Write, cancel);
-        var app = SleeperServer.Build(SleeperServer.CreateBuilder(instance, new ServerOptions { Urls = ["http://127.0.0.1:0"] }));
+        // The server with its scheduled work, as `sleeper serve` runs it, every trigger each second so compactions
+        // (and GC of what they replace) happen throughout the load.
+        var builder = SleeperServer.CreateBuilder(instance, new ServerOptions { Urls = ["http://127.0.0.1:0"] });
+        var schedule = SchedulerOptions.FromProperties(instance.Properties);
+        builder.Services.AddSleeperScheduler(instance, schedule with
+        {
+            Periods = schedule.Periods.ToDictionary(p => p.Key, _ => TimeSpan.FromSeconds(1)),
+            TaskCreationPeriod = TimeSpan.FromMilliseconds(250),
+        });
+        var app = SleeperServer.Build(builder);
         await app.StartAsync(cancel);
         try
         {
@@ -99,7 +112,6 @@ public sealed class ServerLoad(string folder, ServerLoadOptions options, Action<
 
             var watch = Stopwatch.StartNew();
             var ingestLoop = IngestLoopAsync(table, stop.Token);
-            var compactionLoop = CompactionLoopAsync(instance, table, stop.Token);
             var writers = Enumerable.Range(0, options.Writers).Select(w => Task.Run(async () =>
             {
                 for (var seq = 0; !stop.IsCancellationRequested; seq++)
@@ -187,7 +199,7 @@ public sealed class ServerLoad(string folder, ServerLoadOptions options, Action<
             await Task.WhenAll(writers.Concat(readers));
             var elapsed = watch.Elapsed;
             var (waves, ingested) = await ingestLoop;
-            var jobs = await compactionLoop;
+            var jobs = (await instance.CompactionTracker.ReadJobEventsAsync(table.Id, cancel)).Count(e => e.Kind == JobEventKind.Finished);
             foreach (var sample in errorSamples)
             {
                 chatter($"server load: {sample}");
@@ -231,25 +243,6 @@ public sealed class ServerLoad(string folder, ServerLoadOptions options, Action<
             await Pause(TimeSpan.FromMilliseconds(500), stop);
         }
         return (waves, rows);
-    }
-
-    /// <summary>Creates compaction jobs by the table's strategy and runs them in this process until stopped.</summary>
-    private static async Task<int> CompactionLoopAsync(SleeperInstance instance, SleeperTable table, CancellationToken stop)
-    {
-        var queue = instance.Queue(QueueNames.Compaction);
-        var dispatcher = new CompactionJobDispatcher(queue, instance.CompactionTracker, instance.Time);
-        var worker = new CompactionWorker(queue, instance.CompactionTracker, (id, ct) => instance.OpenTableByIdAsync(id, ct), new CompactionTask(instance.Time), instance.Time);
-        var jobs = 0;
-        while (!stop.IsCancellationRequested)
-        {
-            var created = await dispatcher.CreateJobsAsync(table, CompactionStrategies.For(table.Properties), CancellationToken.None);
-            if (created.Jobs.Count > 0)
-            {
-                jobs += (await worker.RunAsync(TimeSpan.Zero, cancellationToken: CancellationToken.None)).JobsRun;
-            }
-            await Pause(TimeSpan.FromSeconds(1), stop);
-        }
-        return jobs;
     }
 
     private static async Task<(long Rows, long Missing, long Duplicated)> CheckAsync(SleeperTable table, IEnumerable<string> acknowledged, CancellationToken cancel)

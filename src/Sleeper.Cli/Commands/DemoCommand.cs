@@ -50,7 +50,11 @@ public static class DemoCommand
             var watch = Stopwatch.StartNew();
             await using var instance = distributed is not null
                 ? await distributed.CreateInstanceAsync(given, cancel)
-                : await EmbeddedInstance.CreateAsync(given ?? Path.Combine(Path.GetTempPath(), $"sleeper-demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}"), context.Time, cancel);
+                : await SleeperInstance.CreateAsync(Path.GetFullPath(given ?? Path.Combine(Path.GetTempPath(), $"sleeper-demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}")), time: context.Time, cancellationToken: cancel, logging: context.Logging);
+            if (distributed is null)
+            {
+                return await new DemoStory(context, instance, rows, result.GetValue(seedOption)).RunAsync(cancel);
+            }
             // No GC delay: the demo collects the files compaction replaced at once, to show it.
             var tableProperties = SleeperProperties.ForTable();
             tableProperties.Set(TableProperty.GcDelayMinutes.Name, "0");
@@ -60,36 +64,19 @@ public static class DemoCommand
             context.Error.WriteLine($"Instance at {instance.Description}; table 'demo' with {Leaves} leaf partitions.");
 
             var sampleKeys = new List<string>();
-            if (distributed is not null)
-            {
-                var (ingestTime, ingestJobs) = await distributed.IngestAsync(instance, table, rows, result.GetValue(seedOption), Batches, sampleKeys, cancel);
-                distributed.DeleteInputs();
-                steps.Add(($"ingest ({ingestJobs} jobs, {distributed.Workers.Count} worker processes)", rows, ingestTime,
-                    $"{ingestJobs} jobs queued in PostgreSQL; files written to {instance.Location.Bucket}"));
-            }
-            else
-            {
-                var ingestTime = await IngestAsync(context, table, rows, result.GetValue(seedOption), sampleKeys, cancel);
-                steps.Add(($"ingest ({Batches} batches)", rows, ingestTime, $"{Batches} AddFiles commits"));
-            }
+            var (ingestTime, ingestJobs) = await distributed.IngestAsync(instance, table, rows, result.GetValue(seedOption), Batches, sampleKeys, cancel);
+            distributed.DeleteInputs();
+            steps.Add(($"ingest ({ingestJobs} jobs, {distributed.Workers.Count} worker processes)", rows, ingestTime,
+                $"{ingestJobs} jobs queued in PostgreSQL; files written to {instance.Location.Bucket}"));
 
             var query = new QueryExecutor(table);
             await LookupStepAsync(steps, query, table, sampleKeys, "before compaction", cancel);
 
             watch.Restart();
-            if (distributed is not null)
-            {
-                var workersBefore = distributed.Workers.Count;
-                var (compactionTime, compactionJobs) = await distributed.CompactAsync(instance, table, cancel);
-                steps.Add(($"compaction ({compactionJobs} jobs, {distributed.Workers.Count - workersBefore} worker processes)", rows, compactionTime,
-                    "one file per leaf; the workers exit once idle"));
-            }
-            else
-            {
-                var compaction = await CompactAllAsync(context, instance, table, cancel);
-                steps.Add(($"compaction ({compaction.JobsRun} jobs)", compaction.RowsRead, watch.Elapsed,
-                    $"{compaction.RowsWritten:N0} rows written; one file per leaf"));
-            }
+            var workersBefore = distributed.Workers.Count;
+            var (compactionTime, compactionJobs) = await distributed.CompactAsync(instance, table, cancel);
+            steps.Add(($"compaction ({compactionJobs} jobs, {distributed.Workers.Count - workersBefore} worker processes)", rows, compactionTime,
+                "one file per leaf; the workers exit once idle"));
             await LookupStepAsync(steps, query, table, sampleKeys, "after compaction", cancel);
 
             // A threshold of half a leaf's rows, so every leaf splits once, at the median of its file's sketch.
@@ -140,7 +127,6 @@ public static class DemoCommand
                     n == 0 ? "" : (n / Math.Max(time.TotalSeconds, 1e-9)).ToString("N0", CultureInfo.InvariantCulture), Markup.Escape(detail));
             }
             summary.Write(grid);
-            if (distributed is not null)
             {
                 var workers = new Table().Border(TableBorder.Rounded).Title("worker processes")
                     .AddColumn("kind").AddColumn(new TableColumn("pid").RightAligned()).AddColumn(new TableColumn("jobs").RightAligned())
@@ -155,7 +141,6 @@ public static class DemoCommand
             context.Out.WriteLine($"Table 'demo': {all:N0} rows in {state.Files.Count} files ({bytes / 1048576.0:F1} MiB), " +
                 $"{state.Partitions.Count} partitions ({state.Partitions.Values.Count(p => p.IsLeaf)} leaves), {state.AllReferences().Count()} file references, " +
                 $"state store at transaction {table.StateStore.LastTransactionNumber}.");
-            if (distributed is not null)
             {
                 context.Out.WriteLine("Explore it with the servers' settings in the environment: set -a; eval \"$(./sleeper services start --format env)\"; set +a");
             }
@@ -177,57 +162,6 @@ public static class DemoCommand
         latencies.Sort();
         steps.Add(($"exact-key queries, {when} ({sampleKeys.Count})", found, TimeSpan.FromMilliseconds(latencies.Sum()),
             $"p50 {Percentile(latencies, 0.5):F1} ms, p99 {Percentile(latencies, 0.99):F1} ms"));
-    }
-
-    /// <summary>Compacts every leaf into one file, through the instance's job queue and a worker in this process.</summary>
-    private static async Task<CompactionWorkerResult> CompactAllAsync(CliContext context, SleeperInstance instance, SleeperTable table, CancellationToken cancel)
-    {
-        var queue = instance.Queue(QueueNames.Compaction);
-        var jobs = (await new CompactionJobDispatcher(queue, instance.CompactionTracker, instance.Time).CreateJobsAsync(table, new ForcedCompactionStrategy(), cancel)).Jobs;
-        context.Chatter($"Compacting {jobs.Count} leaf partitions...");
-        var worker = new CompactionWorker(queue, instance.CompactionTracker, (id, ct) => instance.OpenTableByIdAsync(id, ct), new CompactionTask(instance.Time), instance.Time);
-        var result = await worker.RunAsync(TimeSpan.Zero, cancellationToken: cancel);
-        if (result.JobsFailed > 0)
-        {
-            throw new SleeperException($"The demo's compaction had {result.JobsFailed} failed attempt(s); see 'sleeper status demo --report compaction-jobs'.");
-        }
-        return result;
-    }
-
-    private static async Task<TimeSpan> IngestAsync(CliContext context, SleeperTable table, long rows, int seed, List<string> sampleKeys, CancellationToken cancel)
-    {
-        var generator = new StandardRows(seed);
-        var runner = new IngestRunner(table);
-        var perBatch = rows / Batches;
-        var watch = Stopwatch.StartNew();
-        async Task Run(Action<long> report)
-        {
-            long done = 0;
-            for (var b = 0; b < Batches; b++)
-            {
-                var batchRows = b == Batches - 1 ? rows - perBatch * (Batches - 1) : perBatch;
-                var chunks = Chunks(generator, batchRows, sampleKeys);
-                var before = done;
-                await runner.IngestBatchesAsync(chunks, new SyncProgress(n => report(before + n)), cancel);
-                done += batchRows;
-                report(done);
-            }
-        }
-        if (context.Interactive)
-        {
-            await Render.ConsoleFor(context.Error, terminal: true).Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-                .StartAsync(async progress =>
-                {
-                    var task = progress.AddTask("Ingesting rows", maxValue: rows);
-                    await Run(n => task.Value = n);
-                });
-        }
-        else
-        {
-            await Run(_ => { });
-        }
-        return watch.Elapsed;
     }
 
     /// <summary>The demo's rows in batches, the first hundred sample keys collected on the way.</summary>
@@ -267,10 +201,4 @@ public static class DemoCommand
 
     private static double Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
-
-    /// <summary>Reports on the calling thread, so a progress bar sees every update in order.</summary>
-    private sealed class SyncProgress(Action<long> report) : IProgress<long>
-    {
-        public void Report(long value) => report(value);
-    }
 }

@@ -45,4 +45,13 @@ public interface IJobQueue
     Task<IReadOnlyList<QueuedMessage>> GetDeadLettersAsync(CancellationToken cancellationToken = default);
 
     Task<QueueDepth> GetDepthAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Sends a dead letter back to the queue (SQS's redrive): it leaves the dead letters and comes back as a new
+    /// message, with a new id, visible at once, its receive count back at 0, and its own body or
+    /// <paramref name="body"/> in its place (a retried job may need a new job id). Of several redrives of one letter
+    /// at once, one wins; the others find no letter.
+    /// </summary>
+    /// <returns>The new message's id, or null when the queue holds no dead letter with that id.</returns>
+    Task<string?> RedriveAsync(string messageId, string? body = null, CancellationToken cancellationToken = default);
 }

@@ -45,7 +45,10 @@ public sealed class EventLog(IObjectStore store) : IEventSink
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     public Task PublishAsync(InstanceEvent instanceEvent, CancellationToken cancellationToken = default) =>
-        store.WriteAllBytesAsync(NameOf(instanceEvent), JsonSerializer.SerializeToUtf8Bytes(instanceEvent, Json), cancellationToken);
+        store.WriteAllBytesAsync(NameOf(instanceEvent), ToJson(instanceEvent), cancellationToken);
+
+    /// <summary>An event's JSON, as the log stores it and the webhook posts it: camelCase, nulls left out.</summary>
+    public static byte[] ToJson(InstanceEvent instanceEvent) => JsonSerializer.SerializeToUtf8Bytes(instanceEvent, Json);
 
     /// <summary>
     /// The events in time order, each with the name of its object; after <paramref name="afterName"/> when given, so a

@@ -23,7 +23,7 @@ public static class ServerProperty
         "sleeper.server.websocket.batch.rows", 1000,
         "The most rows in one WebSocket \"rows\" message; each message is sent before more rows are read.");
 
-    public static readonly PropertyDefinition IngestPathsAllowed = PropertyDefinition.Text(
+    public static readonly PropertyDefinition IngestLocalFolders = PropertyDefinition.Text(
         "sleeper.server.ingest.local.folders", null,
         "Comma-separated local folders whose files API callers may name for ingest, bulk import and the batcher; " +
         "unset, only s3:// paths are accepted, so a caller cannot make the server read its own disk.");
@@ -33,5 +33,5 @@ public static class ServerProperty
         "How long the server keeps a table's properties before reading them again (changes it makes itself are seen at once), as Sleeper's table properties cache.");
 
     public static readonly IReadOnlyList<PropertyDefinition> All =
-        [RequestBodyMaxBytes, WriteRowsMax, QueryTimeoutSeconds, QueryConcurrentMax, WebSocketBatchRows, IngestPathsAllowed, TableCacheSeconds];
+        [RequestBodyMaxBytes, WriteRowsMax, QueryTimeoutSeconds, QueryConcurrentMax, WebSocketBatchRows, IngestLocalFolders, TableCacheSeconds];
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sleeper.Core.Schema;
 using Sleeper.Core.StateStore;
+using Sleeper.Core.Telemetry;
 
 namespace Sleeper.Core.Query;
 
@@ -18,6 +19,8 @@ namespace Sleeper.Core.Query;
 /// </remarks>
 /// <param name="LeafPartitionId">For a sub-query, the leaf partition its regions were restricted to (reports only: the
 /// sub-query re-plans against the table's state when it runs).</param>
+/// <param name="TraceParent">The W3C trace context of whoever queued it (the submitter, or the worker that split the
+/// query), so the spans of a query and its sub-queries form one trace; absent when nothing was traced.</param>
 public sealed record QueryMessage(
     string QueryId,
     string? SubQueryId,
@@ -25,7 +28,8 @@ public sealed record QueryMessage(
     string TableName,
     QueryRequest Request,
     QueryDestination Destination,
-    string? LeafPartitionId = null)
+    string? LeafPartitionId = null,
+    string? TraceParent = null)
 {
     public bool IsSubQuery => SubQueryId is not null;
 }
@@ -56,6 +60,10 @@ public static class QueryMessageSerDe
             ["authorisations"] = Strings(request.Authorisations),
             ["resultsPublisherConfig"] = new JsonObject(request.ResultsPublisherConfig.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
         };
+        if (message.TraceParent is not null)
+        {
+            o[SleeperTelemetry.TraceParentField] = message.TraceParent;
+        }
         return o.ToJsonString();
     }
 
@@ -86,7 +94,8 @@ public static class QueryMessageSerDe
                 Fields = StringList(o["fields"]),
                 Authorisations = StringList(o["authorisations"]) ?? [],
             };
-            return new QueryMessage(header.QueryId, header.SubQueryId, header.TableId, header.TableName, request, destination, header.LeafPartitionId);
+            return new QueryMessage(header.QueryId, header.SubQueryId, header.TableId, header.TableName, request, destination, header.LeafPartitionId,
+                Optional(o, SleeperTelemetry.TraceParentField));
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or JsonException or NullReferenceException)
         {

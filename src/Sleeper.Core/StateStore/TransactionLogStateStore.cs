@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sleeper.Core.Files;
+using Sleeper.Core.Notifications;
 using Sleeper.Core.Partitions;
 using Sleeper.Core.Schema;
 using Sleeper.Core.StateStore.Transactions;
@@ -28,6 +29,12 @@ public sealed record TransactionLogStateStoreOptions
     public TimeSpan FirstRetryDelay { get; init; } = TimeSpan.FromMilliseconds(2);
 
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Where a commit given up, or whose outcome is unknown, is published; null publishes nothing.</summary>
+    public IEventSink? Events { get; init; }
+
+    /// <summary>The table the store belongs to, named in those events.</summary>
+    public string? TableId { get; init; }
 }
 
 /// <summary>
@@ -179,6 +186,41 @@ public sealed class TransactionLogStateStore
     /// </remarks>
     public async Task<CommittedTransaction> CommitAsync(IStateStoreTransaction transaction, CancellationToken cancellationToken = default)
     {
+        if (_options.Events is null)
+        {
+            return await CommitUnwatchedAsync(transaction, cancellationToken);
+        }
+        try
+        {
+            return await CommitUnwatchedAsync(transaction, cancellationToken);
+        }
+        catch (Exception e) when (e is CommitFailedException or CommitOutcomeUnknownException)
+        {
+            await PublishCommitFailureAsync(StateStoreSerDe.TypeName(transaction), e);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Tells the operators (<see cref="TransactionLogStateStoreOptions.Events"/>) of a commit given up or whose
+    /// outcome is unknown. A sink that fails is logged: the caller hears of the commit's failure either way.
+    /// </summary>
+    private async Task PublishCommitFailureAsync(string typeName, Exception failure)
+    {
+        var unknown = failure is CommitOutcomeUnknownException;
+        try
+        {
+            await _options.Events!.PublishAsync(EventLog.Create(_time, unknown ? "state-store-commit-outcome-unknown" : "state-store-commit-failed", EventSeverity.Error,
+                $"A {typeName} commit to table {_options.TableId ?? "(unknown)"} {(unknown ? "may or may not have been committed" : "failed")}: {failure.Message}", _options.TableId));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _logger.LogWarning("Could not publish the failure of a {TransactionType} commit: {Reason}", typeName, e.Message);
+        }
+    }
+
+    private async Task<CommittedTransaction> CommitUnwatchedAsync(IStateStoreTransaction transaction, CancellationToken cancellationToken)
+    {
         var transactionId = Guid.NewGuid().ToString();
         var typeName = StateStoreSerDe.TypeName(transaction);
         var body = _serDe.Serialize(transaction);
@@ -227,7 +269,7 @@ public sealed class TransactionLogStateStore
                         SleeperTelemetry.CommitConflicts.Add(1, new KeyValuePair<string, object?>("transaction", typeName));
                         goto retry;
                     case AppendOutcome.Written when _lastTransactionNumber >= entry.TransactionNumber:
-                        throw new SleeperException($"Could not commit a {typeName} transaction after {attempt} attempts: its appends kept landing behind newer snapshots.");
+                        throw new CommitFailedException($"Could not commit a {typeName} transaction after {attempt} attempts: its appends kept landing behind newer snapshots.");
                     case AppendOutcome.Written:
                         ApplyOwnLocked(transaction, entry);
                         committed = entry.TransactionNumber;
@@ -237,13 +279,13 @@ public sealed class TransactionLogStateStore
                         SleeperTelemetry.CommitConflicts.Add(1, new KeyValuePair<string, object?>("transaction", typeName));
                         goto retry;
                     case AppendOutcome.Conflict:
-                        throw new SleeperException($"Could not commit a {typeName} transaction after {attempt} attempts: other committers kept appending first.");
+                        throw new CommitFailedException($"Could not commit a {typeName} transaction after {attempt} attempts: other committers kept appending first.");
                     default:
                         // Not written. A cancelled commit stops here, having committed nothing.
                         cancellationToken.ThrowIfCancellationRequested();
                         if (attempt >= _options.MaxCommitAttempts)
                         {
-                            throw new SleeperException($"Could not commit a {typeName} transaction after {attempt} attempts; nothing was committed. The last append failed: {failure!.Message}", failure);
+                            throw new CommitFailedException($"Could not commit a {typeName} transaction after {attempt} attempts; nothing was committed. The last append failed: {failure!.Message}", failure);
                         }
                         _logger.LogDebug(failure, "Appending transaction {TransactionNumber} failed and it was not written; retrying", entry.TransactionNumber);
                         goto retry;

@@ -51,6 +51,26 @@ internal sealed class QueueLayout
 
     public string DeadLetterPath(string id) => Path.Combine(DeadLettersDirectory, id + MessageExtension);
 
+    /// <summary>A dead letter being sent back to the queue as message <paramref name="newId"/> (see <c>FileJobQueue.RedriveAsync</c>).</summary>
+    public string PendingRedrivePath(string id, string newId) => Path.Combine(DeadLettersDirectory, $"{id}.redrive-{newId}");
+
+    /// <summary>The dead letters whose redrive has begun and not finished, each with the id of its new message.</summary>
+    public List<(string Id, string Path, string NewId)> ListPendingRedrives()
+    {
+        var pending = new List<(string, string, string)>();
+        foreach (var path in System.IO.Directory.EnumerateFiles(DeadLettersDirectory, "*.redrive-*"))
+        {
+            var name = Path.GetFileName(path);
+            var mark = name.IndexOf(".redrive-", StringComparison.Ordinal);
+            var (id, newId) = (name[..mark], name[(mark + ".redrive-".Length)..]);
+            if (!AtomicFiles.IsTemporary(name) && IsMessageId(id) && IsMessageId(newId))
+            {
+                pending.Add((id, path, newId));
+            }
+        }
+        return pending;
+    }
+
     /// <summary>The ids of the messages in the queue, oldest first.</summary>
     public List<string> ListMessageIds() => ListIds(MessagesDirectory);
 

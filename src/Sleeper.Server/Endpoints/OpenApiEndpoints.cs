@@ -46,12 +46,13 @@ public static class OpenApiEndpoints
     public static void Map(WebApplication app)
     {
         app.MapOpenApi(DocumentPath).AllowAnonymous();
-        app.MapScalarApiReference(ReferencePath, options =>
+        // A group, so that the page's own scripts and icon are anonymous as well as the page.
+        app.MapGroup("").AllowAnonymous().MapScalarApiReference(ReferencePath, options =>
         {
             options.Title = "Sleeper server API";
             options.OpenApiRoutePattern = DocumentPath;
             options.DefaultFonts = false;
             options.Telemetry = false;
-        }).AllowAnonymous();
+        });
     }
 }

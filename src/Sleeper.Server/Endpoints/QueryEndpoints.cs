@@ -39,7 +39,7 @@ public static class QueryEndpoints
                 "an Arrow IPC stream (application/vnd.apache.arrow.stream) or Parquet (application/vnd.apache.parquet). " +
                 "Authorisations come only from the API key; a body naming any is refused.")
             .Accepts<QueryBody>("application/json")
-            .Produces(StatusCodes.Status200OK, contentType: QueryFormats.JsonLines, additionalContentTypes: [QueryFormats.ArrowStream, QueryFormats.Parquet])
+            .Produces<string>(StatusCodes.Status200OK, QueryFormats.JsonLines, QueryFormats.ArrowStream, QueryFormats.Parquet)
             .Produces<ErrorBody>(StatusCodes.Status400BadRequest)
             .Produces<ErrorBody>(StatusCodes.Status404NotFound)
             .Produces<ErrorBody>(StatusCodes.Status408RequestTimeout)

@@ -29,8 +29,8 @@ public static class IngestPaths
             if (!limits.IngestLocalFolders.Any(folder => full == folder || full.StartsWith(folder.EndsWith(Path.DirectorySeparatorChar) ? folder : folder + Path.DirectorySeparatorChar, StringComparison.Ordinal)))
             {
                 throw new ApiException(StatusCodes.Status403Forbidden, limits.IngestLocalFolders.Count == 0
-                    ? $"{what}: '{path}' is a local path, and this server takes only s3:// paths ({ServerProperty.IngestPathsAllowed.Name} allows local folders)."
-                    : $"{what}: '{path}' is outside the local folders this server reads ({string.Join(", ", limits.IngestLocalFolders)}; {ServerProperty.IngestPathsAllowed.Name}).");
+                    ? $"{what}: '{path}' is a local path, and this server takes only s3:// paths ({ServerProperty.IngestLocalFolders.Name} allows local folders)."
+                    : $"{what}: '{path}' is outside the local folders this server reads ({string.Join(", ", limits.IngestLocalFolders)}; {ServerProperty.IngestLocalFolders.Name}).");
             }
         }
         return paths;

@@ -155,5 +155,8 @@ public sealed class IngestBatcherRunnerTests : IDisposable
         public Task<IReadOnlyList<QueuedMessage>> GetDeadLettersAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public Task<QueueDepth> GetDepthAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+
+        public Task<string?> RedriveAsync(string messageId, string? body = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }
 }

@@ -422,4 +422,68 @@ public abstract class JobQueueContract
             }
         }
     }
+
+    /// <summary>Makes a dead letter of a new message: released after each of maxReceiveCount receipts, then one receive more.</summary>
+    private async Task<string> DeadLetterAsync(IJobQueue queue, string body, int maxReceiveCount)
+    {
+        var id = await queue.SendAsync(body);
+        for (var i = 0; i < maxReceiveCount; i++)
+        {
+            await queue.ReleaseAsync((await queue.ReceiveAsync(Visibility))!);
+        }
+        Assert.Null(await queue.ReceiveAsync(Visibility));
+        Assert.Equal(id, Assert.Single(await queue.GetDeadLettersAsync()).MessageId);
+        return id;
+    }
+
+    [Fact]
+    public async Task A_redriven_dead_letter_comes_back_as_a_new_message_with_its_receive_count_reset_and_leaves_the_dead_letters()
+    {
+        var queue = NewQueue(maxReceiveCount: 2);
+        var dead = await DeadLetterAsync(queue, "retry me", 2);
+        Time.Advance(TimeSpan.FromMinutes(5));
+
+        var newId = await NewQueue(maxReceiveCount: 2).RedriveAsync(dead);
+
+        Assert.NotNull(newId);
+        Assert.NotEqual(dead, newId);
+        Assert.Empty(await queue.GetDeadLettersAsync());
+        Assert.Equal(new QueueDepth(1, 0, 0), await queue.GetDepthAsync());
+        var message = await queue.ReceiveAsync(Visibility);
+        Assert.Equal((newId, "retry me", 1, Time.GetUtcNow()), (message!.MessageId, message.Body, message.ReceiveCount, message.SentTime));
+        // It has its full count of receipts again before it can go back to the dead letters.
+        await queue.ReleaseAsync(message);
+        await queue.ReleaseAsync((await queue.ReceiveAsync(Visibility))!);
+        Assert.Null(await queue.ReceiveAsync(Visibility));
+        Assert.Equal(newId, Assert.Single(await queue.GetDeadLettersAsync()).MessageId);
+    }
+
+    [Fact]
+    public async Task A_redrive_can_replace_the_body_and_redriving_twice_or_an_unknown_id_finds_nothing()
+    {
+        var queue = NewQueue(maxReceiveCount: 1);
+        var dead = await DeadLetterAsync(queue, "old job", 1);
+
+        var newId = await queue.RedriveAsync(dead, "new job");
+
+        Assert.NotNull(newId);
+        Assert.Null(await queue.RedriveAsync(dead, "again"));
+        Assert.Null(await queue.RedriveAsync(newId!));
+        Assert.Null(await queue.RedriveAsync("0000000000000000000-000000000000-00000000000000000000000000000000"));
+        Assert.Equal(new QueueDepth(1, 0, 0), await queue.GetDepthAsync());
+        Assert.Equal("new job", (await queue.ReceiveAsync(Visibility))!.Body);
+    }
+
+    [Fact]
+    public async Task Redrives_racing_for_one_dead_letter_send_it_back_once()
+    {
+        var queue = NewQueue(maxReceiveCount: 1);
+        var dead = await DeadLetterAsync(queue, "once", 1);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => NewQueue(maxReceiveCount: 1).RedriveAsync(dead))));
+
+        Assert.Single(results, r => r is not null);
+        Assert.Equal(new QueueDepth(1, 0, 0), await queue.GetDepthAsync());
+        Assert.Empty(await queue.GetDeadLettersAsync());
+    }
 }
