@@ -59,6 +59,7 @@ public sealed partial class DashboardBrowserTest(ITestOutputHelper output) : IAs
         await Assertions.Expect(page.Locator("#login-error")).ToContainTextAsync("not valid");
         await SignInAsync(page, "reader");
         Assert.Equal(_server.Keys["reader"], await page.EvaluateAsync<string>("() => sessionStorage.getItem('sleeper.apiKey')"));
+        await Assertions.Expect(page.Locator("#user")).ToHaveTextAsync("reader · read · PUBLIC");
 
         // The tables shown are those the API lists.
         using var reader = _server.Client("reader");

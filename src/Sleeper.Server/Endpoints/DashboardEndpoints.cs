@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Sleeper.Instance;
@@ -24,7 +25,7 @@ public static class DashboardEndpoints
     {
         app.MapGet("/", () => Asset("index.html")).AllowAnonymous();
         app.MapGet("/assets/{name}", (string name) => Asset(name)).AllowAnonymous();
-        app.MapGet("/api/dashboard", async (SleeperInstance instance, ServedTables tables, int? minutes, CancellationToken cancel) =>
+        app.MapGet("/api/dashboard", async (HttpContext context, SleeperInstance instance, ServedTables tables, int? minutes, CancellationToken cancel) =>
         {
             var window = minutes ?? 30;
             if (!WindowMinutes.Contains(window))
@@ -32,14 +33,24 @@ public static class DashboardEndpoints
                 return Results.Json(new ErrorBody($"minutes={window} is not a window the dashboard offers; use one of {string.Join(", ", WindowMinutes)}."),
                     statusCode: StatusCodes.Status400BadRequest);
             }
-            return Results.Json(await DashboardSnapshot.BuildAsync(instance, tables, TimeSpan.FromMinutes(window), cancel));
+            var snapshot = await DashboardSnapshot.BuildAsync(instance, tables, TimeSpan.FromMinutes(window), cancel);
+            // Who the page is signed in as, so its user can tell why a query shows what it shows: the key's own name,
+            // role and authorisations, which it already holds.
+            var user = context.User;
+            snapshot["user"] = new JsonObject
+            {
+                ["name"] = SleeperClaims.NameOf(user),
+                ["role"] = SleeperClaims.RoleOf(user).ToString().ToLowerInvariant(),
+                ["authorisations"] = new JsonArray([.. SleeperClaims.AuthorisationsOf(user).Order(StringComparer.Ordinal).Select(a => (JsonNode)JsonValue.Create(a))]),
+            };
+            return Results.Json(snapshot);
         })
             .RequireAuthorization(Policies.Read)
             .WithTags("Dashboard")
             .WithSummary("Everything the dashboard shows, in one document")
             .WithDescription("Tables with their metrics and partitions reports (each partition with its depth), queue depths, running tasks " +
                 "and jobs, rows and jobs of compaction and of ingest per bucket over the last `minutes` (5, 15, 30, 60, 180, 360 or 1440; " +
-                "60 buckets), and the newest events of the event log. docs/dashboard.md describes it.")
+                "60 buckets), the newest events of the event log, and the caller's own name, role and authorisations. docs/dashboard.md describes it.")
             .Produces(StatusCodes.Status200OK, contentType: "application/json")
             .Produces<ErrorBody>(StatusCodes.Status400BadRequest);
     }

@@ -104,6 +104,7 @@
     $("login").hidden = false;
     $("login-error").textContent = message || "";
     $("refresh-state").textContent = "";
+    $("user").textContent = "";
     $("api-key").focus();
   }
   function signOut(message) {
@@ -161,6 +162,9 @@
   function render(d) {
     $("instance").textContent = d.instance;
     $("instance").title = d.instance;
+    const u = d.user;
+    fill($("user"), el("strong", { text: u.name }), " · " + u.role + " · ",
+      el("span", { class: "auths", text: u.authorisations.length ? u.authorisations.join(", ") : "no authorisations" }));
     if (!d.tables.some((t) => t.name === state.selected)) state.selected = d.tables.length ? d.tables[0].name : null;
     renderStats(d);
     renderTables(d);
@@ -392,7 +396,7 @@
   function keyValue(field, text) {
     if (field.type === "IntType" || field.type === "LongType") {
       if (!/^-?\d+$/.test(text.trim())) throw new Error(`${field.name} is a ${field.type}: '${text}' is not a whole number.`);
-      return Number(text.trim());
+      return text.trim(); // as digits, which the API reads exactly: a long may not fit a JavaScript number
     }
     return text; // strings as typed; byte arrays as base64, as the API writes them
   }
@@ -405,7 +409,8 @@
     }
     const first = fields[0];
     const min = $("query-min").value, max = $("query-max").value;
-    const range = { min: min === "" && first.type === "StringType" ? "" : min === "" ? null : keyValue(first, min), minInclusive: true, max: max === "" ? null : keyValue(first, max), maxInclusive: false };
+    // An empty bound is no bound (null), as the API reads it.
+    const range = { min: min === "" ? null : keyValue(first, min), minInclusive: true, max: max === "" ? null : keyValue(first, max), maxInclusive: false };
     return { ranges: [{ [first.name]: range }] };
   }
 
@@ -431,11 +436,12 @@
         headers: { "Content-Type": "application/json", Accept: "application/x-ndjson" },
         body: JSON.stringify(body),
       });
-      const text = await response.text();
-      const rows = text.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+      const { rows, complete } = await readJsonLines(response, MAX_FETCHED_ROWS);
       const ms = Math.round(performance.now() - started);
       renderRows(results, rows);
-      status.textContent = `${num(rows.length)} row(s) in ${ms} ms`;
+      status.textContent = complete
+        ? `${num(rows.length)} row(s) in ${ms} ms` + (rows.length > SHOWN_ROWS ? `, the first ${num(SHOWN_ROWS)} shown` : "")
+        : `more than ${num(MAX_FETCHED_ROWS)} rows: stopped reading after ${ms} ms, the first ${num(SHOWN_ROWS)} shown (narrow the range)`;
       results.dataset.rowCount = rows.length;
     } catch (err) {
       fill(results.tHead);
@@ -446,6 +452,31 @@
     }
   });
   const SHOWN_ROWS = 500;
+  const MAX_FETCHED_ROWS = 10000;
+
+  // Rows as they stream in, one JSON object a line; past the limit the rest is not read, so a wide range cannot
+  // flood the tab.
+  async function readJsonLines(response, limit) {
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    const rows = [];
+    let buffered = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      buffered += decoder.decode(value || new Uint8Array(), { stream: !done });
+      const lines = buffered.split("\n");
+      buffered = done ? "" : lines.pop();
+      for (const line of lines) {
+        if (!line.trim()) continue;
+        if (rows.length === limit) {
+          await reader.cancel();
+          return { rows, complete: false };
+        }
+        rows.push(JSON.parse(line));
+      }
+      if (done) return { rows, complete: true };
+    }
+  }
   function renderRows(tableEl, rows) {
     const columns = [];
     for (const r of rows) for (const k of Object.keys(r)) if (!columns.includes(k)) columns.push(k);
