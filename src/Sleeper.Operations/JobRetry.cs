@@ -102,6 +102,11 @@ public sealed class JobRetry(SleeperInstance instance)
         {
             return Refuse(letter, $"its table is gone ({e.Message})");
         }
+        catch (SleeperException e)
+        {
+            // One letter that cannot be retried (its body unreadable as its kind, a store failing) does not stop the others.
+            return Refuse(letter, e.Message);
+        }
     }
 
     private async Task<JobRetryResult> RetryCompactionAsync(IJobQueue queue, DeadLetter letter, CancellationToken cancellationToken)
@@ -161,6 +166,10 @@ public sealed class JobRetry(SleeperInstance instance)
     private async Task<JobRetryResult> RetryIngestAsync(IJobQueue queue, DeadLetter letter, IJobTracker tracker, (string Body, string OldId, string NewId, IReadOnlyList<string> Files) job, CancellationToken cancellationToken)
     {
         var newId = job.NewId;
+        // A job of a table that is gone would only fail again.
+        _ = letter.TableId is { } id
+            ? await instance.OpenTableByIdAsync(id, cancellationToken).ConfigureAwait(false)
+            : await instance.OpenTableAsync(letter.TableName ?? "", cancellationToken: cancellationToken).ConfigureAwait(false);
         var messageId = await queue.RedriveAsync(letter.Message.MessageId, job.Body, cancellationToken).ConfigureAwait(false);
         if (messageId is null)
         {

@@ -170,6 +170,31 @@ public sealed class JobRetryTest : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_retried_bulk_import_job_goes_back_under_a_new_id_and_jobs_of_a_deleted_table_are_refused()
+    {
+        await DeadLetterAsync(QueueNames.BulkImport, IngestJobSerDe.ToJson(new BulkImportJob("bulk-1", "t", _table.Id, ["/data/big.parquet"])));
+        var a = await IngestAsync("a");
+        var b = await IngestAsync("b");
+        var old = await DeadCompactionJobAsync(a, b);
+        var bulk = Assert.Single(await new JobRetry(_instance).RetryAsync("bulk-import", null));
+        await DeadLetterAsync(QueueNames.Ingest, IngestJobSerDe.ToJson(new IngestJob("ingest-1", "t", _table.Id, ["/data/one.parquet"])));
+        await _instance.DeleteTableAsync("t");
+
+        var compaction = Assert.Single(await new JobRetry(_instance).RetryAsync("compaction", [old.JobId]));
+        var ingest = Assert.Single(await new JobRetry(_instance).RetryAsync("ingest", null));
+
+        Assert.True(bulk.Retried, bulk.Refused);
+        var again = IngestJobSerDe.BulkImportFromJson((await _instance.Queue(QueueNames.BulkImport).ReceiveAsync(Visibility))!.Body);
+        Assert.Equal((bulk.NewJobId, "/data/big.parquet"), (again.Id, again.Files.Single()));
+        Assert.False(compaction.Retried);
+        Assert.Contains("table", compaction.Refused);
+        Assert.Single(await _instance.Queue(QueueNames.Compaction).GetDeadLettersAsync());
+        Assert.False(ingest.Retried);
+        Assert.Contains("may have been deleted", ingest.Refused);
+        Assert.Single(await _instance.Queue(QueueNames.Ingest).GetDeadLettersAsync());
+    }
+
+    [Fact]
     public async Task An_id_that_names_no_dead_letter_is_an_error_naming_it()
     {
         var error = await Assert.ThrowsAsync<SleeperException>(() => new JobRetry(_instance).RetryAsync("ingest", ["nope"]));
