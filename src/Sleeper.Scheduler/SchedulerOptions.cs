@@ -23,6 +23,9 @@ public sealed record SchedulerOptions
     /// <summary>The scheduler's clock (its timers); null for the instance's. Tests give a fake one.</summary>
     public TimeProvider? Time { get; init; }
 
+    /// <summary>How often the job queues are checked for a backlog that does not fall (<see cref="QueueWatchService"/>); zero: never.</summary>
+    public TimeSpan QueueWatchPeriod { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Run the scheduled triggers (false: only the task workers).</summary>
     public bool RunTriggers { get; init; } = true;
 

@@ -27,6 +27,7 @@ public static class SchedulerServiceCollectionExtensions
         // type; these are two types, but a host may also add a second scheduler over another instance.
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<SchedulerService>());
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<TaskWorkerScaler>());
+        services.AddSingleton<IHostedService>(sp => new QueueWatchService(instance, pause, options, time, LoggerOf<QueueWatchService>(sp)));
         return services;
     }
 
