@@ -56,7 +56,8 @@ public sealed class TaskWorkerScaler : BackgroundService
     /// <summary>Starts the timer now, so the checks fall one period apart from the start exactly.</summary>
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        if (_options.RunTaskWorkers && _options.MaxTasks.Values.Any(m => m > 0))
+        // Runs even when no kind may start a worker, for the queue depths it reports (the sleeper.queue.depth gauge).
+        if (_options.RunTaskWorkers)
         {
             _timer = new PeriodicTimer(_options.TaskCreationPeriod, _time);
         }
@@ -118,10 +119,6 @@ public sealed class TaskWorkerScaler : BackgroundService
         foreach (var kind in TaskWorkerKinds.All)
         {
             var max = _options.MaxTasks.GetValueOrDefault(kind);
-            if (max <= 0)
-            {
-                continue;
-            }
             int visible;
             try
             {
@@ -134,7 +131,7 @@ public sealed class TaskWorkerScaler : BackgroundService
                 _logger.LogError(e, "Could not read the depth of the {Queue} queue; no {Kind} worker is started this round", kind.QueueName(), kind);
                 continue;
             }
-            if (paused || visible == 0)
+            if (paused || visible == 0 || max <= 0)
             {
                 continue;
             }

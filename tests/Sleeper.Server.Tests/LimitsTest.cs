@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
+using Sleeper.Core.Tracking;
 using Sleeper.Server.Serving;
 
 namespace Sleeper.Server.Tests;
@@ -46,8 +47,11 @@ public sealed class LimitsTest
             Assert.Equal(HttpStatusCode.RequestTimeout, response.StatusCode);
             Assert.Contains("sleeper.server.query.timeout.seconds", (await ApiTable.ErrorOf(response)).GetProperty("error").GetString());
         }
-        var messages = await WebSocketQueryAsync(server, """{"tableName":"docs","keys":[{"key":"a000"}]}""");
+        var messages = await WebSocketQueryAsync(server, """{"tableName":"docs","queryId":"late","keys":[{"key":"a000"}]}""");
         Assert.Contains("sleeper.server.query.timeout.seconds", messages[^1].GetProperty("error").GetString());
+        var status = await server.Instance.QueryTracker.GetQueryAsync("late");
+        Assert.Equal(Core.Tracking.QueryState.Failed, status!.State);
+        Assert.Contains("sleeper.server.query.timeout.seconds", status.Error);
         // The server is still up.
         using var health = await reader.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);

@@ -54,6 +54,25 @@ public sealed class RoleTest(FilledServer filled) : IClassFixture<FilledServer>
         Assert.Equal(before, await DescribeAsync());
     }
 
+    [Fact]
+    public async Task Anonymous_access_when_enabled_reads_only_unlabelled_rows_and_cannot_write()
+    {
+        await using var server = await ServerFixture.StartAsync(new ServerOptions { AllowAnonymous = true });
+        await ApiTable.CreateAsync(server, rows: 12);
+        using var anonymous = server.Client(null);
+
+        using var query = await anonymous.PostAsync("/api/tables/docs/query", ApiTable.Json("""{"region":{}}"""));
+        Assert.Equal(HttpStatusCode.OK, query.StatusCode);
+        var labels = (await query.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("vis"))
+            .Select(v => v.ValueKind == JsonValueKind.Null ? null : v.GetString()).ToList();
+        // Rows 0-11 cycle through six labels: only null and "" need no authorisation.
+        Assert.Equal([null, "", null, ""], labels);
+        using var write = await anonymous.PostAsync("/api/tables/docs/rows", ApiTable.Json("""{"rows":[{"key":"x","n":1,"count":1}]}"""));
+        Assert.Equal(HttpStatusCode.Forbidden, write.StatusCode);
+        await ApiTable.ErrorOf(write);
+    }
+
     private async Task<string> DescribeAsync()
     {
         using var response = await Server.Client("admin").GetAsync("/api/tables/docs");

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using Sleeper.Core.Tracking;
 
 namespace Sleeper.Server.Tests;
 
@@ -20,7 +21,7 @@ public sealed class WebSocketQueryTest(FilledServer filled) : IClassFixture<Fill
     public async Task A_WebSocket_query_streams_the_rows_of_the_CLI_per_leaf_sub_query(string user, string auths)
     {
         var expected = await ApiTable.CliQueryAsync(Server, "--region", "{}", "--auths", auths);
-        var messages = await QueryAsync(user, """{"tableName":"docs","queryId":"ws-1","regions":[{"key":{"min":null}}]}""");
+        var messages = await QueryAsync(user, $$$"""{"tableName":"docs","queryId":"ws-{{{user}}}","regions":[{"key":{"min":null}}]}""");
 
         var subqueries = messages[0];
         Assert.Equal("subqueries", subqueries.GetProperty("message").GetString());
@@ -48,9 +49,17 @@ public sealed class WebSocketQueryTest(FilledServer filled) : IClassFixture<Fill
         }
         var last = messages[^1];
         Assert.Equal("completed", last.GetProperty("message").GetString());
-        Assert.Equal("ws-1", last.GetProperty("queryId").GetString());
+        Assert.Equal($"ws-{user}", last.GetProperty("queryId").GetString());
         Assert.Equal(expected.Length, last.GetProperty("rowCount").GetInt64());
         Assert.Equal(expected, rows);
+
+        // As in Sleeper, the query and its sub-queries are on the instance's query tracker.
+        var status = await Server.Instance.QueryTracker.GetQueryAsync($"ws-{user}");
+        Assert.NotNull(status);
+        Assert.Equal(QueryState.Completed, status.State);
+        Assert.Equal(expected.Length, status.RowsReturned);
+        Assert.Equal("WebSocket", status.Destination);
+        Assert.Equal(subIds, status.SubQueries.Select(s => s.SubQueryId));
     }
 
     [Fact]

@@ -23,9 +23,9 @@ public static class SchedulerProperty
         "How often the scheduler runs the garbage collector over every online table (Sleeper: 15).");
 
     public static readonly PropertyDefinition SnapshotCreationPeriodMinutes = PositiveMinutes(
-        "sleeper.statestore.transactionlog.snapshot.creation.period.minutes", "1",
+        "sleeper.statestore.transactionlog.snapshot.creation.lambda.period.minutes", "1",
         "How often the scheduler writes a state store snapshot of every online table, then deletes transactions behind snapshots older than " +
-        "sleeper.statestore.transactionlog.delete.behind.snapshot.min.age.minutes (Sleeper runs these as two lambdas).");
+        "sleeper.statestore.transactionlog.delete.behind.snapshot.min.age.minutes (Sleeper: 5, its snapshot creation lambda; deletion is a second lambda there).");
 
     public static readonly PropertyDefinition IngestBatcherJobCreationPeriodMinutes = PositiveMinutes(
         "sleeper.ingest.batcher.job.creation.period.minutes", "0.5",

@@ -48,7 +48,7 @@ public sealed partial class UserDirectory(IObjectStore store, TimeProvider? time
     /// <summary>How an API key starts, so a leaked one is recognisable for what it is.</summary>
     public const string KeyPrefix = "slp_";
 
-    private const int MaxAttempts = 20;
+    private const int MaxAttempts = 50;
 
     /// <summary>Versions kept behind the newest, for a reader that listed just before a change.</summary>
     private const int VersionsKept = 3;
@@ -76,6 +76,10 @@ public sealed partial class UserDirectory(IObjectStore store, TimeProvider? time
         var user = new SleeperUser(name, labels, role, keyId, Hash(secret), _time.GetUtcNow());
         await ChangeAsync(users =>
         {
+            if (users.Any(u => u.KeyId == keyId))
+            {
+                return null; // Already in the newest version: ours.
+            }
             if (users.Any(u => u.Name == name))
             {
                 throw new UserDirectoryException($"User '{name}' exists already; remove it first to give it a new key.");
@@ -91,8 +95,12 @@ public sealed partial class UserDirectory(IObjectStore store, TimeProvider? time
         var removed = false;
         await ChangeAsync(users =>
         {
-            removed = users.Any(u => u.Name == name);
-            return removed ? users.Where(u => u.Name != name).ToList() : null;
+            if (!users.Any(u => u.Name == name))
+            {
+                return null;
+            }
+            removed = true;
+            return users.Where(u => u.Name != name).ToList();
         }, cancellationToken).ConfigureAwait(false);
         return removed;
     }
@@ -127,7 +135,17 @@ public sealed partial class UserDirectory(IObjectStore store, TimeProvider? time
         }
     }
 
-    /// <summary>Applies a change to the newest version and writes it as the next, again on a race; a null change writes nothing.</summary>
+    /// <summary>
+    /// Applies a change to the newest version and writes it as the next, until the newest version holds it: the
+    /// change returns null once there is nothing left to do.
+    /// </summary>
+    /// <remarks>
+    /// A written version is read back rather than trusted, because old versions are deleted: a writer that read
+    /// version 5, then stalled while others wrote 6 to 9 and deleted 6, can create 6 again (put-if-absent sees no
+    /// 6). That 6 is not the newest, so its change would be lost; reading the newest again finds the change
+    /// missing and applies it to 9. Changes are therefore idempotent: adding a key that is there, or removing a
+    /// user that is not, does nothing.
+    /// </remarks>
     private async Task ChangeAsync(Func<IReadOnlyList<SleeperUser>, IReadOnlyList<SleeperUser>?> change, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
@@ -136,6 +154,7 @@ public sealed partial class UserDirectory(IObjectStore store, TimeProvider? time
             var changed = change(users);
             if (changed is null)
             {
+                await TidyAsync(version, cancellationToken).ConfigureAwait(false);
                 return;
             }
             var body = JsonSerializer.SerializeToUtf8Bytes(new UsersDocument(changed.OrderBy(u => u.Name, StringComparer.Ordinal).ToList()), Json);
@@ -149,11 +168,20 @@ public sealed partial class UserDirectory(IObjectStore store, TimeProvider? time
             {
                 continue; // Someone else changed the users first: apply the change to theirs.
             }
-            foreach (var old in (await VersionsAsync(cancellationToken).ConfigureAwait(false)).Where(n => n <= version + 1 - VersionsKept))
+            if (attempt >= MaxAttempts)
             {
-                await store.DeleteAsync(NameOf(old), cancellationToken).ConfigureAwait(false);
+                throw new UserDirectoryException($"The users in {store.Location} kept changing under this change; try again.");
             }
-            return;
+            // Written: the next round reads the newest version back and ends there, unless this one was not the newest.
+        }
+    }
+
+    /// <summary>Deletes the versions older than the few kept behind <paramref name="newest"/>.</summary>
+    private async Task TidyAsync(long newest, CancellationToken cancellationToken)
+    {
+        foreach (var old in (await VersionsAsync(cancellationToken).ConfigureAwait(false)).Where(n => n <= newest - VersionsKept))
+        {
+            await store.DeleteAsync(NameOf(old), cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Sleeper.Core;
 using Sleeper.Core.Batches;
 using Sleeper.Core.Query;
+using Sleeper.Core.Tracking;
 using Sleeper.Instance;
 using Sleeper.Server.Auth;
 using Sleeper.Server.Queries;
@@ -21,7 +22,9 @@ namespace Sleeper.Server.Endpoints;
 /// the query's regions), then for each sub-query <c>rows</c> messages and its <c>completed</c>, and last the
 /// <c>completed</c> of the query itself with the total; or an <c>error</c>. Each message is sent, and its send
 /// awaited, before more rows are read, with at most <see cref="ServerLimits.WebSocketBatchRows"/> rows in one: a slow
-/// reader slows the query down instead of the server buffering its rows.
+/// reader slows the query down instead of the server buffering its rows. As in Sleeper, the query and its
+/// sub-queries are recorded on the instance's query tracker (destination WebSocket), so <c>sleeper status --report
+/// queries</c> shows them.
 /// </summary>
 public static class WebSocketQueryEndpoint
 {
@@ -57,6 +60,11 @@ public static class WebSocketQueryEndpoint
         private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
         private string _queryId = Guid.NewGuid().ToString();
         private string _current = "";
+        private bool _tracked;
+
+        private IQueryTracker Tracker => instance.QueryTracker;
+
+        private DateTimeOffset Now => instance.Time.GetUtcNow();
 
         public async Task RunAsync()
         {
@@ -83,6 +91,7 @@ public static class WebSocketQueryEndpoint
                 {
                     logger.LogError(e, "WebSocket query {QueryId} failed", _queryId);
                 }
+                await RecordFailureAsync(message);
                 await SendAsync(w =>
                 {
                     w.WriteString("message", "error");
@@ -92,7 +101,8 @@ public static class WebSocketQueryEndpoint
             }
             catch (Exception e) when (e is WebSocketException or OperationCanceledException)
             {
-                // The client went away: nothing to tell it.
+                // The client went away: nothing to tell it, only the tracker.
+                await RecordFailureAsync("the client went away before the query finished");
                 return;
             }
             if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
@@ -126,30 +136,40 @@ public static class WebSocketQueryEndpoint
             var request = ApiQueries.Parse(body, served.Table.Schema, name, SleeperClaims.AuthorisationsOf(context.User), $"Query {_queryId} of table '{name}'");
             var fields = QueryEndpoints.OutputFields(served, request);
             using var scope = new QueryScope(gate, limits, instance.Time, aborted);
+            // With the caller's token, not the query's: a query whose time is up at once is still recorded, as timed out.
+            await Tracker.RecordAsync(new QueryEvent(_queryId, QueryEventKind.Queued, Now, TableName: name, Destination: "WebSocket"), aborted);
+            _tracked = true;
             try
             {
+                await Tracker.RecordAsync(new QueryEvent(_queryId, QueryEventKind.Started, Now), scope.Token);
                 var read = await served.Table.StateStore.GetReadStateAsync(scope.Token);
                 var subQueries = ApiQueries.SplitByLeaf(request, QueryPlanner.Plan(read.Derived(QueryPlanner.Index), request.Regions));
+                await Tracker.RecordAsync(subQueries.Count == 0
+                    ? new QueryEvent(_queryId, QueryEventKind.Completed, Now, Rows: 0)
+                    : new QueryEvent(_queryId, QueryEventKind.Split, Now, SubQueries: [.. subQueries.Select(s => new SubQueryRef(s.SubQueryId, s.PartitionId))]), scope.Token);
                 await SendAsync(w =>
                 {
                     w.WriteString("message", "subqueries");
                     w.WriteString("queryId", _queryId);
                     w.WriteStartArray("queryIds");
-                    foreach (var (subId, _) in subQueries)
+                    foreach (var (subId, _, _) in subQueries)
                     {
                         w.WriteStringValue(subId);
                     }
                     w.WriteEndArray();
                 }, scope.Token);
                 long total = 0;
-                foreach (var (subId, subRequest) in subQueries)
+                foreach (var (subId, partitionId, subRequest) in subQueries)
                 {
                     _current = subId;
+                    await Tracker.RecordAsync(new QueryEvent(_queryId, QueryEventKind.Started, Now, subId, PartitionId: partitionId), scope.Token);
                     var rows = await StreamRowsAsync(served, subRequest, fields, subId, scope.Token);
                     total += rows;
+                    await Tracker.RecordAsync(new QueryEvent(_queryId, QueryEventKind.Completed, Now, subId, PartitionId: partitionId, Rows: rows), scope.Token);
                     await SendCompletedAsync(subId, rows, scope.Token);
                 }
                 _current = _queryId;
+                _tracked = false;
                 await SendCompletedAsync(_queryId, total, scope.Token);
             }
             catch (OperationCanceledException) when (scope.TimedOut)
@@ -197,6 +217,28 @@ public static class WebSocketQueryEndpoint
                 await FlushAsync();
             }
             return count;
+        }
+
+        /// <summary>The tracker's record of a query that was tracked and did not finish: it failed, with the reason the client got.</summary>
+        private async Task RecordFailureAsync(string reason)
+        {
+            if (!_tracked)
+            {
+                return;
+            }
+            _tracked = false;
+            try
+            {
+                if (_current != _queryId)
+                {
+                    await Tracker.RecordAsync(new QueryEvent(_queryId, QueryEventKind.Failed, Now, _current, Reason: reason), CancellationToken.None);
+                }
+                await Tracker.RecordAsync(new QueryEvent(_queryId, QueryEventKind.Failed, Now, Reason: reason), CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Could not record the failure of WebSocket query {QueryId} on the query tracker", _queryId);
+            }
         }
 
         private Task SendCompletedAsync(string queryId, long rows, CancellationToken cancellationToken) => SendAsync(w =>

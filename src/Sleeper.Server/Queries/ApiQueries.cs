@@ -92,7 +92,7 @@ public static class ApiQueries
     }
 
     /// <summary>The leaf sub-queries of a request, in key order of their leaves: each reads only its own leaf's part of the regions.</summary>
-    public static IReadOnlyList<(string SubQueryId, QueryRequest Request)> SplitByLeaf(QueryRequest request, IReadOnlyList<LeafPartitionQuery> plan)
+    public static IReadOnlyList<(string SubQueryId, string PartitionId, QueryRequest Request)> SplitByLeaf(QueryRequest request, IReadOnlyList<LeafPartitionQuery> plan)
     {
         var type = plan.Count == 0 ? null : plan[0].Leaf.Region.Ranges[0].Field.PrimitiveType;
         return plan
@@ -102,7 +102,7 @@ public static class ApiQueries
                 .Select(r => RegionIntersection.Intersect(r, p.Leaf.Region))
                 .Where(r => !r.IsEmpty()).ToList()))
             .Where(x => x.Regions.Count > 0)
-            .Select(x => (Guid.NewGuid().ToString(), request with { Regions = x.Regions }))
+            .Select(x => (Guid.NewGuid().ToString(), x.Leaf.Id, request with { Regions = x.Regions }))
             .ToList();
     }
 }
