@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Sleeper.Core;
 using Sleeper.Core.Jobs;
 using Sleeper.Core.Notifications;
 using Sleeper.Core.Storage;
@@ -44,7 +45,16 @@ public static class DashboardSnapshot
         var tables = new JsonArray();
         foreach (var status in statuses.OrderBy(s => s.TableName, StringComparer.Ordinal))
         {
-            tables.Add(await TableAsync(status, (await served.GetAsync(status.TableName, requireOnline: false, cancellationToken)).Table, cancellationToken));
+            ServedTable table;
+            try
+            {
+                table = await served.GetAsync(status.TableName, requireOnline: false, cancellationToken);
+            }
+            catch (TableNotFoundException)
+            {
+                continue; // Deleted since it was listed: the next refresh does not list it either.
+            }
+            tables.Add(await TableAsync(status, table.Table, cancellationToken));
         }
         var trackers = new (string Kind, IJobTracker Tracker)[]
         {

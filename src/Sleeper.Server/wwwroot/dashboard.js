@@ -197,8 +197,10 @@
       return;
     }
     fill(body, d.tables.map((t) => el("tr", {
-      "data-table-name": t.name, class: t.name === state.selected ? "selected" : null,
+      "data-table-name": t.name, class: t.name === state.selected ? "selected" : null, tabindex: 0,
+      "aria-selected": String(t.name === state.selected),
       onclick: () => { state.selected = t.name; render(state.data); },
+      onkeydown: (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); state.selected = t.name; render(state.data); } },
     },
     el("td", { class: "name" }, el("strong", { text: t.name })),
     el("td", {}, el("span", { class: "pill " + (t.online ? "online" : "offline"), text: t.online ? "online" : "offline" })),
