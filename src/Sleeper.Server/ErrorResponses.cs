@@ -14,17 +14,22 @@ namespace Sleeper.Server;
 /// </summary>
 public static class ErrorResponses
 {
-    public static void Handle(IApplicationBuilder app) => app.Run(async context =>
+    /// <summary>
+    /// The exception handler's options: our own answer, and the middleware's own error log (a stack trace at
+    /// level Error) kept for the server's failures only, since a caller's mistake is answered, not a fault here.
+    /// </summary>
+    public static ExceptionHandlerOptions Options() => new()
+    {
+        ExceptionHandler = RespondAsync,
+        SuppressDiagnosticsCallback = c => Classify(c.Exception).Status < 500,
+    };
+
+    private static async Task RespondAsync(HttpContext context)
     {
         var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
         var (status, message) = Classify(error);
-        if (status >= 500)
-        {
-            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Sleeper.Server")
-                .LogError(error, "Request {Method} {Path} failed", context.Request.Method, context.Request.Path);
-        }
         await WriteAsync(context, status, message);
-    });
+    }
 
     public static (int Status, string Message) Classify(Exception? error) => error switch
     {

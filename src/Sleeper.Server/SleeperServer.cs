@@ -49,7 +49,7 @@ public static class SleeperServer
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         var app = builder.Build();
-        app.UseExceptionHandler(ErrorResponses.Handle);
+        app.UseExceptionHandler(ErrorResponses.Options());
         app.UseWebSockets();
         app.UseAuthentication();
         app.UseAuthorization();
