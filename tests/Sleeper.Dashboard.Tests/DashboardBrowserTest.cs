@@ -112,6 +112,14 @@ public sealed partial class DashboardBrowserTest(ITestOutputHelper output) : IAs
         await PublishFailureAsync(docs["id"]!.GetValue<string>());
         await Assertions.Expect(page.Locator("#events li[data-event-kind='compaction-job-failed']")).ToContainTextAsync("docs", new() { Timeout = 20_000 });
 
+        // Choosing another table draws its partitions: one root, no files.
+        await page.ClickAsync("#tables tbody tr[data-table-name='empty']");
+        await Assertions.Expect(page.Locator("#tree-table")).ToHaveTextAsync("empty");
+        await Assertions.Expect(page.Locator("#tree svg g.node")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#tree svg g.node")).ToHaveAttributeAsync("data-rows", "0");
+        await page.ClickAsync("#tables tbody tr[data-table-name='docs']");
+        await Assertions.Expect(page.Locator("#tree svg g.node")).ToHaveCountAsync(7);
+
         // It refreshes by itself: a table created now appears without a reload.
         await new SleeperClient(_server.Instance).CreateTableAsync("later", Schema);
         await Assertions.Expect(page.Locator("#tables tbody tr[data-table-name='later']")).ToHaveCountAsync(1, new() { Timeout = 20_000 });

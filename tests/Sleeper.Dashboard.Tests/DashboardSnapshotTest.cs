@@ -65,6 +65,23 @@ public sealed class DashboardSnapshotTest : IAsyncLifetime
         Assert.Equal("compaction", running["kind"]!.GetValue<string>());
         var task = Assert.Single(json["runningTasks"]!.AsArray())!;
         Assert.Equal("task-1", task["taskId"]!.GetValue<string>());
+        Assert.Equal(1, json["runningTaskCount"]!.GetValue<int>());
+        Assert.Equal(1, json["runningJobCount"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Only_the_newest_running_tasks_are_listed_with_the_count_of_all()
+    {
+        for (var i = 0; i < DashboardSnapshot.RunningShown + 3; i++)
+        {
+            await _instance.CompactionTracker.RecordAsync(new TaskEvent($"task-{i:D2}", false, Now.AddMinutes(i - 60)));
+        }
+
+        var json = await BuildAsync(TimeSpan.FromMinutes(30));
+
+        Assert.Equal(DashboardSnapshot.RunningShown + 3, json["runningTaskCount"]!.GetValue<int>());
+        var shown = json["runningTasks"]!.AsArray().Select(t => t!["taskId"]!.GetValue<string>()).ToList();
+        Assert.Equal(Enumerable.Range(3, DashboardSnapshot.RunningShown).Reverse().Select(i => $"task-{i:D2}"), shown);
     }
 
     [Fact]

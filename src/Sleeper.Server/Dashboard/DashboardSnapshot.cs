@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Sleeper.Core;
 using Sleeper.Core.Jobs;
 using Sleeper.Core.Notifications;
 using Sleeper.Core.Storage;
@@ -25,6 +26,12 @@ public static class DashboardSnapshot
     /// <summary>The newest events shown; the page is a glance, `sleeper events` has the rest.</summary>
     public const int RecentEvents = 20;
 
+    /// <summary>
+    /// The newest running tasks and jobs shown. A task or job whose process died never records its end, so the
+    /// trackers' "running" grows over an instance's life; the counts say how many there are in all.
+    /// </summary>
+    public const int RunningShown = 20;
+
     private static readonly string[] Queues = [QueueNames.Compaction, QueueNames.Ingest, QueueNames.BulkImport, QueueNames.Query];
 
     private static readonly JsonSerializerOptions EventJson = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
@@ -38,37 +45,32 @@ public static class DashboardSnapshot
         var tables = new JsonArray();
         foreach (var status in statuses.OrderBy(s => s.TableName, StringComparer.Ordinal))
         {
-            tables.Add(await TableAsync(status, (await served.GetAsync(status.TableName, requireOnline: false, cancellationToken)).Table, cancellationToken));
+            ServedTable table;
+            try
+            {
+                table = await served.GetAsync(status.TableName, requireOnline: false, cancellationToken);
+            }
+            catch (TableNotFoundException)
+            {
+                continue; // Deleted since it was listed: the next refresh does not list it either.
+            }
+            tables.Add(await TableAsync(status, table.Table, cancellationToken));
         }
         var trackers = new (string Kind, IJobTracker Tracker)[]
         {
             ("compaction", instance.CompactionTracker), ("ingest", instance.IngestTracker), ("bulk-import", instance.BulkImportTracker),
         };
         var jobs = new Dictionary<string, IReadOnlyList<JobStatus>>(StringComparer.Ordinal);
-        var tasks = new JsonArray();
+        var tasks = new List<(string Kind, JobTaskStatus Task)>();
         foreach (var (kind, tracker) in trackers.Append(("query", instance.QueryTaskTracker)))
         {
             if (kind != "query")
             {
                 jobs[kind] = JobStatus.Fold(await tracker.ReadJobEventsAsync(null, cancellationToken));
             }
-            foreach (var task in JobTaskStatus.Fold(await tracker.ReadTaskEventsAsync(cancellationToken)).Where(t => t.Finished is null))
-            {
-                tasks.Add(new JsonObject { ["kind"] = kind, ["taskId"] = task.TaskId, ["started"] = task.Started });
-            }
+            tasks.AddRange(JobTaskStatus.Fold(await tracker.ReadTaskEventsAsync(cancellationToken)).Where(t => t.Finished is null).Select(t => (kind, t)));
         }
-        var running = new JsonArray();
-        foreach (var (kind, list) in jobs)
-        {
-            foreach (var job in list.Where(j => j.State == "running"))
-            {
-                running.Add(new JsonObject
-                {
-                    ["kind"] = kind, ["jobId"] = job.JobId, ["table"] = tableNames.GetValueOrDefault(job.TableId, job.TableId),
-                    ["partitionId"] = job.PartitionId, ["taskId"] = job.TaskId, ["started"] = job.Started,
-                });
-            }
-        }
+        var running = jobs.SelectMany(k => k.Value.Where(j => j.State == "running").Select(j => (Kind: k.Key, Job: j))).ToList();
         var queues = new JsonArray();
         foreach (var name in Queues)
         {
@@ -83,8 +85,17 @@ public static class DashboardSnapshot
             ["instance"] = instance.Location.Text,
             ["tables"] = tables,
             ["queues"] = queues,
-            ["runningTasks"] = tasks,
-            ["runningJobs"] = running,
+            ["runningTaskCount"] = tasks.Count,
+            ["runningTasks"] = new JsonArray([.. tasks.OrderByDescending(t => t.Task.Started).Take(RunningShown).Select(t => (JsonNode)new JsonObject
+            {
+                ["kind"] = t.Kind, ["taskId"] = t.Task.TaskId, ["started"] = t.Task.Started,
+            })]),
+            ["runningJobCount"] = running.Count,
+            ["runningJobs"] = new JsonArray([.. running.OrderByDescending(r => r.Job.Started).Take(RunningShown).Select(r => (JsonNode)new JsonObject
+            {
+                ["kind"] = r.Kind, ["jobId"] = r.Job.JobId, ["table"] = tableNames.GetValueOrDefault(r.Job.TableId, r.Job.TableId),
+                ["partitionId"] = r.Job.PartitionId, ["taskId"] = r.Job.TaskId, ["started"] = r.Job.Started,
+            })]),
             ["throughput"] = new JsonObject
             {
                 ["start"] = start,

@@ -197,8 +197,10 @@
       return;
     }
     fill(body, d.tables.map((t) => el("tr", {
-      "data-table-name": t.name, class: t.name === state.selected ? "selected" : null,
+      "data-table-name": t.name, class: t.name === state.selected ? "selected" : null, tabindex: 0,
+      "aria-selected": String(t.name === state.selected),
       onclick: () => { state.selected = t.name; render(state.data); },
+      onkeydown: (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); state.selected = t.name; render(state.data); } },
     },
     el("td", { class: "name" }, el("strong", { text: t.name })),
     el("td", {}, el("span", { class: "pill " + (t.online ? "online" : "offline"), text: t.online ? "online" : "offline" })),
@@ -220,6 +222,8 @@
       ...d.runningTasks.map((t) => el("li", {}, el("span", { class: "kind", text: t.kind }), "task ", el("span", { class: "mono", title: t.taskId, text: shortId(t.taskId) }), el("span", { class: "muted", text: " since " + when(t.started) }))),
       ...d.runningJobs.map((j) => el("li", {}, el("span", { class: "kind", text: j.kind }), "job ", el("span", { class: "mono", title: j.jobId, text: shortId(j.jobId) }), " on ", el("strong", { text: j.table }), el("span", { class: "muted", text: j.started ? " since " + when(j.started) : "" }))),
     ];
+    const hidden = d.runningTaskCount + d.runningJobCount - d.runningTasks.length - d.runningJobs.length;
+    if (hidden > 0) items.push(el("li", { class: "muted", text: `and ${num(hidden)} more (a task or job whose process died stays here: see sleeper status)` }));
     fill($("running"), items.length ? items : el("li", { class: "empty", text: "Nothing running: the instance is idle." }));
   }
 
