@@ -117,6 +117,28 @@ public sealed class TelemetryTest : IDisposable
         Assert.Equal(2, _measurements.Count(m => m.Instrument == "sleeper.query.duration" && m.Table == name));
     }
 
+    [Fact]
+    public async Task Every_commit_that_loses_its_transaction_number_to_another_committer_is_counted_as_a_conflict()
+    {
+        using var temp = new TempFolder();
+        await using var instance = await SleeperInstance.CreateAsync(temp.Combine("instance"));
+        var name = "conflicts-" + Guid.NewGuid().ToString("N")[..8];
+        await instance.CreateTableAsync(name, SchedulerTestInstance.Schema, SleeperProperties.ForTable(),
+            PartitionsBuilder.FromSplitPoints(SchedulerTestInstance.Schema, []));
+        // Two processes' views of one table: each its own state store over the same log, so their appends race.
+        var stores = new[] { await instance.OpenTableAsync(name), await instance.OpenTableAsync(name) }.Select(t => t.StateStore).ToArray();
+        var before = _measurements.Where(m => m.Instrument == "sleeper.statestore.commit.conflicts").Sum(m => m.Value);
+        for (var round = 0; round < 20 && stores.Sum(s => s.ConflictCount) == 0; round++)
+        {
+            await Task.WhenAll(stores.SelectMany((store, i) => Enumerable.Range(0, 10).Select(n => Task.Run(() => store.CommitAsync(
+                new Core.StateStore.Transactions.AddFilesTransaction([new Core.Files.FileReference($"{round}-{i}-{n}.parquet", PartitionsBuilder.RootId, 1)]))))));
+        }
+        var conflicts = stores.Sum(s => s.ConflictCount);
+        Assert.True(conflicts > 0, "Twenty rounds of racing commits never conflicted.");
+        // At least these (other tests may race commits of their own meanwhile).
+        Assert.True(_measurements.Where(m => m.Instrument == "sleeper.statestore.commit.conflicts").Sum(m => m.Value) - before >= conflicts);
+    }
+
     public void Dispose()
     {
         _activities.Dispose();

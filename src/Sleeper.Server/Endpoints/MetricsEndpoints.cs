@@ -13,8 +13,8 @@ namespace Sleeper.Server.Endpoints;
 /// <summary>
 /// OpenTelemetry in the server's host: the instruments of <see cref="SleeperTelemetry"/> (rows ingested, compacted and
 /// queried, commit conflicts, queue depths, query latency) and ASP.NET Core's request metrics, exposed for Prometheus at
-/// <c>GET /metrics</c>; the "Sleeper" spans and the requests' spans, sent to an OTLP collector when
-/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (see docs/metrics.md).
+/// <c>GET /metrics</c>; the "Sleeper" spans and the requests' spans, traced only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>
+/// names a collector to send them to (see docs/metrics.md).
 /// </summary>
 /// <remarks>
 /// /metrics needs the admin role: its series name every table and show the instance's load, which a reader of one
@@ -27,22 +27,21 @@ public static class MetricsEndpoints
 
     public static void AddTelemetry(IServiceCollection services)
     {
-        var otlp = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"));
-        services.AddOpenTelemetry()
+        var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("sleeper"))
             .WithMetrics(metrics => metrics
                 .AddMeter(SleeperTelemetry.Name)
                 .AddAspNetCoreInstrumentation()
-                .AddPrometheusExporter())
-            .WithTracing(tracing =>
-            {
-                tracing.AddSource(SleeperTelemetry.Name).AddAspNetCoreInstrumentation(options =>
-                    options.Filter = context => !context.Request.Path.StartsWithSegments(Path));
-                if (otlp)
-                {
-                    tracing.AddOtlpExporter();
-                }
-            });
+                .AddPrometheusExporter());
+        // Spans only when something collects them: with no listener the "Sleeper" source makes none, so a commit or a
+        // query pays nothing for tracing that nobody would see.
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
+        {
+            telemetry.WithTracing(tracing => tracing
+                .AddSource(SleeperTelemetry.Name)
+                .AddAspNetCoreInstrumentation(options => options.Filter = context => !context.Request.Path.StartsWithSegments(Path))
+                .AddOtlpExporter());
+        }
     }
 
     public static void Map(WebApplication app) =>
