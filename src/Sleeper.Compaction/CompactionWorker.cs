@@ -84,10 +84,16 @@ public sealed class CompactionWorker(
                 {
                     await CompactionLeftovers.DeleteAsync(table, job, cancellationToken);
                 }
+                // On its first delivery no attempt of this job has run, so it never held its inputs: its assignment
+                // never committed because another job took them first (two schedulers planned the same files, say).
+                // That plan lost a race, which is no failure.
+                var superseded = !committed && message.ReceiveCount <= 1;
                 await tracker.RecordAsync(committed
                     ? new JobEvent(job.TableId, job.JobId, JobEventKind.Committed, _time.GetUtcNow(), TaskId, job.PartitionId)
                     : new JobEvent(job.TableId, job.JobId, JobEventKind.Failed, _time.GetUtcNow(), TaskId, job.PartitionId,
-                        Reason: "its input files are no longer assigned to it, so it cannot run (an earlier attempt probably committed, and its output has since been replaced, or another job took them); not retried"), cancellationToken);
+                        Reason: superseded
+                            ? JobEventReasons.Superseded + "its input files were assigned to another job before its own assignment committed; not run"
+                            : "its input files are no longer assigned to it, so it cannot run (an earlier attempt probably committed, and its output has since been replaced, or another job took them); not retried"), cancellationToken);
                 return (true, null);
             }
             // The claim is renewed just before the commit: an attempt that lost it does not commit.

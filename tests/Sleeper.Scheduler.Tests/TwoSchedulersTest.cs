@@ -85,6 +85,12 @@ public sealed class TwoSchedulersTest(ITestOutputHelper output)
         Assert.All(committed, g => Assert.Single(g));
         var created = events.Where(e => e.Kind == JobEventKind.Created).Select(e => e.JobId).Distinct().Count();
         output.WriteLine($"{assignedJobs.Count} job(s) held files and committed; {created - assignedJobs.Count} message(s) for plans that lost the race were dropped.");
+        // Those are recorded as superseded, not failed for anyone to hear of: the event log stays empty.
+        Assert.All(events.Where(e => e.Kind == JobEventKind.Failed), e => Assert.True(JobEventReasons.IsSuperseded(e), e.Reason));
+        await foreach (var (_, logged) in first.Events.ReadAsync())
+        {
+            Assert.Fail($"The race published an event: {logged.Kind}: {logged.Message}");
+        }
         var references = await table.StateStore.GetFileReferencesAsync();
         Assert.Equal(rows, references.Sum(r => r.NumberOfRows));
         Assert.All(references, r => Assert.Null(r.JobId));

@@ -39,5 +39,18 @@ public sealed record JobEvent(
     IReadOnlyList<string>? Files = null,
     IReadOnlyList<string>? OutputFiles = null);
 
+/// <summary>Reasons a job's end is recorded with that are not failures for anyone to hear of.</summary>
+public static class JobEventReasons
+{
+    /// <summary>
+    /// The start of the reason of a compaction job whose plan lost a race: its assignment never committed because
+    /// another job (of another scheduler, say) took its files first. Recorded as Failed (it did not run) but not
+    /// published as a failure: nothing went wrong and nothing is lost.
+    /// </summary>
+    public const string Superseded = "superseded: ";
+
+    public static bool IsSuperseded(JobEvent e) => e.Reason?.StartsWith(Superseded, StringComparison.Ordinal) == true;
+}
+
 /// <summary>One event in a task's life (a process or worker that runs jobs).</summary>
 public sealed record TaskEvent(string TaskId, bool Finished, DateTimeOffset Time, int? JobsRun = null, long? RowsRead = null, long? RowsWritten = null);

@@ -43,7 +43,7 @@ public sealed partial class NotifyingJobTracker(IJobTracker inner, IEventSink si
             JobEventKind.DeadLettered => ("dead-lettered", EventSeverity.Error, "was dead-lettered and will not be tried again"),
             _ => (null, EventSeverity.Warning, null),
         };
-        if (name is null)
+        if (name is null || JobEventReasons.IsSuperseded(e))
         {
             return;
         }
