@@ -84,10 +84,12 @@ public sealed class CompactionWorker(
                 {
                     await CompactionLeftovers.DeleteAsync(table, job, cancellationToken);
                 }
-                // On its first delivery no attempt of this job has run, so it never held its inputs: its assignment
-                // never committed because another job took them first (two schedulers planned the same files, say).
-                // That plan lost a race, which is no failure.
-                var superseded = !committed && message.ReceiveCount <= 1;
+                // On its first delivery, with no attempt before this one started (the tracker holds this attempt's
+                // start alone), the job never held its inputs: its assignment never committed because another job
+                // took them first (two schedulers planned the same files, say). That plan lost a race, which is no
+                // failure. A rare path, so reading the table's job events costs little.
+                var superseded = !committed && message.ReceiveCount <= 1 && (await tracker.ReadJobEventsAsync(job.TableId, cancellationToken))
+                    .Count(e => e.JobId == job.JobId && e.Kind == JobEventKind.Started) <= 1;
                 await tracker.RecordAsync(committed
                     ? new JobEvent(job.TableId, job.JobId, JobEventKind.Committed, _time.GetUtcNow(), TaskId, job.PartitionId)
                     : new JobEvent(job.TableId, job.JobId, JobEventKind.Failed, _time.GetUtcNow(), TaskId, job.PartitionId,
