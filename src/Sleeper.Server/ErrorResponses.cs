@@ -24,6 +24,24 @@ public static class ErrorResponses
         SuppressDiagnosticsCallback = c => Classify(c.Exception).Status < 500,
     };
 
+    /// <summary>
+    /// Gives the framework's own refusals, which carry no body (no route: 404, wrong method: 405, a body that is not
+    /// JSON: 415), the API's `{"error": "…"}` too.
+    /// </summary>
+    public static Task StatusCodePageAsync(StatusCodeContext status)
+    {
+        var context = status.HttpContext;
+        var code = context.Response.StatusCode;
+        var message = code switch
+        {
+            StatusCodes.Status404NotFound => $"There is nothing at {context.Request.Path}.",
+            StatusCodes.Status405MethodNotAllowed => $"{context.Request.Method} is not allowed on {context.Request.Path}.",
+            StatusCodes.Status415UnsupportedMediaType => "The request body must be JSON, sent with 'Content-Type: application/json'.",
+            _ => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(code),
+        };
+        return WriteAsync(context, code, message);
+    }
+
     private static async Task RespondAsync(HttpContext context)
     {
         var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;

@@ -50,6 +50,7 @@ public static class SleeperServer
     {
         var app = builder.Build();
         app.UseExceptionHandler(ErrorResponses.Options());
+        app.UseStatusCodePages(ErrorResponses.StatusCodePageAsync);
         app.UseWebSockets();
         app.UseAuthentication();
         app.UseAuthorization();
