@@ -14,9 +14,15 @@ public static class CliLogging
 {
     public static ILoggerFactory Create(LogLevel defaultLevel, Microsoft.Extensions.Configuration.IConfiguration? configuration = null) => LoggerFactory.Create(builder =>
     {
-        var level = Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("SLEEPER_LOG_LEVEL"), ignoreCase: true, out var given)
-            ? given : defaultLevel;
+        var explicitLevel = Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("SLEEPER_LOG_LEVEL"), ignoreCase: true, out var given);
+        var level = explicitLevel ? given : defaultLevel;
         builder.SetMinimumLevel(level);
+        if (!explicitLevel)
+        {
+            // ASP.NET Core logs every request at Information: warnings only, as its own templates default to,
+            // unless SLEEPER_LOG_LEVEL or appsettings.json asks for more.
+            builder.AddFilter("Microsoft.AspNetCore", level > LogLevel.Warning ? level : LogLevel.Warning);
+        }
         if (configuration is not null)
         {
             builder.AddConfiguration(configuration);
