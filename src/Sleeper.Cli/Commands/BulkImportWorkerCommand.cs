@@ -2,6 +2,7 @@ using System.CommandLine;
 using Sleeper.BulkImport;
 using Sleeper.Core.Jobs;
 using Sleeper.Jobs;
+using Sleeper.Scheduler;
 
 namespace Sleeper.Cli.Commands;
 
@@ -20,15 +21,7 @@ public static class BulkImportWorkerCommand
             {
                 throw new UsageException("--idle-timeout must be zero or more seconds.");
             }
-            var worker = new BulkImportWorker(
-                instance.Queue(QueueNames.BulkImport),
-                instance.BulkImportTracker,
-                (job, ct) => job.TableId is { } id ? instance.OpenTableByIdAsync(id, ct) : instance.OpenTableAsync(job.TableName!, requireOnline: true, ct),
-                new BulkImportOptions { ScratchRoot = instance.Properties.Get(Core.Properties.InstanceProperty.IngestScratchFolder) },
-                time: instance.Time)
-            {
-                InputFiles = instance.InputFiles,
-            };
+            var worker = TaskWorkers.BulkImport(instance);
             context.Chatter($"Bulk import worker {worker.TaskId} waiting for jobs (exits after {seconds:0.#} s idle)...");
             var outcome = await worker.RunAsync(TimeSpan.FromSeconds(seconds), new Progress<(Core.Ingest.BulkImportJob Job, BulkImportResult Result)>(r =>
                 context.Chatter($"Job {r.Job.Id}: {r.Result.RowsWritten:N0} rows, {r.Result.FilesWritten} file(s), {r.Result.RowsPerSecond:N0} rows/s")), cancel);

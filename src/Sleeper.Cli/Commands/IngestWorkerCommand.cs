@@ -6,6 +6,7 @@ using Sleeper.Core.Tables;
 using Sleeper.Ingest;
 using Sleeper.Instance;
 using Sleeper.Jobs;
+using Sleeper.Scheduler;
 
 namespace Sleeper.Cli.Commands;
 
@@ -24,13 +25,7 @@ public static class IngestWorkerCommand
             {
                 throw new UsageException("--idle-timeout must be zero or more seconds.");
             }
-            var worker = new IngestWorker(
-                instance.Queue(QueueNames.Ingest),
-                instance.IngestTracker, (job, ct) => OpenTableAsync(instance, job, ct), instance.Time)
-            {
-                ScratchFolder = instance.Properties.Get(InstanceProperty.IngestScratchFolder),
-                InputFiles = instance.InputFiles,
-            };
+            var worker = TaskWorkers.Ingest(instance);
             context.Chatter($"Ingest worker {worker.TaskId} waiting for jobs (exits after {seconds:0.#} s idle)...");
             var outcome = await worker.RunAsync(TimeSpan.FromSeconds(seconds), new Progress<IngestJobResult>(r =>
                 context.Chatter($"Job {r.JobId}: {r.RowsWritten:N0} rows into {r.TableName} in {r.FilesWritten} file(s), {r.RowsPerSecond:N0} rows/s")), cancel);
@@ -39,8 +34,4 @@ public static class IngestWorkerCommand
         });
         return command;
     }
-
-    /// <summary>By id when the job gives one, so a table renamed since the job was queued is still found.</summary>
-    public static Task<SleeperTable> OpenTableAsync(SleeperInstance instance, IngestJob job, CancellationToken cancellationToken) =>
-        job.TableId is { } id ? instance.OpenTableByIdAsync(id, cancellationToken) : instance.OpenTableAsync(job.TableName!, cancellationToken: cancellationToken);
 }

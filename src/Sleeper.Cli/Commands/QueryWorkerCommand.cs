@@ -2,6 +2,7 @@ using System.CommandLine;
 using Sleeper.Core.Iterators;
 using Sleeper.Core.Jobs;
 using Sleeper.Query;
+using Sleeper.Scheduler;
 
 namespace Sleeper.Cli.Commands;
 
@@ -27,9 +28,7 @@ public static class QueryWorkerCommand
                 throw new UsageException("--workers must be at least 1.");
             }
             var loader = IteratorLoader.FromInstanceProperties(instance.Properties);
-            var running = Enumerable.Range(0, count).Select(_ => new QueryWorker(
-                instance.Queue(QueueNames.Query), instance.QueryTracker, instance.QueryTaskTracker,
-                (id, ct) => instance.OpenTableByIdAsync(id, ct), instance.Objects, instance.Time, loader)).ToList();
+            var running = Enumerable.Range(0, count).Select(_ => TaskWorkers.Query(instance, loader)).ToList();
             context.Chatter($"{count} query worker(s) waiting for queries (exit after {seconds:0.#} s idle)...");
             var progress = new Progress<SubQueryResult>(r =>
                 context.Chatter($"Query {r.QueryId} sub-query {r.SubQueryId}: {r.Rows:N0} row(s){(r.ResultsFile is null ? "" : $" to {r.ResultsFile}")} in {r.Elapsed.TotalMilliseconds:F0} ms"));

@@ -3,6 +3,7 @@ using Sleeper.Compaction;
 using Sleeper.Core.Iterators;
 using Sleeper.Core.Jobs;
 using Sleeper.Jobs;
+using Sleeper.Scheduler;
 
 namespace Sleeper.Cli.Commands;
 
@@ -22,10 +23,7 @@ public static class WorkerCommand
             {
                 throw new UsageException("--idle-timeout must be zero or more seconds.");
             }
-            var worker = new CompactionWorker(
-                instance.Queue(QueueNames.Compaction),
-                instance.CompactionTracker, (id, ct) => instance.OpenTableByIdAsync(id, ct),
-                new CompactionTask(instance.Time, IteratorLoader.FromInstanceProperties(instance.Properties)), instance.Time);
+            var worker = TaskWorkers.Compaction(instance);
             context.Chatter($"Compaction worker {worker.TaskId} waiting for jobs (exits after {seconds:0.#} s idle)...");
             var outcome = await worker.RunAsync(TimeSpan.FromSeconds(seconds), new Progress<CompactionResult>(r =>
                 context.Chatter($"Job {r.JobId}: {r.RowsRead:N0} rows read, {r.RowsWritten:N0} written, {r.RowsReadPerSecond:N0} rows/s")), cancel);
