@@ -50,10 +50,12 @@ public sealed class ScheduledTriggersTest
         Assert.Equal(2, await VisibleAsync(test, QueueNames.Compaction));
         test.Time.Advance(TimeSpan.FromSeconds(1));
         await test.EventuallyAsync(async () => await VisibleAsync(test, QueueNames.Compaction) == 3, "the second round queued a job for the two new files");
+        // A job's message is sent before its assignment commits: the round has ended only once it is in the history.
+        var service = HostServices.Get<SchedulerService>(host);
+        await test.EventuallyAsync(() => Task.FromResult(service.History.Count == 2), "the second round finished");
 
         var state = await table.StateStore.GetStateAsync();
         Assert.All(state.AllReferences(), r => Assert.NotNull(r.JobId));
-        var service = HostServices.Get<SchedulerService>(host);
         Assert.Equal([2L, 1L], service.History.Select(r => r.Done));
     }
 
