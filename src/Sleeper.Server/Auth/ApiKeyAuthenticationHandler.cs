@@ -1,5 +1,4 @@
 using System.Text.Encodings.Web;
-using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -38,19 +37,12 @@ public sealed class ApiKeyAuthenticationHandler(
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
-        WriteErrorAsync(StatusCodes.Status401Unauthorized, Request.Headers.Authorization.Count == 0 && WebSocketKey(Request) is null
+        ErrorResponses.WriteAsync(Context, StatusCodes.Status401Unauthorized, Request.Headers.Authorization.Count == 0 && WebSocketKey(Request) is null
             ? "A credential is needed: send 'Authorization: Bearer <API key>' (keys come from 'sleeper users add')."
             : "The API key is not valid.");
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        WriteErrorAsync(StatusCodes.Status403Forbidden, $"User '{SleeperClaims.NameOf(Context.User)}' has role {SleeperClaims.RoleOf(Context.User).ToString().ToLowerInvariant()}, which does not allow this.");
-
-    private async Task WriteErrorAsync(int status, string error)
-    {
-        Response.StatusCode = status;
-        Response.ContentType = "application/json";
-        await Response.WriteAsync(JsonSerializer.Serialize(new { error }), Context.RequestAborted);
-    }
+        ErrorResponses.WriteAsync(Context, StatusCodes.Status403Forbidden, $"User '{SleeperClaims.NameOf(Context.User)}' has role {SleeperClaims.RoleOf(Context.User).ToString().ToLowerInvariant()}, which does not allow this.");
 
     private static string? BearerKey(HttpRequest request)
     {
