@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Sleeper.Cli.Bench;
 using Sleeper.Cli.Demo;
 using Sleeper.Cli.Output;
 using Sleeper.Compaction;
@@ -118,15 +119,7 @@ public static class DemoCommand
                 bytes += (await instance.Objects.GetInfoAsync(file, cancel))?.Size ?? 0;
             }
             var summary = Render.ConsoleFor(context.Out, context.OutputIsTerminal);
-            var grid = new Table().Border(TableBorder.Rounded).Title("sleeper demo")
-                .AddColumn("step").AddColumn(new TableColumn("rows").RightAligned()).AddColumn(new TableColumn("seconds").RightAligned())
-                .AddColumn(new TableColumn("rows/s").RightAligned()).AddColumn("detail");
-            foreach (var (step, n, time, detail) in steps)
-            {
-                grid.AddRow(Markup.Escape(step), n.ToString("N0", CultureInfo.InvariantCulture), time.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture),
-                    n == 0 ? "" : (n / Math.Max(time.TotalSeconds, 1e-9)).ToString("N0", CultureInfo.InvariantCulture), Markup.Escape(detail));
-            }
-            summary.Write(grid);
+            summary.Write(StepsTable(steps));
             {
                 var workers = new Table().Border(TableBorder.Rounded).Title("worker processes")
                     .AddColumn("kind").AddColumn(new TableColumn("pid").RightAligned()).AddColumn(new TableColumn("jobs").RightAligned())
@@ -161,7 +154,7 @@ public static class DemoCommand
         }
         latencies.Sort();
         steps.Add(($"exact-key queries, {when} ({sampleKeys.Count})", found, TimeSpan.FromMilliseconds(latencies.Sum()),
-            $"p50 {Percentile(latencies, 0.5):F1} ms, p99 {Percentile(latencies, 0.99):F1} ms"));
+            $"p50 {BenchSuite.Percentile(latencies, 0.5):F1} ms, p99 {BenchSuite.Percentile(latencies, 0.99):F1} ms"));
     }
 
     /// <summary>The demo's rows in batches, the first hundred sample keys collected on the way.</summary>
@@ -199,6 +192,17 @@ public static class DemoCommand
         return n;
     }
 
-    private static double Percentile(List<double> sorted, double p) =>
-        sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
+    /// <summary>The demo's steps as a table: rows, seconds, rows/s and what each did.</summary>
+    internal static Table StepsTable(IEnumerable<(string Step, long Rows, TimeSpan Time, string Detail)> steps)
+    {
+        var grid = new Table().Border(TableBorder.Rounded).Title("sleeper demo")
+            .AddColumn("step").AddColumn(new TableColumn("rows").RightAligned()).AddColumn(new TableColumn("seconds").RightAligned())
+            .AddColumn(new TableColumn("rows/s").RightAligned()).AddColumn("detail");
+        foreach (var (step, n, time, detail) in steps)
+        {
+            grid.AddRow(Markup.Escape(step), n.ToString("N0", CultureInfo.InvariantCulture), time.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture),
+                n == 0 ? "" : (n / Math.Max(time.TotalSeconds, 1e-9)).ToString("N0", CultureInfo.InvariantCulture), Markup.Escape(detail));
+        }
+        return grid;
+    }
 }

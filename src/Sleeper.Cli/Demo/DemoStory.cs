@@ -191,7 +191,7 @@ public sealed class DemoStory(CliContext context, SleeperInstance instance, long
         }
         latencies.Sort();
         _steps.Add(($"exact-key queries through the server ({sampleKeys.Count})", sampleKeys.Count, watch.Elapsed,
-            $"REST as operator: p50 {Percentile(latencies, 0.5):F1} ms, p99 {Percentile(latencies, 0.99):F1} ms"));
+            $"REST as operator: p50 {Bench.BenchSuite.Percentile(latencies, 0.5):F1} ms, p99 {Bench.BenchSuite.Percentile(latencies, 0.99):F1} ms"));
     }
 
     private static async Task<(long Analyst, long Operator, TimeSpan Time)> RangeAsAsync(HttpClient http, string analystKey, string operatorKey, CancellationToken cancel)
@@ -234,15 +234,7 @@ public sealed class DemoStory(CliContext context, SleeperInstance instance, long
         var compactions = events.Count(e => e.Kind == JobEventKind.Finished);
         var compactedRows = events.Where(e => e.Kind == JobEventKind.Finished).Sum(e => e.RowsRead ?? 0);
         var summary = Output.Render.ConsoleFor(context.Out, context.OutputIsTerminal);
-        var grid = new Spectre.Console.Table().Border(Spectre.Console.TableBorder.Rounded).Title("sleeper demo")
-            .AddColumn("step").AddColumn(new Spectre.Console.TableColumn("rows").RightAligned()).AddColumn(new Spectre.Console.TableColumn("seconds").RightAligned())
-            .AddColumn(new Spectre.Console.TableColumn("rows/s").RightAligned()).AddColumn("detail");
-        foreach (var (step, n, time, detail) in _steps)
-        {
-            grid.AddRow(Spectre.Console.Markup.Escape(step), n.ToString("N0", CultureInfo.InvariantCulture), time.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture),
-                n == 0 ? "" : (n / Math.Max(time.TotalSeconds, 1e-9)).ToString("N0", CultureInfo.InvariantCulture), Spectre.Console.Markup.Escape(detail));
-        }
-        summary.Write(grid);
+        summary.Write(Commands.DemoCommand.StepsTable(_steps));
         var work = new Spectre.Console.Table().Border(Spectre.Console.TableBorder.Rounded).Title("done by the scheduled work, on its own")
             .AddColumn("what").AddColumn(new Spectre.Console.TableColumn("count").RightAligned());
         work.AddRow("compaction jobs", compactions.ToString("N0", CultureInfo.InvariantCulture));
@@ -298,7 +290,4 @@ public sealed class DemoStory(CliContext context, SleeperInstance instance, long
         var result = new RecordBatch(schema.Build(), [.. Enumerable.Range(0, batch.ColumnCount).Select(batch.Column), labels.Build()], batch.Length);
         return result;
     }
-
-    private static double Percentile(List<double> sorted, double p) =>
-        sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
 }
