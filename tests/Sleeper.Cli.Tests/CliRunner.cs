@@ -40,6 +40,34 @@ public sealed class CliRunner : IDisposable
 
     public Task<Result> RunAsync(params string[] args) => RunWithoutInstanceAsync([.. args, "--instance", Instance]);
 
+    /// <summary>The built command line as a child process on this runner's instance, for tests that signal or kill it.</summary>
+    public System.Diagnostics.Process StartProcess(params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            WorkingDirectory = Folder,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sleeper.dll"));
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+        start.Environment["SLEEPER_INSTANCE"] = Instance;
+        var process = System.Diagnostics.Process.Start(start)!;
+        process.StandardInput.Close();
+        return process;
+    }
+
+    /// <summary>The state of the table's one compaction job in the report, or null while there is not exactly one.</summary>
+    public async Task<string?> SingleCompactionJobStateAsync(string table)
+    {
+        var jobs = System.Text.Json.Nodes.JsonNode.Parse((await OkAsync("status", table, "--report", "compaction-jobs", "--format", "json")).Output)!.AsArray();
+        return jobs.Count == 1 ? jobs[0]!["state"]!.GetValue<string>() : null;
+    }
+
     /// <summary>Runs exactly the arguments given, without adding this runner's <c>--instance</c>.</summary>
     public Task<Result> RunWithoutInstanceAsync(params string[] args) => RunWithInputAsync(null, args);
 

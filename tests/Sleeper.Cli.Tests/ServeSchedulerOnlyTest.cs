@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 
 namespace Sleeper.Cli.Tests;
 
@@ -30,10 +29,10 @@ public sealed class ServeSchedulerOnlyTest : IDisposable
         await _cli.OkAsync("ingest", "t", CliRunner.Example("rows.jsonl"));
         await _cli.OkAsync("ingest", "t", CliRunner.Example("rows.jsonl"));
 
-        using var serve = StartCli("serve", "--scheduler-only");
+        using var serve = _cli.StartProcess("serve", "--scheduler-only");
         var output = serve.StandardOutput.ReadToEndAsync();
         var error = serve.StandardError.ReadToEndAsync();
-        await WaitUntilAsync(async () => await JobStateAsync() == "running", serve);
+        await WaitUntilAsync(async () => await _cli.SingleCompactionJobStateAsync("t") == "running", serve);
         using (var stop = Process.Start("kill", ["-TERM", serve.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
             await stop.WaitForExitAsync();
@@ -48,7 +47,7 @@ public sealed class ServeSchedulerOnlyTest : IDisposable
         // Handed back at the stop, not left claimed for the visibility timeout: the next worker runs it now.
         var worker = await _cli.OkAsync("worker", "compaction", "--idle-timeout", "0");
         Assert.Contains("1 job(s) run, 0 failed", worker.Output);
-        Assert.Equal("committed", await JobStateAsync());
+        Assert.Equal("committed", await _cli.SingleCompactionJobStateAsync("t"));
         Assert.Equal(14, (await _cli.OkAsync("query", "t", "--range", ",")).Lines.Length);
     }
 
@@ -61,32 +60,6 @@ public sealed class ServeSchedulerOnlyTest : IDisposable
         Assert.Contains("Resumed the scheduled work", (await _cli.OkAsync("instance", "resume")).Output);
         Assert.False(File.Exists(Path.Combine(_cli.Instance, "scheduler", "paused")));
         Assert.Contains("was not paused", (await _cli.OkAsync("instance", "resume")).Output);
-    }
-
-    private Process StartCli(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            WorkingDirectory = _cli.Folder,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sleeper.dll"));
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        start.Environment["SLEEPER_INSTANCE"] = _cli.Instance;
-        var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        return process;
-    }
-
-    private async Task<string?> JobStateAsync()
-    {
-        var jobs = JsonNode.Parse((await _cli.OkAsync("status", "t", "--report", "compaction-jobs", "--format", "json")).Output)!.AsArray();
-        return jobs.Count == 1 ? jobs[0]!["state"]!.GetValue<string>() : null;
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, Process process)

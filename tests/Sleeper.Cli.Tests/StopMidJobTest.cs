@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 
 namespace Sleeper.Cli.Tests;
 
@@ -26,9 +25,9 @@ public sealed class StopMidJobTest : IDisposable
         await _cli.OkAsync("ingest", "t", CliRunner.Example("rows.jsonl"));
         await _cli.OkAsync("ingest", "t", CliRunner.Example("rows.jsonl"));
 
-        using var compact = StartCli("compact", "t", "--all");
+        using var compact = _cli.StartProcess("compact", "t", "--all");
         var error = compact.StandardError.ReadToEndAsync();
-        await WaitUntilAsync(async () => await JobStateAsync() == "running", compact);
+        await WaitUntilAsync(async () => await _cli.SingleCompactionJobStateAsync("t") == "running", compact);
         using (var interrupt = Process.Start("kill", ["-INT", compact.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
             await interrupt.WaitForExitAsync();
@@ -43,34 +42,8 @@ public sealed class StopMidJobTest : IDisposable
         var worker = await _cli.RunAsync("worker", "compaction", "--idle-timeout", "0");
         Assert.Equal(0, worker.Status);
         Assert.Contains("1 job(s) run, 0 failed", worker.Output);
-        Assert.Equal("committed", await JobStateAsync());
+        Assert.Equal("committed", await _cli.SingleCompactionJobStateAsync("t"));
         Assert.Equal(14, (await _cli.OkAsync("query", "t", "--range", ",")).Lines.Length);
-    }
-
-    private Process StartCli(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            WorkingDirectory = _cli.Folder,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sleeper.dll"));
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        start.Environment["SLEEPER_INSTANCE"] = _cli.Instance;
-        var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        return process;
-    }
-
-    private async Task<string?> JobStateAsync()
-    {
-        var jobs = JsonNode.Parse((await _cli.OkAsync("status", "t", "--report", "compaction-jobs", "--format", "json")).Output)!.AsArray();
-        return jobs.Count == 1 ? jobs[0]!["state"]!.GetValue<string>() : null;
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, Process process)
